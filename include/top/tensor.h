@@ -1,0 +1,104 @@
+// Tensor: a typed, shaped, dense row-major array on the host.
+//
+// A Tensor shares its storage when copied (like a shared_ptr); clone() makes a deep
+// copy. Views into a larger buffer (the executor's activation arena) keep that buffer
+// alive through the same shared ownership.
+//
+//   top::Tensor x = top::Tensor::empty(top::DataType::kFloat32, {1, 3, 224, 224});
+//   float* p = x.data<float>();
+//
+// Thread safety: concurrent reads are safe; writes to shared storage need the caller's
+// own synchronisation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace top {
+
+enum class DataType : uint8_t {
+  kUndefined = 0,
+  kFloat32,
+  kFloat64,
+  kFloat16,
+  kInt8,
+  kUint8,
+  kInt16,
+  kInt32,
+  kInt64,
+  kBool,
+};
+
+size_t dtype_size(DataType t);
+const char* dtype_name(DataType t);  // "float32", "int64", ...
+
+template <class T> constexpr DataType dtype_of();
+template <> constexpr DataType dtype_of<float>() { return DataType::kFloat32; }
+template <> constexpr DataType dtype_of<double>() { return DataType::kFloat64; }
+template <> constexpr DataType dtype_of<int8_t>() { return DataType::kInt8; }
+template <> constexpr DataType dtype_of<uint8_t>() { return DataType::kUint8; }
+template <> constexpr DataType dtype_of<int16_t>() { return DataType::kInt16; }
+template <> constexpr DataType dtype_of<int32_t>() { return DataType::kInt32; }
+template <> constexpr DataType dtype_of<int64_t>() { return DataType::kInt64; }
+template <> constexpr DataType dtype_of<bool>() { return DataType::kBool; }
+
+using Shape = std::vector<int64_t>;
+
+int64_t shape_numel(const Shape& s);
+std::string shape_str(const Shape& s);  // "[1,3,224,224]"
+
+class Tensor {
+ public:
+  Tensor() = default;
+
+  // New zero-filled storage.
+  static Tensor zeros(DataType dtype, Shape shape);
+  // A view of `data`, kept alive by `owner` (which may be null for borrowed memory
+  // that the caller guarantees to outlive the tensor).
+  static Tensor wrap(DataType dtype, Shape shape, std::shared_ptr<void> owner, void* data);
+  template <class T>
+  static Tensor from_vector(Shape shape, const std::vector<T>& values);
+  template <class T>
+  static Tensor scalar(T value) { return from_vector<T>({}, {value}); }
+
+  bool defined() const { return dtype_ != DataType::kUndefined; }
+  DataType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  int rank() const { return static_cast<int>(shape_.size()); }
+  int64_t dim(int i) const { return shape_[static_cast<size_t>(i)]; }
+  int64_t numel() const { return shape_numel(shape_); }
+  size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
+
+  void* raw_data() { return data_; }
+  const void* raw_data() const { return data_; }
+  template <class T> T* data() { return static_cast<T*>(data_); }
+  template <class T> const T* data() const { return static_cast<const T*>(data_); }
+
+  // Same storage, new shape (numel must match; checked by the caller).
+  Tensor reshaped(Shape shape) const;
+  Tensor clone() const;
+  // Element i converted to double / int64 (for small shape tensors and tests).
+  double item_as_double(int64_t i) const;
+  int64_t item_as_int(int64_t i) const;
+  // All elements as int64 (shape tensors: Reshape's shape, Slice's starts, ...).
+  std::vector<int64_t> to_int_vector() const;
+
+ private:
+  std::shared_ptr<void> storage_;
+  void* data_ = nullptr;
+  DataType dtype_ = DataType::kUndefined;
+  Shape shape_;
+};
+
+template <class T>
+Tensor Tensor::from_vector(Shape shape, const std::vector<T>& values) {
+  Tensor t = zeros(dtype_of<T>(), std::move(shape));
+  T* p = t.data<T>();
+  for (size_t i = 0; i < values.size() && static_cast<int64_t>(i) < t.numel(); ++i) p[i] = values[i];
+  return t;
+}
+
+}  // namespace top

@@ -1,0 +1,122 @@
+#include "top/tensor.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <cstring>
+
+namespace top {
+
+size_t dtype_size(DataType t) {
+  switch (t) {
+    case DataType::kFloat32: return 4;
+    case DataType::kFloat64: return 8;
+    case DataType::kFloat16: return 2;
+    case DataType::kInt8: return 1;
+    case DataType::kUint8: return 1;
+    case DataType::kInt16: return 2;
+    case DataType::kInt32: return 4;
+    case DataType::kInt64: return 8;
+    case DataType::kBool: return 1;
+    case DataType::kUndefined: return 0;
+  }
+  return 0;
+}
+
+const char* dtype_name(DataType t) {
+  switch (t) {
+    case DataType::kFloat32: return "float32";
+    case DataType::kFloat64: return "float64";
+    case DataType::kFloat16: return "float16";
+    case DataType::kInt8: return "int8";
+    case DataType::kUint8: return "uint8";
+    case DataType::kInt16: return "int16";
+    case DataType::kInt32: return "int32";
+    case DataType::kInt64: return "int64";
+    case DataType::kBool: return "bool";
+    case DataType::kUndefined: return "undefined";
+  }
+  return "undefined";
+}
+
+int64_t shape_numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+std::string shape_str(const Shape& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += ",";
+    out += s[i] < 0 ? std::string("?") : std::to_string(s[i]);
+  }
+  return out + "]";
+}
+
+Tensor Tensor::zeros(DataType dtype, Shape shape) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  // 64-byte alignment suits AVX-512 loads; at least one byte so data() is never null.
+  size_t bytes = std::max<size_t>(t.nbytes(), 1);
+  size_t rounded = (bytes + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, rounded);
+  if (p == nullptr) throw std::bad_alloc();
+  std::memset(p, 0, rounded);
+  t.storage_ = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  t.data_ = p;
+  return t;
+}
+
+Tensor Tensor::wrap(DataType dtype, Shape shape, std::shared_ptr<void> owner, void* data) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.storage_ = std::move(owner);
+  t.data_ = data;
+  return t;
+}
+
+Tensor Tensor::reshaped(Shape shape) const {
+  Tensor t = *this;
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  if (!defined()) return Tensor();
+  Tensor t = zeros(dtype_, shape_);
+  if (nbytes() > 0) std::memcpy(t.data_, data_, nbytes());
+  return t;
+}
+
+double Tensor::item_as_double(int64_t i) const {
+  switch (dtype_) {
+    case DataType::kFloat32: return data<float>()[i];
+    case DataType::kFloat64: return data<double>()[i];
+    case DataType::kInt8: return data<int8_t>()[i];
+    case DataType::kUint8: return data<uint8_t>()[i];
+    case DataType::kInt16: return data<int16_t>()[i];
+    case DataType::kInt32: return data<int32_t>()[i];
+    case DataType::kInt64: return static_cast<double>(data<int64_t>()[i]);
+    case DataType::kBool: return data<bool>()[i] ? 1.0 : 0.0;
+    default: return 0.0;
+  }
+}
+
+int64_t Tensor::item_as_int(int64_t i) const {
+  switch (dtype_) {
+    case DataType::kInt64: return data<int64_t>()[i];
+    case DataType::kInt32: return data<int32_t>()[i];
+    default: return static_cast<int64_t>(item_as_double(i));
+  }
+}
+
+std::vector<int64_t> Tensor::to_int_vector() const {
+  std::vector<int64_t> v(static_cast<size_t>(numel()));
+  for (int64_t i = 0; i < numel(); ++i) v[static_cast<size_t>(i)] = item_as_int(i);
+  return v;
+}
+
+}  // namespace top

@@ -1,0 +1,19 @@
+// One registration function per operator family file. registry.cpp calls each of them;
+// a family that is declared here but not defined fails the link.
+#pragma once
+
+namespace top::ops {
+class OpRegistry;
+
+void register_conv_ops(OpRegistry& r);         // conv.cpp: Conv, ConvTranspose
+void register_pool_ops(OpRegistry& r);         // pool.cpp: MaxPool, AveragePool, Global*Pool
+void register_norm_ops(OpRegistry& r);         // norm.cpp: BatchNormalization, LayerNormalization
+void register_matmul_ops(OpRegistry& r);       // matmul.cpp: MatMul, Gemm
+void register_elementwise_ops(OpRegistry& r);  // elementwise.cpp: unary and binary math, Where, Equal, Cast
+void register_activation_ops(OpRegistry& r);   // activation.cpp: Relu, Sigmoid, Clip, Softmax, ...
+void register_reduce_ops(OpRegistry& r);       // reduce.cpp: ReduceMean, ReduceSum, ReduceMax
+void register_shape_ops(OpRegistry& r);        // shape.cpp: Reshape, Flatten, Squeeze, Shape, ...
+void register_tensor_ops(OpRegistry& r);       // tensor.cpp: Concat, Split, Slice, Gather, Transpose, Pad, ...
+void register_resize_ops(OpRegistry& r);       // resize.cpp: Resize
+
+}  // namespace top::ops

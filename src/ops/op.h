@@ -1,0 +1,132 @@
+// Op: one ONNX operator's semantics — attribute parsing, shape rule, cost, CPU kernel.
+//
+// One object is created per graph node at import (Op::init parses and validates the
+// attributes once); infer() and compute() are const and may run concurrently for
+// different tasks. Adding an operator: write a class deriving from Op in the file of
+// its family (src/ops/<family>.cpp), register it in that file's register_*_ops(), and
+// add a test case to tests/ops/gen_op_cases.py. The family list lives in registry.cpp.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/attributes.h"
+#include "ir/graph.h"
+#include "top/status.h"
+#include "top/tensor.h"
+
+namespace top {
+class ThreadPool;
+}
+
+namespace top::ops {
+
+// Type, shape and (when known at plan time) value of one operator input or output.
+struct ValueInfo {
+  DataType dtype = DataType::kUndefined;
+  Shape shape;
+  const Tensor* constant = nullptr;  // set when the value is a weight or folded constant
+  bool present() const { return dtype != DataType::kUndefined; }
+};
+
+class InferContext {
+ public:
+  InferContext(std::string node_name, std::vector<ValueInfo> inputs, size_t num_outputs)
+      : node_name_(std::move(node_name)), inputs_(std::move(inputs)), outputs_(num_outputs) {}
+
+  size_t num_inputs() const { return inputs_.size(); }
+  // An optional input that the model omitted (or that lies past the end) is absent.
+  bool has_input(size_t i) const { return i < inputs_.size() && inputs_[i].present(); }
+  const ValueInfo& input(size_t i) const { return inputs_[i]; }
+  const Shape& input_shape(size_t i) const { return inputs_[i].shape; }
+  DataType input_dtype(size_t i) const { return inputs_[i].dtype; }
+  // The input's value when it is known at plan time, else null.
+  const Tensor* constant_input(size_t i) const { return has_input(i) ? inputs_[i].constant : nullptr; }
+
+  size_t num_outputs() const { return outputs_.size(); }
+  void set_output(size_t i, DataType dtype, Shape shape) {
+    if (i < outputs_.size()) outputs_[i] = ValueInfo{dtype, std::move(shape), nullptr};
+  }
+  const ValueInfo& output(size_t i) const { return outputs_[i]; }
+  const std::string& node_name() const { return node_name_; }
+
+ private:
+  std::string node_name_;
+  std::vector<ValueInfo> inputs_;
+  std::vector<ValueInfo> outputs_;
+};
+
+class KernelContext {
+ public:
+  KernelContext(std::vector<const Tensor*> inputs, std::vector<Tensor*> outputs, ThreadPool* pool)
+      : inputs_(std::move(inputs)), outputs_(std::move(outputs)), pool_(pool) {}
+
+  size_t num_inputs() const { return inputs_.size(); }
+  bool has_input(size_t i) const { return i < inputs_.size() && inputs_[i] != nullptr; }
+  const Tensor& input(size_t i) const { return *inputs_[i]; }
+  size_t num_outputs() const { return outputs_.size(); }
+  bool has_output(size_t i) const { return i < outputs_.size() && outputs_[i] != nullptr; }
+  // Outputs arrive allocated with the dtype and shape that infer() decided.
+  Tensor& output(size_t i) const { return *outputs_[i]; }
+
+  int num_threads() const;
+  // fn(begin, end) over disjoint chunks of [0, n), at least `grain` each, on the pool.
+  void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) const;
+
+ private:
+  std::vector<const Tensor*> inputs_;
+  std::vector<Tensor*> outputs_;
+  ThreadPool* pool_;
+};
+
+class Op {
+ public:
+  virtual ~Op() = default;
+  // Parses and validates the node's attributes; `opset` is the default-domain opset
+  // of the model (several ops moved attributes to inputs across opsets).
+  virtual Status init(const ir::Attributes& attrs, int opset) {
+    (void)attrs;
+    (void)opset;
+    return Status::Ok();
+  }
+  // Output dtypes and shapes from input dtypes, shapes and constant values.
+  virtual Status infer(InferContext& ctx) const = 0;
+  // Computes the outputs. Inputs never alias outputs.
+  virtual Status compute(const KernelContext& ctx) const = 0;
+  // Work estimate for the cost model and `toprt info`. The default counts one flop per
+  // output element and the bytes of all inputs and outputs.
+  virtual ir::OpCost cost(const InferContext& ctx) const;
+};
+
+using OpFactory = std::function<std::unique_ptr<Op>()>;
+
+class OpRegistry {
+ public:
+  // The registry with every built-in operator (families listed in registry.cpp).
+  static const OpRegistry& builtin();
+
+  // `since_opset` lets an op type have several implementations across opsets; create()
+  // picks the newest one whose since_opset <= the model's opset.
+  void add(const std::string& op_type, int since_opset, OpFactory factory);
+  // Unsupported (naming type, domain, opset and node) when nothing matches.
+  Result<std::unique_ptr<Op>> create(const ir::Node& node) const;
+  bool supports(const std::string& domain, const std::string& op_type, int opset) const;
+  std::vector<std::string> op_types() const;
+
+ private:
+  struct Entry {
+    std::string op_type;
+    int since_opset;
+    OpFactory factory;
+  };
+  std::vector<Entry> entries_;
+};
+
+// Shared helpers for kernels.
+// Normalises a possibly negative axis against `rank`; error names the node's op.
+Result<int64_t> normalize_axis(int64_t axis, int64_t rank, const char* what);
+
+}  // namespace top::ops
