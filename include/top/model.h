@@ -1,0 +1,56 @@
+// Model: an ONNX model loaded, checked and ready to plan.
+//
+// Loading parses the file with libonnx, runs onnx::checker and shape inference,
+// converts weights (including external-data files next to the model) and creates every
+// operator, so an unsupported operator or a malformed file is reported here, as a
+// Status naming the problem, and never later during a run.
+//
+//   auto model = top::Model::load("models/out/resnet50.onnx");
+//   if (!model.ok()) { fprintf(stderr, "%s\n", model.status().to_string().c_str()); }
+//   for (const auto& in : model->inputs()) printf("%s %s\n", in.name.c_str(), top::shape_str(in.shape).c_str());
+//
+// Thread safety: a Model is immutable after load; copies share the graph and may be
+// used from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "top/status.h"
+#include "top/tensor.h"
+
+namespace top {
+namespace ir {
+class Graph;
+}
+
+struct TensorInfo {
+  std::string name;
+  DataType dtype = DataType::kUndefined;
+  Shape shape;                         // -1 where the dimension is symbolic or unknown
+  std::vector<std::string> dim_names;  // the symbolic names ("batch"), "" for fixed dims
+};
+
+class Model {
+ public:
+  static Result<Model> load(const std::string& path);
+  // A serialized ModelProto; external data is looked up under `base_dir`.
+  static Result<Model> load_from_memory(const void* data, size_t size, const std::string& base_dir = ".");
+
+  const std::string& name() const { return name_; }
+  std::vector<TensorInfo> inputs() const;
+  std::vector<TensorInfo> outputs() const;
+  int opset() const;
+  size_t num_nodes() const;
+
+  // The imported graph (internal type; for tools in this repository).
+  const std::shared_ptr<const ir::Graph>& graph() const { return graph_; }
+
+ private:
+  Model(std::shared_ptr<const ir::Graph> g, std::string name) : graph_(std::move(g)), name_(std::move(name)) {}
+  std::shared_ptr<const ir::Graph> graph_;
+  std::string name_;
+};
+
+}  // namespace top

@@ -1,0 +1,178 @@
+#include "exec/plan.h"
+
+#include <algorithm>
+#include <map>
+
+#include "exec/memory_plan.h"
+#include "ops/op.h"
+
+namespace top::exec {
+
+double ExecutionPlan::total_flops() const {
+  double f = 0;
+  for (const Step& s : steps) f += s.cost.flops;
+  return f;
+}
+
+Result<std::vector<Shape>> check_inputs(const ir::Graph& graph, const std::vector<const Tensor*>& inputs) {
+  if (inputs.size() != graph.inputs.size())
+    return InvalidArgument("model expects " + std::to_string(graph.inputs.size()) + " inputs, got " +
+                           std::to_string(inputs.size()));
+  std::vector<Shape> shapes;
+  std::map<std::string, int64_t> symbols;  // a symbolic dim must agree across inputs
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ir::Value& v = graph.values[graph.inputs[i]];
+    const Tensor* t = inputs[i];
+    if (!t || !t->defined()) return InvalidArgument("input '" + v.name + "' is missing");
+    if (t->dtype() != v.dtype)
+      return InvalidArgument("input '" + v.name + "' expects dtype " + dtype_name(v.dtype) + ", got " +
+                             dtype_name(t->dtype()));
+    if (v.has_shape) {
+      bool ok = t->shape().size() == v.shape.size();
+      for (size_t d = 0; ok && d < v.shape.size(); ++d) {
+        if (v.shape[d] >= 0 && v.shape[d] != t->shape()[d]) ok = false;
+        const std::string& sym = d < v.dim_names.size() ? v.dim_names[d] : std::string();
+        if (ok && !sym.empty()) {
+          auto [it, fresh] = symbols.emplace(sym, t->shape()[d]);
+          if (!fresh && it->second != t->shape()[d])
+            return InvalidArgument("input '" + v.name + "' dim " + std::to_string(d) + " ('" + sym + "') is " +
+                                   std::to_string(t->shape()[d]) + " but another input set it to " +
+                                   std::to_string(it->second));
+        }
+      }
+      if (!ok)
+        return InvalidArgument("input '" + v.name + "' expects shape " + shape_str(v.shape) + ", got " +
+                               shape_str(t->shape()));
+    }
+    for (int64_t d : t->shape())
+      if (d < 0) return InvalidArgument("input '" + v.name + "' has a negative dimension");
+    shapes.push_back(t->shape());
+  }
+  return shapes;
+}
+
+namespace {
+
+Status fold_node(const ir::Node& node, const std::vector<ops::ValueInfo>& in_infos, const ops::InferContext& ictx,
+                 std::vector<Slot>& slots) {
+  std::vector<const Tensor*> ins;
+  for (size_t i = 0; i < node.inputs.size(); ++i)
+    ins.push_back(node.inputs[i] == ir::kNoValue ? nullptr : in_infos[i].constant);
+  std::vector<Tensor> outs(node.outputs.size());
+  std::vector<Tensor*> out_ptrs;
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    const ops::ValueInfo& o = ictx.output(i);
+    if (o.present()) {
+      outs[i] = Tensor::zeros(o.dtype, o.shape);
+      out_ptrs.push_back(&outs[i]);
+    } else {
+      out_ptrs.push_back(nullptr);
+    }
+  }
+  ops::KernelContext kctx(ins, out_ptrs, nullptr);
+  TOP_RETURN_IF_ERROR(node.op->compute(kctx));
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    ir::ValueId v = node.outputs[i];
+    if (v == ir::kNoValue || !outs[i].defined()) continue;
+    slots[v].kind = Slot::Kind::kConstant;
+    slots[v].constant = std::move(outs[i]);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const ExecutionPlan>> make_plan(std::shared_ptr<const ir::Graph> graph,
+                                                       const std::vector<Shape>& input_shapes,
+                                                       const PlanOptions& opts) {
+  const ir::Graph& g = *graph;
+  auto plan = std::make_shared<ExecutionPlan>();
+  plan->graph = graph;
+  plan->input_shapes = input_shapes;
+  plan->slots.resize(g.values.size());
+  std::vector<Slot>& slots = plan->slots;
+  if (input_shapes.size() != g.inputs.size())
+    return InvalidArgument("plan needs " + std::to_string(g.inputs.size()) + " input shapes");
+
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    if (g.values[v].initializer.defined()) {
+      slots[v].kind = Slot::Kind::kConstant;
+      slots[v].constant = g.values[v].initializer;
+      slots[v].dtype = g.values[v].initializer.dtype();
+      slots[v].shape = g.values[v].initializer.shape();
+    }
+  }
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    Slot& s = slots[g.inputs[i]];
+    s.kind = Slot::Kind::kInput;
+    s.dtype = g.values[g.inputs[i]].dtype;
+    s.shape = input_shapes[i];
+  }
+
+  TOP_ASSIGN_OR_RETURN(std::vector<ir::NodeId> topo, g.topological_order());
+  for (ir::NodeId id : topo) {
+    const ir::Node& node = g.nodes[id];
+    if (!node.op) return Internal("node '" + node.name + "' has no operator");
+    std::vector<ops::ValueInfo> in_infos;
+    bool all_constant = true;
+    for (ir::ValueId v : node.inputs) {
+      ops::ValueInfo info;
+      if (v != ir::kNoValue) {
+        const Slot& s = slots[v];
+        if (s.kind == Slot::Kind::kUnused)
+          return Internal("node '" + node.name + "' reads '" + g.values[v].name + "' before it is computed");
+        info.dtype = s.dtype;
+        info.shape = s.shape;
+        if (s.kind == Slot::Kind::kConstant) info.constant = &s.constant;
+        else all_constant = false;
+      }
+      in_infos.push_back(info);
+    }
+    ops::InferContext ictx(node.name, in_infos, node.outputs.size());
+    Status st = node.op->infer(ictx);
+    if (!st.ok()) {
+      std::string shapes;
+      for (size_t i = 0; i < in_infos.size(); ++i)
+        if (in_infos[i].present()) shapes += (shapes.empty() ? "" : ", ") + shape_str(in_infos[i].shape);
+      return st.with_context(node.op_type + " node '" + node.name + "' (input shapes " + shapes + ")");
+    }
+    size_t out_bytes = 0;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      ir::ValueId v = node.outputs[i];
+      const ops::ValueInfo& o = ictx.output(i);
+      if (v == ir::kNoValue) continue;
+      if (!o.present())
+        return Internal(node.op_type + " node '" + node.name + "' did not infer its output " + std::to_string(i));
+      for (int64_t d : o.shape)
+        if (d < 0) return InvalidModel(node.op_type + " node '" + node.name + "' inferred a negative dimension");
+      slots[v].dtype = o.dtype;
+      slots[v].shape = o.shape;
+      slots[v].bytes = static_cast<size_t>(shape_numel(o.shape)) * dtype_size(o.dtype);
+      out_bytes += slots[v].bytes;
+    }
+    if (all_constant && out_bytes <= opts.max_folded_bytes) {
+      Status fs = fold_node(node, in_infos, ictx, slots);
+      if (!fs.ok()) return fs.with_context("folding constant node '" + node.name + "'");
+      plan->folded_nodes++;
+      continue;
+    }
+    Step step;
+    step.node = id;
+    step.inputs = node.inputs;
+    // Outputs nobody reads still get (short-lived) buffers: kernels write every output.
+    step.outputs = node.outputs;
+    for (ir::ValueId v : node.outputs)
+      if (v != ir::kNoValue) slots[v].kind = Slot::Kind::kActivation;
+    step.cost = node.op->cost(ictx);
+    plan->steps.push_back(std::move(step));
+  }
+  for (ir::ValueId v : g.outputs)
+    if (slots[v].kind == Slot::Kind::kActivation) slots[v].kind = Slot::Kind::kOutput;
+
+  MemoryPlan mp = plan_activation_memory(*plan);  // assigns Slot::offset
+  plan->arena_bytes = mp.arena_bytes;
+  plan->naive_bytes = mp.naive_bytes;
+  return std::shared_ptr<const ExecutionPlan>(std::move(plan));
+}
+
+}  // namespace top::exec

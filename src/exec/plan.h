@@ -1,0 +1,67 @@
+// ExecutionPlan: one model graph specialised for concrete input shapes.
+//
+// make_plan() propagates dtypes and shapes through every node (each op's own shape
+// rule), folds every node whose inputs are all known constants — weights, Constant
+// nodes, and the Shape -> Gather -> Concat -> Reshape chains exporters emit — by running
+// its CPU kernel once, and assigns every remaining intermediate tensor an offset in one
+// activation arena (buffers whose lifetimes do not overlap share memory). Plans are
+// immutable and shared by every task that runs with the same input shapes.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "top/status.h"
+#include "top/tensor.h"
+
+namespace top::exec {
+
+struct Slot {
+  enum class Kind { kUnused, kInput, kConstant, kActivation, kOutput };
+  Kind kind = Kind::kUnused;
+  DataType dtype = DataType::kUndefined;
+  Shape shape;
+  Tensor constant;    // kConstant: the value (weight or folded)
+  size_t offset = 0;  // kActivation: byte offset in the arena
+  size_t bytes = 0;
+};
+
+struct Step {
+  ir::NodeId node = -1;
+  std::vector<ir::ValueId> inputs;   // kNoValue for absent optional inputs
+  std::vector<ir::ValueId> outputs;  // kNoValue for outputs the model omitted
+  ir::OpCost cost;
+};
+
+struct PlanOptions {
+  // Folding runs kernels at plan time; tensors larger than this are left to run time
+  // (folding a huge computation would only move the work, and keep a copy resident).
+  size_t max_folded_bytes = size_t(256) << 20;
+};
+
+class ExecutionPlan {
+ public:
+  std::shared_ptr<const ir::Graph> graph;
+  std::vector<Shape> input_shapes;  // per graph input, in graph order
+  std::vector<Slot> slots;          // indexed by ValueId
+  std::vector<Step> steps;          // topological order, folded nodes removed
+  size_t arena_bytes = 0;           // peak activation memory of one run
+  size_t naive_bytes = 0;           // what the activations would take without reuse
+  int folded_nodes = 0;
+
+  double total_flops() const;
+};
+
+// Errors name the node whose shape rule failed and the shapes it saw.
+Result<std::shared_ptr<const ExecutionPlan>> make_plan(std::shared_ptr<const ir::Graph> graph,
+                                                       const std::vector<Shape>& input_shapes,
+                                                       const PlanOptions& opts = {});
+
+// Checks a run's inputs against the graph (count, dtype, rank, fixed dims) and returns
+// their shapes in graph-input order.
+Result<std::vector<Shape>> check_inputs(const ir::Graph& graph, const std::vector<const Tensor*>& inputs);
+
+}  // namespace top::exec

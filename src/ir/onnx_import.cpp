@@ -1,0 +1,415 @@
+#include "ir/onnx_import.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <unordered_map>
+
+#include "ops/op.h"
+
+namespace top::ir {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Oldest and newest default-domain opsets we accept. Older models should be upgraded
+// with onnx.version_converter; newer ones may use semantics we do not implement.
+constexpr int kMinOpset = 7;
+constexpr int kMaxOpset = 21;
+
+Result<DataType> convert_dtype(int onnx_type, const std::string& what) {
+  switch (onnx_type) {
+    case onnx::TensorProto::FLOAT: return DataType::kFloat32;
+    case onnx::TensorProto::DOUBLE: return DataType::kFloat64;
+    case onnx::TensorProto::FLOAT16: return DataType::kFloat16;
+    case onnx::TensorProto::INT8: return DataType::kInt8;
+    case onnx::TensorProto::UINT8: return DataType::kUint8;
+    case onnx::TensorProto::INT16: return DataType::kInt16;
+    case onnx::TensorProto::INT32: return DataType::kInt32;
+    case onnx::TensorProto::INT64: return DataType::kInt64;
+    case onnx::TensorProto::BOOL: return DataType::kBool;
+    default:
+      return Unsupported(what + " has unsupported element type " +
+                         (onnx::TensorProto_DataType_IsValid(onnx_type)
+                              ? onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(onnx_type))
+                              : std::to_string(onnx_type)));
+  }
+}
+
+// Copies `count` elements of a repeated proto field into `dst` of type T.
+template <class T, class Field>
+void copy_field(const Field& field, T* dst, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) dst[i] = static_cast<T>(field.Get(static_cast<int>(i)));
+}
+
+Result<std::string> read_external(const onnx::TensorProto& tp, const std::string& base_dir, size_t expected) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : tp.external_data()) {
+    try {
+      if (kv.key() == "location") location = kv.value();
+      else if (kv.key() == "offset") offset = std::stoll(kv.value());
+      else if (kv.key() == "length") length = std::stoll(kv.value());
+    } catch (...) {
+      return InvalidModel("tensor '" + tp.name() + "': malformed external_data entry '" + kv.key() + "'");
+    }
+  }
+  if (location.empty()) return InvalidModel("tensor '" + tp.name() + "': external data without a location");
+  fs::path p = fs::path(location);
+  if (p.is_absolute() || location.find("..") != std::string::npos)
+    return InvalidModel("tensor '" + tp.name() + "': external data location '" + location +
+                        "' must be a relative path inside the model's folder");
+  p = fs::path(base_dir) / p;
+  std::ifstream f(p, std::ios::binary);
+  if (!f) return NotFound("tensor '" + tp.name() + "': cannot open external data file '" + p.string() + "'");
+  if (offset < 0) return InvalidModel("tensor '" + tp.name() + "': negative external data offset");
+  if (length >= 0 && static_cast<size_t>(length) != expected)
+    return InvalidModel("tensor '" + tp.name() + "': external data length " + std::to_string(length) +
+                        " does not match its shape (" + std::to_string(expected) + " bytes)");
+  f.seekg(0, std::ios::end);
+  auto file_size = static_cast<int64_t>(f.tellg());
+  if (offset + static_cast<int64_t>(expected) > file_size)
+    return InvalidModel("tensor '" + tp.name() + "': external data file '" + p.string() + "' is too short");
+  std::string bytes(expected, '\0');
+  f.seekg(offset);
+  if (expected > 0 && !f.read(&bytes[0], static_cast<std::streamsize>(expected)))
+    return InvalidModel("tensor '" + tp.name() + "': reading external data failed");
+  return bytes;
+}
+
+}  // namespace
+
+Result<Tensor> convert_tensor(const onnx::TensorProto& tp, const std::string& base_dir) {
+  const std::string what = "tensor '" + tp.name() + "'";
+  TOP_ASSIGN_OR_RETURN(DataType dt, convert_dtype(tp.data_type(), what));
+  Shape shape;
+  double elems = 1;
+  for (int64_t d : tp.dims()) {
+    if (d < 0) return InvalidModel(what + " has a negative dimension");
+    shape.push_back(d);
+    elems *= static_cast<double>(d);
+  }
+  if (elems * dtype_size(dt) > static_cast<double>(size_t(16) << 30))
+    return InvalidModel(what + " is implausibly large (" + shape_str(shape) + ")");
+  const int64_t n = static_cast<int64_t>(elems);
+  const size_t bytes = static_cast<size_t>(n) * dtype_size(dt);
+
+  std::string external;
+  const std::string* raw = nullptr;
+  if (tp.data_location() == onnx::TensorProto::EXTERNAL) {
+    TOP_ASSIGN_OR_RETURN(external, read_external(tp, base_dir, bytes));
+    raw = &external;
+  } else if (tp.has_raw_data()) {
+    raw = &tp.raw_data();
+  }
+  Tensor t = Tensor::zeros(dt, shape);
+  if (raw) {
+    if (raw->size() != bytes)
+      return InvalidModel(what + " holds " + std::to_string(raw->size()) + " bytes of data but its shape " +
+                          shape_str(shape) + " needs " + std::to_string(bytes));
+    if (bytes) std::memcpy(t.raw_data(), raw->data(), bytes);  // little-endian host assumed
+    return t;
+  }
+  auto need = [&](int have) -> Status {
+    if (have != n)
+      return InvalidModel(what + " has " + std::to_string(have) + " values but its shape " + shape_str(shape) +
+                          " needs " + std::to_string(n));
+    return Status::Ok();
+  };
+  switch (dt) {
+    case DataType::kFloat32:
+      TOP_RETURN_IF_ERROR(need(tp.float_data_size()));
+      copy_field(tp.float_data(), t.data<float>(), n);
+      break;
+    case DataType::kFloat64:
+      TOP_RETURN_IF_ERROR(need(tp.double_data_size()));
+      copy_field(tp.double_data(), t.data<double>(), n);
+      break;
+    case DataType::kInt64:
+      TOP_RETURN_IF_ERROR(need(tp.int64_data_size()));
+      copy_field(tp.int64_data(), t.data<int64_t>(), n);
+      break;
+    case DataType::kInt32:
+      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
+      copy_field(tp.int32_data(), t.data<int32_t>(), n);
+      break;
+    case DataType::kInt16:
+      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
+      copy_field(tp.int32_data(), t.data<int16_t>(), n);
+      break;
+    case DataType::kInt8:
+      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
+      copy_field(tp.int32_data(), t.data<int8_t>(), n);
+      break;
+    case DataType::kUint8:
+      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
+      copy_field(tp.int32_data(), t.data<uint8_t>(), n);
+      break;
+    case DataType::kBool:
+      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
+      copy_field(tp.int32_data(), t.data<bool>(), n);
+      break;
+    case DataType::kFloat16:  // stored as uint16 bit patterns in int32_data
+      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
+      copy_field(tp.int32_data(), t.data<uint16_t>(), n);
+      break;
+    default:
+      return Unsupported(what + ": unsupported element type");
+  }
+  return t;
+}
+
+namespace {
+
+Result<Attribute> convert_attribute(const onnx::AttributeProto& ap, const std::string& base_dir) {
+  Attribute a;
+  switch (ap.type()) {
+    case onnx::AttributeProto::INT: a.kind = Attribute::Kind::kInt; a.i = ap.i(); break;
+    case onnx::AttributeProto::FLOAT: a.kind = Attribute::Kind::kFloat; a.f = ap.f(); break;
+    case onnx::AttributeProto::STRING: a.kind = Attribute::Kind::kString; a.s = ap.s(); break;
+    case onnx::AttributeProto::INTS:
+      a.kind = Attribute::Kind::kInts;
+      a.ints.assign(ap.ints().begin(), ap.ints().end());
+      break;
+    case onnx::AttributeProto::FLOATS:
+      a.kind = Attribute::Kind::kFloats;
+      a.floats.assign(ap.floats().begin(), ap.floats().end());
+      break;
+    case onnx::AttributeProto::STRINGS:
+      a.kind = Attribute::Kind::kStrings;
+      a.strings.assign(ap.strings().begin(), ap.strings().end());
+      break;
+    case onnx::AttributeProto::TENSOR: {
+      a.kind = Attribute::Kind::kTensor;
+      TOP_ASSIGN_OR_RETURN(a.t, convert_tensor(ap.t(), base_dir));
+      break;
+    }
+    case onnx::AttributeProto::GRAPH:
+    case onnx::AttributeProto::GRAPHS:
+      a.kind = Attribute::Kind::kGraph;  // control flow: the op itself reports Unsupported
+      break;
+    default:
+      return Unsupported("attribute '" + ap.name() + "' has an unsupported type");
+  }
+  return a;
+}
+
+void fill_declared_type(const onnx::ValueInfoProto& vi, Value& v) {
+  if (!vi.type().has_tensor_type()) return;
+  const auto& tt = vi.type().tensor_type();
+  auto dt = convert_dtype(tt.elem_type(), "value '" + vi.name() + "'");
+  if (dt.ok()) v.dtype = *dt;
+  if (!tt.has_shape()) return;
+  v.has_shape = true;
+  v.shape.clear();
+  v.dim_names.clear();
+  for (const auto& d : tt.shape().dim()) {
+    if (d.has_dim_value() && d.dim_value() >= 0) {
+      v.shape.push_back(d.dim_value());
+      v.dim_names.emplace_back();
+    } else {
+      v.shape.push_back(-1);
+      v.dim_names.push_back(d.has_dim_param() ? d.dim_param() : std::string());
+    }
+  }
+}
+
+class Importer {
+ public:
+  Importer(std::string base_dir, const ImportOptions& opts) : base_dir_(std::move(base_dir)), opts_(opts) {}
+
+  Result<std::shared_ptr<Graph>> run(onnx::ModelProto& model) {
+    TOP_RETURN_IF_ERROR(check(model));
+    auto g = std::make_shared<Graph>();
+    g->ir_version = model.ir_version();
+    g->producer_name = model.producer_name();
+    g->name = model.graph().name();
+    int opset = -1;
+    for (const auto& imp : model.opset_import())
+      if (imp.domain().empty() || imp.domain() == "ai.onnx") opset = static_cast<int>(imp.version());
+    if (opset < 0) return InvalidModel("model declares no opset for the default ONNX domain");
+    if (opset < kMinOpset || opset > kMaxOpset)
+      return Unsupported("model uses opset " + std::to_string(opset) + "; supported opsets are " +
+                         std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset));
+    g->default_opset = opset;
+    std::unordered_map<std::string, int> domain_opsets;
+    for (const auto& imp : model.opset_import()) domain_opsets[imp.domain()] = static_cast<int>(imp.version());
+
+    const onnx::GraphProto& gp = model.graph();
+    graph_ = g.get();
+    // Weights first: in IR < 4 they may also be listed as graph inputs.
+    for (const auto& init : gp.initializer()) {
+      if (index_.count(init.name())) return InvalidModel("initializer '" + init.name() + "' is defined twice");
+      TOP_ASSIGN_OR_RETURN(Tensor t, convert_tensor(init, base_dir_));
+      Value v;
+      v.name = init.name();
+      v.dtype = t.dtype();
+      v.shape = t.shape();
+      v.dim_names.assign(v.shape.size(), "");
+      v.has_shape = true;
+      v.initializer = std::move(t);
+      index_[v.name] = g->add_value(std::move(v));
+    }
+    for (const auto& in : gp.input()) {
+      if (index_.count(in.name())) continue;  // an initializer with a default value
+      Value v;
+      v.name = in.name();
+      fill_declared_type(in, v);
+      if (v.dtype == DataType::kUndefined)
+        return Unsupported("graph input '" + in.name() + "' is not a tensor of a supported element type");
+      v.is_input = true;
+      ValueId id = g->add_value(std::move(v));
+      index_[in.name()] = id;
+      g->inputs.push_back(id);
+    }
+    for (const auto& vi : gp.value_info()) value_info_[vi.name()] = &vi;
+
+    std::vector<std::string> unsupported;
+    for (int i = 0; i < gp.node_size(); ++i) {
+      const onnx::NodeProto& np = gp.node(i);
+      Node n;
+      n.name = np.name().empty() ? np.op_type() + "_" + std::to_string(i) : np.name();
+      n.op_type = np.op_type();
+      n.domain = np.domain();
+      auto dom = domain_opsets.find(np.domain().empty() ? std::string() : np.domain());
+      n.opset = dom != domain_opsets.end() ? dom->second : opset;
+      if (np.domain() == "ai.onnx") n.opset = opset;
+      for (const auto& ap : np.attribute()) {
+        auto a = convert_attribute(ap, base_dir_);
+        if (!a.ok()) return a.status().with_context("node '" + n.name + "'");
+        n.attrs.set(ap.name(), std::move(a).value());
+      }
+      for (const auto& name : np.input()) n.inputs.push_back(name.empty() ? kNoValue : value_for(name, false));
+      for (const auto& name : np.output()) {
+        if (name.empty()) {
+          n.outputs.push_back(kNoValue);
+          continue;
+        }
+        ValueId id = value_for(name, true);
+        if (g->values[id].producer >= 0 || g->values[id].initializer.defined() || g->values[id].is_input)
+          return InvalidModel("value '" + name + "' is produced twice (again by node '" + n.name + "')");
+        g->values[id].producer = static_cast<NodeId>(g->nodes.size());  // provisional, add_node sets it too
+        n.outputs.push_back(id);
+      }
+      auto op = ops::OpRegistry::builtin().create(n);
+      if (!op.ok()) {
+        if (op.status().code() != StatusCode::kUnsupported) return op.status();
+        unsupported.push_back(op.status().message());
+      } else {
+        n.op = std::shared_ptr<ops::Op>(std::move(op).value());
+      }
+      g->add_node(std::move(n));
+    }
+    if (!unsupported.empty()) {
+      std::string msg = unsupported.front();
+      if (unsupported.size() > 1) msg += " (and " + std::to_string(unsupported.size() - 1) + " more unsupported nodes)";
+      return Unsupported(msg);
+    }
+    for (const auto& out : gp.output()) {
+      auto it = index_.find(out.name());
+      if (it == index_.end()) return InvalidModel("graph output '" + out.name() + "' is never produced");
+      Value& v = g->values[it->second];
+      if (v.dtype == DataType::kUndefined || !v.has_shape) fill_declared_type(out, v);
+      v.is_output = true;
+      g->outputs.push_back(it->second);
+    }
+    if (g->outputs.empty()) return InvalidModel("graph has no outputs");
+    // Every consumed value must come from somewhere.
+    for (const Node& n : g->nodes)
+      for (ValueId v : n.inputs)
+        if (v != kNoValue && g->values[v].producer < 0 && !g->values[v].is_input && !g->values[v].initializer.defined())
+          return InvalidModel("node '" + n.name + "' reads value '" + g->values[v].name +
+                              "' which no node, input or initializer provides");
+    auto topo = g->topological_order();
+    if (!topo.ok()) return topo.status();
+    return g;
+  }
+
+ private:
+  Status check(onnx::ModelProto& model) {
+    if (!model.has_graph()) return InvalidModel("file holds no graph (is it an ONNX model?)");
+    if (model.ir_version() <= 0) return InvalidModel("model has no ir_version (is it an ONNX model?)");
+    // ONNX's checker and shape inference report problems by throwing; they must not
+    // escape the library, so each becomes a Status.
+    if (opts_.run_checker) {
+      try {
+        onnx::checker::check_model(model);
+      } catch (const std::exception& e) {
+        return InvalidModel(std::string("ONNX checker: ") + first_line(e.what()));
+      }
+    }
+    try {
+      onnx::ShapeInferenceOptions o;
+      o.check_type = false;
+      o.error_mode = 0;
+      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), o);
+    } catch (const std::exception& e) {
+      return InvalidModel(std::string("ONNX shape inference: ") + first_line(e.what()));
+    }
+    return Status::Ok();
+  }
+
+  static std::string first_line(const std::string& s) {
+    std::string line = s.substr(0, s.find('\n'));
+    return line.size() > 400 ? line.substr(0, 400) + "..." : line;
+  }
+
+  ValueId value_for(const std::string& name, bool defining) {
+    auto it = index_.find(name);
+    if (it != index_.end()) return it->second;
+    Value v;
+    v.name = name;
+    auto vi = value_info_.find(name);
+    if (vi != value_info_.end()) fill_declared_type(*vi->second, v);
+    ValueId id = graph_->add_value(std::move(v));
+    index_[name] = id;
+    return id;
+  }
+
+  std::string base_dir_;
+  ImportOptions opts_;
+  Graph* graph_ = nullptr;
+  std::unordered_map<std::string, ValueId> index_;
+  std::unordered_map<std::string, const onnx::ValueInfoProto*> value_info_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<Graph>> import_onnx_bytes(const void* data, size_t size, const std::string& base_dir,
+                                                 const ImportOptions& opts) {
+  if (size == 0) return InvalidModel("model file is empty");
+  if (size > opts.max_file_bytes) return InvalidModel("model file is larger than the configured limit");
+  if (size > static_cast<size_t>(std::numeric_limits<int>::max()))
+    return Unsupported("models over 2 GiB must keep their weights in external data files");
+  onnx::ModelProto model;
+  if (!model.ParseFromArray(data, static_cast<int>(size)))
+    return InvalidModel("not a valid ONNX protobuf (truncated or corrupt file)");
+  try {
+    Importer importer(base_dir, opts);
+    return importer.run(model);
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory("out of memory while importing the model");
+  } catch (const std::exception& e) {
+    return InvalidModel(std::string("import failed: ") + e.what());
+  }
+}
+
+Result<std::shared_ptr<Graph>> import_onnx_file(const std::string& path, const ImportOptions& opts) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return NotFound("model file '" + path + "' does not exist");
+  if (fs::is_directory(path, ec)) return InvalidArgument("'" + path + "' is a directory, not an ONNX file");
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return NotFound("cannot open model file '" + path + "'");
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto g = import_onnx_bytes(bytes.data(), bytes.size(), fs::path(path).parent_path().string(), opts);
+  if (!g.ok()) return g.status().with_context("'" + path + "'");
+  return g;
+}
+
+}  // namespace top::ir

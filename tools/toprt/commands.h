@@ -1,0 +1,16 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "top/status.h"
+
+namespace toprt {
+
+void add_info_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+
+// Prints "error: <message>" on one line and records a non-zero exit code.
+void fail(const top::Status& s);
+int exit_code();
+
+}  // namespace toprt

@@ -1,0 +1,63 @@
+#include "inputs.h"
+
+#include <random>
+
+#include "util/npy.h"
+
+namespace toprt {
+
+top::Shape concrete_shape(const top::TensorInfo& info, const InputSpec& spec) {
+  top::Shape s = info.shape;
+  for (size_t d = 0; d < s.size(); ++d) {
+    if (s[d] >= 0) continue;
+    const std::string& name = d < info.dim_names.size() ? info.dim_names[d] : std::string();
+    auto it = spec.dims.find(name);
+    if (!name.empty() && it != spec.dims.end()) s[d] = it->second;
+    else s[d] = d == 0 ? spec.batch : 1;
+  }
+  return s;
+}
+
+top::Result<std::vector<top::Tensor>> make_inputs(const top::Model& model, const InputSpec& spec) {
+  std::vector<top::Tensor> out;
+  std::mt19937_64 rng(spec.seed);
+  for (const auto& [name, path] : spec.files) {
+    bool known = false;
+    for (const auto& info : model.inputs()) known |= info.name == name;
+    if (!known) return top::InvalidArgument("--input " + name + ": the model has no input named '" + name + "'");
+  }
+  for (const auto& info : model.inputs()) {
+    auto f = spec.files.find(info.name);
+    if (f != spec.files.end()) {
+      auto t = top::npy::load(f->second);
+      if (!t.ok()) return t.status().with_context("--input " + info.name);
+      out.push_back(*t);
+      continue;
+    }
+    top::Tensor t = top::Tensor::zeros(info.dtype, concrete_shape(info, spec));
+    std::normal_distribution<float> normal(0.f, 1.f);
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      switch (info.dtype) {
+        case top::DataType::kFloat32: t.data<float>()[i] = normal(rng); break;
+        case top::DataType::kFloat64: t.data<double>()[i] = normal(rng); break;
+        case top::DataType::kInt64: t.data<int64_t>()[i] = static_cast<int64_t>(rng() % 10); break;
+        case top::DataType::kInt32: t.data<int32_t>()[i] = static_cast<int32_t>(rng() % 10); break;
+        case top::DataType::kBool: t.data<bool>()[i] = rng() % 2; break;
+        case top::DataType::kUint8: t.data<uint8_t>()[i] = static_cast<uint8_t>(rng() % 256); break;
+        default:
+          return top::Unsupported(std::string("cannot generate random input of dtype ") + top::dtype_name(info.dtype) +
+                                  " for '" + info.name + "': pass it with --input");
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+top::Result<std::pair<std::string, std::string>> split_assignment(const std::string& s) {
+  size_t eq = s.find('=');
+  if (eq == std::string::npos || eq == 0) return top::InvalidArgument("expected NAME=VALUE, got '" + s + "'");
+  return std::make_pair(s.substr(0, eq), s.substr(eq + 1));
+}
+
+}  // namespace toprt
