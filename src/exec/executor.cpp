@@ -5,11 +5,14 @@
 #include <new>
 
 #include "ops/op.h"
+#include "util/memory_limits.h"
 
 namespace top::exec {
 
 Status Arena::reserve(size_t bytes) {
   if (bytes <= size_) return Status::Ok();
+  if (static_cast<double>(bytes) > max_allocation_bytes())
+    return OutOfMemory("an activation arena of " + std::to_string(bytes) + " bytes exceeds half of this machine's memory");
   size_t rounded = (bytes + 4095) / 4096 * 4096;
   void* p = std::aligned_alloc(4096, rounded);
   if (!p) return OutOfMemory("cannot allocate an activation arena of " + std::to_string(rounded) + " bytes");

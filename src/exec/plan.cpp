@@ -5,6 +5,7 @@
 
 #include "exec/memory_plan.h"
 #include "ops/op.h"
+#include "util/memory_limits.h"
 
 namespace top::exec {
 
@@ -53,6 +54,10 @@ Result<std::vector<Shape>> check_inputs(const ir::Graph& graph, const std::vecto
 
 namespace {
 
+Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr<const ir::Graph> graph,
+                                                                 const std::vector<Shape>& input_shapes,
+                                                                 const PlanOptions& opts);
+
 Status fold_node(const ir::Node& node, const std::vector<ops::ValueInfo>& in_infos, const ops::InferContext& ictx,
                  std::vector<Slot>& slots) {
   std::vector<const Tensor*> ins;
@@ -85,6 +90,20 @@ Status fold_node(const ir::Node& node, const std::vector<ops::ValueInfo>& in_inf
 Result<std::shared_ptr<const ExecutionPlan>> make_plan(std::shared_ptr<const ir::Graph> graph,
                                                        const std::vector<Shape>& input_shapes,
                                                        const PlanOptions& opts) {
+  try {
+    return make_plan_unguarded(std::move(graph), input_shapes, opts);
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory("out of memory while planning (folding constants)");
+  } catch (const std::exception& e) {
+    return Internal(std::string("planning failed: ") + e.what());
+  }
+}
+
+namespace {
+
+Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr<const ir::Graph> graph,
+                                                                 const std::vector<Shape>& input_shapes,
+                                                                 const PlanOptions& opts) {
   const ir::Graph& g = *graph;
   auto plan = std::make_shared<ExecutionPlan>();
   plan->graph = graph;
@@ -143,8 +162,15 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan(std::shared_ptr<const ir:
       if (v == ir::kNoValue) continue;
       if (!o.present())
         return Internal(node.op_type + " node '" + node.name + "' did not infer its output " + std::to_string(i));
-      for (int64_t d : o.shape)
+      double elems = 1;
+      for (int64_t d : o.shape) {
         if (d < 0) return InvalidModel(node.op_type + " node '" + node.name + "' inferred a negative dimension");
+        elems *= static_cast<double>(d);
+      }
+      // Corrupt attributes can ask for absurd tensors; refuse them before allocating.
+      if (elems * static_cast<double>(dtype_size(o.dtype)) > max_allocation_bytes())
+        return InvalidArgument(node.op_type + " node '" + node.name + "' would produce a tensor of shape " +
+                               shape_str(o.shape) + ", larger than half of this machine's memory");
       slots[v].dtype = o.dtype;
       slots[v].shape = o.shape;
       slots[v].bytes = static_cast<size_t>(shape_numel(o.shape)) * dtype_size(o.dtype);
@@ -174,5 +200,7 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan(std::shared_ptr<const ir:
   plan->naive_bytes = mp.naive_bytes;
   return std::shared_ptr<const ExecutionPlan>(std::move(plan));
 }
+
+}  // namespace
 
 }  // namespace top::exec

@@ -1,0 +1,159 @@
+// Import from ONNX protobufs built here in C++, and the errors users see for bad
+// models and bad inputs. Models are tiny so these stay unit tests.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <random>
+
+#include "ir/onnx_import.h"
+#include "top/model.h"
+#include "top/session.h"
+
+namespace top {
+namespace {
+
+onnx::ModelProto relu_model(int opset = 13, const std::string& op = "Relu", const std::string& domain = "") {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.set_producer_name("test");
+  auto* imp = m.add_opset_import();
+  imp->set_domain("");
+  imp->set_version(opset);
+  if (!domain.empty()) {
+    auto* d = m.add_opset_import();
+    d->set_domain(domain);
+    d->set_version(1);
+  }
+  auto* g = m.mutable_graph();
+  g->set_name("g");
+  auto add_vi = [](onnx::ValueInfoProto* vi, const std::string& name, bool symbolic) {
+    vi->set_name(name);
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    auto* d0 = tt->mutable_shape()->add_dim();
+    if (symbolic) d0->set_dim_param("batch");
+    else d0->set_dim_value(2);
+    tt->mutable_shape()->add_dim()->set_dim_value(3);
+  };
+  add_vi(g->add_input(), "x", true);
+  add_vi(g->add_output(), "y", true);
+  auto* n = g->add_node();
+  n->set_name("act");
+  n->set_op_type(op);
+  n->set_domain(domain);
+  n->add_input("x");
+  n->add_output("y");
+  return m;
+}
+
+Result<Model> load(const onnx::ModelProto& m) {
+  std::string bytes = m.SerializeAsString();
+  return Model::load_from_memory(bytes.data(), bytes.size());
+}
+
+TEST(OnnxImport, ReadsInputsOutputsAndSymbolicBatch) {
+  auto model = load(relu_model());
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  ASSERT_EQ(model->inputs().size(), 1u);
+  EXPECT_EQ(model->inputs()[0].name, "x");
+  EXPECT_EQ(model->inputs()[0].shape, (Shape{-1, 3}));
+  EXPECT_EQ(model->inputs()[0].dim_names[0], "batch");
+  EXPECT_EQ(model->opset(), 13);
+}
+
+TEST(OnnxImport, UnknownOpNamesTypeDomainOpsetAndNode) {
+  auto model = load(relu_model(13, "FrobnicateTensor"));
+  ASSERT_FALSE(model.ok());
+  // The checker sees no schema; whichever layer reports it must name the op.
+  EXPECT_NE(model.status().message().find("FrobnicateTensor"), std::string::npos) << model.status().to_string();
+
+  auto custom = load(relu_model(13, "MyOp", "com.example"));
+  ASSERT_FALSE(custom.ok());
+  EXPECT_EQ(custom.status().code(), StatusCode::kUnsupported) << custom.status().to_string();
+  const std::string& msg = custom.status().message();
+  EXPECT_NE(msg.find("MyOp"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("com.example"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'act'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("opset 1"), std::string::npos) << msg;
+}
+
+TEST(OnnxImport, CycleIsReportedWithoutChecker) {
+  onnx::ModelProto m = relu_model();
+  auto* g = m.mutable_graph();
+  // y = Relu(z), z = Relu(y): a cycle, and the graph output y depends on it.
+  g->mutable_node(0)->set_input(0, "z");
+  auto* n2 = g->add_node();
+  n2->set_name("back");
+  n2->set_op_type("Relu");
+  n2->add_input("y");
+  n2->add_output("z");
+  std::string bytes = m.SerializeAsString();
+  ir::ImportOptions opts;
+  opts.run_checker = false;
+  auto r = ir::import_onnx_bytes(bytes.data(), bytes.size(), ".", opts);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("cycle"), std::string::npos) << r.status().to_string();
+  // With the checker, the same file is rejected as unsorted: still a clear error.
+  EXPECT_FALSE(load(m).ok());
+}
+
+TEST(OnnxImport, GarbageTruncationAndEmpty) {
+  EXPECT_EQ(Model::load_from_memory("", 0).status().code(), StatusCode::kInvalidModel);
+  std::string text = "this is a text file, not a model\n";
+  EXPECT_FALSE(Model::load_from_memory(text.data(), text.size()).ok());
+  std::string bytes = relu_model().SerializeAsString();
+  for (size_t cut = 1; cut < bytes.size(); cut += 3) {
+    auto r = Model::load_from_memory(bytes.data(), cut);
+    if (!r.ok()) EXPECT_FALSE(r.status().message().empty());
+  }
+  std::mt19937 rng(11);
+  for (int i = 0; i < 200; ++i) {
+    std::string junk(1 + rng() % 4096, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    auto r = Model::load_from_memory(junk.data(), junk.size());
+    if (!r.ok()) EXPECT_FALSE(r.status().message().empty());
+  }
+  EXPECT_EQ(Model::load("/nonexistent/dir/model.onnx").status().code(), StatusCode::kNotFound);
+}
+
+TEST(OnnxImport, InitializerWithWrongByteCountIsInvalid) {
+  onnx::ModelProto m = relu_model();
+  auto* t = m.mutable_graph()->add_initializer();
+  t->set_name("w");
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  t->add_dims(4);
+  t->set_raw_data(std::string(7, '\0'));
+  auto r = load(m);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("'w'"), std::string::npos) << r.status().to_string();
+}
+
+TEST(Session, WrongShapeDtypeAndMissingInputAreClearErrors) {
+  auto model = load(relu_model());
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  auto session = Session::create(*model, {});
+  ASSERT_TRUE(session.ok());
+  Tensor good = Tensor::from_vector<float>({2, 3}, {-1, 2, -3, 4, -5, 6});
+  auto out = (*session)->run({good});
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ((*out)[0].data<float>()[0], 0.0f);
+  EXPECT_EQ((*out)[0].data<float>()[1], 2.0f);
+
+  auto bad_shape = (*session)->run({Tensor::zeros(DataType::kFloat32, {2, 4})});
+  EXPECT_EQ(bad_shape.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_shape.status().message().find("'x'"), std::string::npos);
+  auto bad_dtype = (*session)->run({Tensor::zeros(DataType::kInt64, {2, 3})});
+  EXPECT_EQ(bad_dtype.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_dtype.status().message().find("float32"), std::string::npos);
+  auto missing = (*session)->run({});
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  auto unknown = (*session)->run_named({{"x", good}, {"extra", good}});
+  EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
+  // Another batch size on the symbolic dim plans again and works.
+  auto batch5 = (*session)->run({Tensor::zeros(DataType::kFloat32, {5, 3})});
+  ASSERT_TRUE(batch5.ok()) << batch5.status().to_string();
+  EXPECT_EQ((*batch5)[0].shape(), (Shape{5, 3}));
+}
+
+}  // namespace
+}  // namespace top
