@@ -176,6 +176,18 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
       slots[v].bytes = static_cast<size_t>(shape_numel(o.shape)) * dtype_size(o.dtype);
       out_bytes += slots[v].bytes;
     }
+    bool values_known = !node.outputs.empty();
+    for (size_t i = 0; i < node.outputs.size(); ++i)
+      if (node.outputs[i] != ir::kNoValue && !ictx.output_value(i)) values_known = false;
+    if (values_known) {  // Shape, Size: the value follows from input shapes alone
+      for (size_t i = 0; i < node.outputs.size(); ++i) {
+        if (node.outputs[i] == ir::kNoValue) continue;
+        slots[node.outputs[i]].kind = Slot::Kind::kConstant;
+        slots[node.outputs[i]].constant = *ictx.output_value(i);
+      }
+      plan->folded_nodes++;
+      continue;
+    }
     if (all_constant && out_bytes <= opts.max_folded_bytes) {
       Status fs = fold_node(node, in_infos, ictx, slots);
       if (!fs.ok()) return fs.with_context("folding constant node '" + node.name + "'");

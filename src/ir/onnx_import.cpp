@@ -254,7 +254,8 @@ class Importer {
       v.dim_names.assign(v.shape.size(), "");
       v.has_shape = true;
       v.initializer = std::move(t);
-      index_[v.name] = g->add_value(std::move(v));
+      const std::string name = v.name;
+      index_[name] = g->add_value(std::move(v));
     }
     for (const auto& in : gp.input()) {
       if (index_.count(in.name())) continue;  // an initializer with a default value

@@ -50,13 +50,26 @@ class InferContext {
   void set_output(size_t i, DataType dtype, Shape shape) {
     if (i < outputs_.size()) outputs_[i] = ValueInfo{dtype, std::move(shape), nullptr};
   }
+  // For outputs whose value is known from input shapes alone (Shape, Size): giving the
+  // value here lets the planner fold the node even though its input is not constant.
+  void set_output_value(size_t i, Tensor value) {
+    if (i >= outputs_.size()) return;
+    if (output_values_.size() < outputs_.size()) output_values_.resize(outputs_.size());
+    outputs_[i] = ValueInfo{value.dtype(), value.shape(), nullptr};
+    output_values_[i] = std::move(value);
+  }
   const ValueInfo& output(size_t i) const { return outputs_[i]; }
+  // The value given by set_output_value, or null.
+  const Tensor* output_value(size_t i) const {
+    return i < output_values_.size() && output_values_[i].defined() ? &output_values_[i] : nullptr;
+  }
   const std::string& node_name() const { return node_name_; }
 
  private:
   std::string node_name_;
   std::vector<ValueInfo> inputs_;
   std::vector<ValueInfo> outputs_;
+  std::vector<Tensor> output_values_;
 };
 
 class KernelContext {
