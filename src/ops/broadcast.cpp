@@ -18,6 +18,12 @@ Result<Shape> broadcast_shapes(const std::vector<Shape>& shapes) {
         o = d;
         continue;
       }
+      // -1 is a dimension not known yet (symbolic): it takes the other side's size.
+      if (d < 0) continue;
+      if (o < 0) {
+        o = d;
+        continue;
+      }
       return InvalidArgument("shapes cannot be broadcast together: dimension " + std::to_string(off + i) + " is " +
                              std::to_string(o) + " in one input and " + std::to_string(d) + " in another");
     }

@@ -1,7 +1,216 @@
-// Placeholder: this family's operators are being written; see families.h.
+// BatchNormalization (inference) and LayerNormalization (float32).
+//
+// BatchNormalization folds scale, bias, mean and variance into one multiply-add per
+// channel; LayerNormalization normalises each row of the trailing `axis..` dims in two
+// passes (mean, then variance of the centred values, for accuracy).
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "ops/broadcast.h"
 #include "ops/families.h"
 #include "ops/op.h"
 
 namespace top::ops {
-void register_norm_ops(OpRegistry& r) { (void)r; }
+namespace {
+
+class BatchNormOp final : public Op {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    epsilon_ = attrs.get_float("epsilon", 1e-5f);
+    if (attrs.get_int("training_mode", 0) != 0)
+      return Unsupported("BatchNormalization: training_mode=1 is not supported (inference only)");
+    if (opset < 7 && attrs.get_int("spatial", 1) == 0)
+      return Unsupported("BatchNormalization: spatial=0 is not supported");
+    return Status::Ok();
+  }
+
+  Status infer(InferContext& ctx) const override {
+    for (size_t i = 0; i < 5; ++i) {
+      if (!ctx.has_input(i))
+        return InvalidArgument("BatchNormalization: needs 5 inputs (X, scale, B, input_mean, input_var), input " +
+                               std::to_string(i) + " is missing");
+      if (ctx.input_dtype(i) != DataType::kFloat32)
+        return Unsupported("BatchNormalization: input " + std::to_string(i) + " has dtype " +
+                           dtype_name(ctx.input_dtype(i)) + "; only float32 is supported");
+    }
+    const Shape& x = ctx.input_shape(0);
+    if (x.size() < 2) return InvalidArgument("BatchNormalization: X " + shape_str(x) + " must have rank >= 2");
+    for (size_t i = 1; i < 5; ++i) {
+      const Shape& s = ctx.input_shape(i);
+      if (s.size() != 1 || (x[1] >= 0 && s[0] >= 0 && s[0] != x[1]))
+        return InvalidArgument("BatchNormalization: input " + std::to_string(i) + " has shape " + shape_str(s) +
+                               ", expected [" + std::to_string(x[1]) + "] (the channels of X " + shape_str(x) + ")");
+    }
+    if (ctx.num_outputs() > 1)
+      return Unsupported("BatchNormalization: the running mean/var outputs exist only in training mode");
+    ctx.set_output(0, DataType::kFloat32, x);
+    return Status::Ok();
+  }
+
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& xt = ctx.input(0);
+    Tensor& yt = ctx.output(0);
+    if (xt.rank() < 2 || yt.numel() != xt.numel())
+      return InvalidArgument("BatchNormalization: X " + shape_str(xt.shape()) + " and Y " + shape_str(yt.shape()) +
+                             " do not match");
+    const int64_t n = xt.dim(0), c = xt.dim(1);
+    for (size_t i = 1; i < 5; ++i)
+      if (ctx.input(i).numel() != c || ctx.input(i).dtype() != DataType::kFloat32)
+        return InvalidArgument("BatchNormalization: input " + std::to_string(i) + " " + shape_str(ctx.input(i).shape()) +
+                               " must be float32 [" + std::to_string(c) + "]");
+    const int64_t plane = n * c == 0 ? 0 : xt.numel() / (n * c);
+    const float* scale = ctx.input(1).data<float>();
+    const float* bias = ctx.input(2).data<float>();
+    const float* mean = ctx.input(3).data<float>();
+    const float* var = ctx.input(4).data<float>();
+    std::vector<float> a(static_cast<size_t>(c)), b(static_cast<size_t>(c));
+    for (int64_t i = 0; i < c; ++i) {
+      a[i] = scale[i] / std::sqrt(var[i] + epsilon_);
+      b[i] = bias[i] - mean[i] * a[i];
+    }
+    const float* x = xt.data<float>();
+    float* y = yt.data<float>();
+    const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(plane, 1));
+    ctx.parallel_for(n * c, grain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const float ai = a[i % c], bi = b[i % c];
+        const float* xp = x + i * plane;
+        float* yp = y + i * plane;
+        for (int64_t j = 0; j < plane; ++j) yp[j] = xp[j] * ai + bi;
+      }
+    });
+    return Status::Ok();
+  }
+
+ private:
+  float epsilon_ = 1e-5f;
+};
+
+class LayerNormOp final : public Op {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    axis_ = attrs.get_int("axis", -1);
+    epsilon_ = attrs.get_float("epsilon", 1e-5f);
+    const int64_t stash = attrs.get_int("stash_type", 1);
+    if (stash != 1) return Unsupported("LayerNormalization: stash_type " + std::to_string(stash) + " (only 1, float32)");
+    return Status::Ok();
+  }
+
+  Status infer(InferContext& ctx) const override {
+    if (!ctx.has_input(0) || !ctx.has_input(1)) return InvalidArgument("LayerNormalization: needs inputs X and Scale");
+    for (size_t i = 0; i < 3; ++i)
+      if (ctx.has_input(i) && ctx.input_dtype(i) != DataType::kFloat32)
+        return Unsupported("LayerNormalization: input " + std::to_string(i) + " has dtype " +
+                           dtype_name(ctx.input_dtype(i)) + "; only float32 is supported");
+    const Shape& x = ctx.input_shape(0);
+    TOP_ASSIGN_OR_RETURN(int64_t axis, normalize_axis(axis_, static_cast<int64_t>(x.size()), "LayerNormalization"));
+    const Shape norm(x.begin() + axis, x.end());
+    for (size_t i = 1; i < 3; ++i) {
+      if (!ctx.has_input(i)) continue;
+      TOP_RETURN_IF_ERROR(check_param(ctx.input_shape(i), norm, i == 1 ? "Scale" : "B"));
+    }
+    ctx.set_output(0, DataType::kFloat32, x);
+    Shape stat(x.begin(), x.begin() + axis);
+    stat.resize(x.size(), 1);
+    for (size_t i = 1; i < std::min<size_t>(ctx.num_outputs(), 3); ++i) ctx.set_output(i, DataType::kFloat32, stat);
+    return Status::Ok();
+  }
+
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& xt = ctx.input(0);
+    TOP_ASSIGN_OR_RETURN(int64_t axis, normalize_axis(axis_, xt.rank(), "LayerNormalization"));
+    const Shape norm(xt.shape().begin() + axis, xt.shape().end());
+    const int64_t cols = shape_numel(norm);
+    const int64_t rows = cols == 0 ? 0 : xt.numel() / cols;
+    Tensor& yt = ctx.output(0);
+    if (yt.numel() != xt.numel())
+      return InvalidArgument("LayerNormalization: Y " + shape_str(yt.shape()) + " does not match X " + shape_str(xt.shape()));
+    // Scale and B as full rows (they may broadcast to the normalised shape).
+    std::vector<float> params[2];
+    const float* p[2] = {nullptr, nullptr};
+    for (int i = 0; i < 2; ++i) {
+      if (!ctx.has_input(static_cast<size_t>(i + 1))) continue;
+      const Tensor& t = ctx.input(static_cast<size_t>(i + 1));
+      if (t.dtype() != DataType::kFloat32) return Unsupported("LayerNormalization: Scale/B must be float32");
+      TOP_RETURN_IF_ERROR(check_param(t.shape(), norm, i == 0 ? "Scale" : "B"));
+      if (t.numel() == cols) {  // broadcastable with every element: only leading 1s differ
+        p[i] = t.data<float>();
+        continue;
+      }
+      const std::vector<int64_t> st = broadcast_strides(t.shape(), norm);
+      params[i].resize(static_cast<size_t>(cols));
+      std::vector<int64_t> index(norm.size(), 0);
+      for (int64_t j = 0; j < cols; ++j) {
+        int64_t off = 0;
+        for (size_t d = 0; d < norm.size(); ++d) off += index[d] * st[d];
+        params[i][static_cast<size_t>(j)] = t.data<float>()[off];
+        for (int64_t d = static_cast<int64_t>(norm.size()) - 1; d >= 0; --d) {
+          if (++index[d] < norm[d]) break;
+          index[d] = 0;
+        }
+      }
+      p[i] = params[i].data();
+    }
+    float* mean_out = ctx.has_output(1) ? ctx.output(1).data<float>() : nullptr;
+    float* inv_out = ctx.has_output(2) ? ctx.output(2).data<float>() : nullptr;
+    if ((mean_out && ctx.output(1).numel() != rows) || (inv_out && ctx.output(2).numel() != rows))
+      return InvalidArgument("LayerNormalization: Mean/InvStdDev buffers must hold " + std::to_string(rows) + " values");
+    const float* x = xt.data<float>();
+    float* y = yt.data<float>();
+    const float* scale = p[0];
+    const float* bias = p[1];
+    const int64_t grain = std::max<int64_t>(1, 8192 / std::max<int64_t>(cols, 1));
+    ctx.parallel_for(rows, grain, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        const float* xr = x + r * cols;
+        float* yr = y + r * cols;
+        double sum = 0;
+        for (int64_t j = 0; j < cols; ++j) sum += xr[j];
+        const float mean = static_cast<float>(sum / static_cast<double>(cols));
+        float sq = 0;
+        for (int64_t j = 0; j < cols; ++j) {
+          const float d = xr[j] - mean;
+          sq += d * d;
+        }
+        const float inv = 1.0f / std::sqrt(sq / static_cast<float>(cols) + epsilon_);
+        if (bias) {
+          for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mean) * inv * scale[j] + bias[j];
+        } else {
+          for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mean) * inv * scale[j];
+        }
+        if (mean_out) mean_out[r] = mean;
+        if (inv_out) inv_out[r] = inv;
+      }
+    });
+    return Status::Ok();
+  }
+
+ private:
+  static Status check_param(const Shape& s, const Shape& norm, const char* what) {
+    // Unidirectional broadcast onto the normalised shape.
+    if (s.size() > norm.size())
+      return InvalidArgument(std::string("LayerNormalization: ") + what + " " + shape_str(s) +
+                             " does not broadcast to the normalised shape " + shape_str(norm));
+    for (size_t i = 0; i < s.size(); ++i) {
+      const int64_t a = s[s.size() - 1 - i], b = norm[norm.size() - 1 - i];
+      if (a >= 0 && b >= 0 && a != b && a != 1)
+        return InvalidArgument(std::string("LayerNormalization: ") + what + " " + shape_str(s) +
+                               " does not broadcast to the normalised shape " + shape_str(norm));
+    }
+    return Status::Ok();
+  }
+
+  int64_t axis_ = -1;
+  float epsilon_ = 1e-5f;
+};
+
+}  // namespace
+
+void register_norm_ops(OpRegistry& r) {
+  r.add("BatchNormalization", 1, [] { return std::make_unique<BatchNormOp>(); });
+  r.add("LayerNormalization", 17, [] { return std::make_unique<LayerNormOp>(); });
+}
+
 }  // namespace top::ops

@@ -1,7 +1,1111 @@
-// Placeholder: this family's operators are being written; see families.h.
+// Tensor family: data movement between tensors — Concat, Split, Slice, Gather,
+// GatherElements, Transpose, Pad, Tile.
+//
+// Every kernel here is dtype-agnostic (bytes of dtype_size per element), so the same
+// code moves float activations, int64 shape tensors and bool masks. Slice, Transpose
+// and Tile are all "copy a strided view of the input into a dense output"; they share
+// StridedView/copy_view, which merges dimensions, copies contiguous runs with memcpy,
+// and switches to a cache-blocked transpose when the output's innermost dimension walks
+// the input with a large stride (NCHW<->NHWC, 2-D transposes).
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <set>
+
 #include "ops/families.h"
 #include "ops/op.h"
 
 namespace top::ops {
-void register_tensor_ops(OpRegistry& r) { (void)r; }
+namespace {
+
+// ---- shared helpers ----------------------------------------------------------------
+
+bool is_index_dtype(DataType t) { return t == DataType::kInt64 || t == DataType::kInt32; }
+
+std::string node_prefix(const std::string& op, const InferContext& ctx) {
+  return op + " node '" + ctx.node_name() + "': ";
+}
+
+Status require_inputs(const InferContext& ctx, size_t n, const std::string& op) {
+  for (size_t i = 0; i < n; ++i) {
+    if (!ctx.has_input(i)) return InvalidArgument(node_prefix(op, ctx) + "input " + std::to_string(i) + " is missing");
+  }
+  return Status::Ok();
+}
+
+// The plan-time value of an integer input that decides an output shape.
+Result<std::vector<int64_t>> constant_ints(const InferContext& ctx, size_t i, const std::string& op,
+                                           const char* what) {
+  if (!ctx.has_input(i)) return InvalidArgument(node_prefix(op, ctx) + "required input '" + what + "' is missing");
+  const Tensor* t = ctx.constant_input(i);
+  if (t == nullptr) {
+    return Unsupported(node_prefix(op, ctx) + "input '" + what +
+                       "' is not constant at plan time (data-dependent output shape)");
+  }
+  if (!is_index_dtype(t->dtype())) {
+    return InvalidArgument(node_prefix(op, ctx) + "input '" + what + "' must be int64 or int32, got " +
+                           dtype_name(t->dtype()));
+  }
+  if (t->rank() > 1) {
+    return InvalidArgument(node_prefix(op, ctx) + "input '" + what + "' must be 1-D, got " + shape_str(t->shape()));
+  }
+  return t->to_int_vector();
+}
+
+// The run-time value of an integer input (compute side of constant_ints).
+Result<std::vector<int64_t>> input_ints(const KernelContext& ctx, size_t i, const std::string& op, const char* what) {
+  if (!ctx.has_input(i)) return InvalidArgument(op + ": required input '" + what + "' is missing");
+  const Tensor& t = ctx.input(i);
+  if (!is_index_dtype(t.dtype())) {
+    return InvalidArgument(op + ": input '" + what + "' must be int64 or int32, got " + dtype_name(t.dtype()));
+  }
+  return t.to_int_vector();
+}
+
+Result<int64_t> norm_axis(int64_t axis, int64_t rank, const std::string& prefix) {
+  if (axis < -rank || axis >= rank) {
+    return InvalidArgument(prefix + "axis " + std::to_string(axis) + " is out of range for rank " +
+                           std::to_string(rank));
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+std::vector<int64_t> row_major_strides(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
+  return st;
+}
+
+void parallel_memcpy(const KernelContext& ctx, void* dst, const void* src, size_t bytes) {
+  if (bytes == 0 || dst == src) return;
+  constexpr size_t kChunk = size_t{1} << 20;
+  if (bytes < 4 * kChunk || ctx.num_threads() <= 1) {
+    std::memcpy(dst, src, bytes);
+    return;
+  }
+  const int64_t chunks = static_cast<int64_t>((bytes + kChunk - 1) / kChunk);
+  auto* d = static_cast<uint8_t*>(dst);
+  const auto* s = static_cast<const uint8_t*>(src);
+  ctx.parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+    size_t lo = static_cast<size_t>(b) * kChunk;
+    size_t hi = std::min(bytes, static_cast<size_t>(e) * kChunk);
+    std::memcpy(d + lo, s + lo, hi - lo);
+  });
+}
+
+// Calls f(T{}) with an unsigned integer type as wide as one element, so element loops
+// compile to plain loads and stores whatever the dtype.
+template <class F>
+void with_element_type(size_t esize, F&& f) {
+  switch (esize) {
+    case 1: f(uint8_t{}); break;
+    case 2: f(uint16_t{}); break;
+    case 4: f(uint32_t{}); break;
+    default: f(uint64_t{}); break;
+  }
+}
+
+bool supported_esize(size_t esize) { return esize == 1 || esize == 2 || esize == 4 || esize == 8; }
+
+void fill_pattern(uint8_t* dst, int64_t n, const uint8_t* value, size_t esize) {
+  if (n <= 0) return;
+  if (std::all_of(value, value + esize, [](uint8_t b) { return b == 0; })) {
+    std::memset(dst, 0, static_cast<size_t>(n) * esize);
+    return;
+  }
+  with_element_type(esize, [&](auto t) {
+    using T = decltype(t);
+    T v;
+    std::memcpy(&v, value, sizeof(T));
+    std::fill_n(reinterpret_cast<T*>(dst), n, v);
+  });
+}
+
+// n elements from src (element stride `stride`, may be 0 or negative) to dense dst.
+void copy_run(uint8_t* dst, const uint8_t* src, int64_t n, int64_t stride, size_t esize) {
+  if (stride == 1) {
+    std::memcpy(dst, src, static_cast<size_t>(n) * esize);
+  } else if (stride == 0) {
+    fill_pattern(dst, n, src, esize);
+  } else {
+    with_element_type(esize, [&](auto t) {
+      using T = decltype(t);
+      T* d = reinterpret_cast<T*>(dst);
+      const T* s = reinterpret_cast<const T*>(src);
+      for (int64_t i = 0; i < n; ++i) d[i] = s[i * stride];
+    });
+  }
+}
+
+class MovementOp : public Op {
+ public:
+  ir::OpCost cost(const InferContext& ctx) const override {
+    ir::OpCost c = Op::cost(ctx);
+    c.flops = 0;
+    return c;
+  }
+};
+
+// ---- strided view copy ----------------------------------------------------------------
+
+// dst (dense, row-major `shape`) [i0..ik] = src[offset + sum_d i_d * strides[d]] (elements).
+struct StridedView {
+  Shape shape;
+  std::vector<int64_t> strides;
+  int64_t offset = 0;
+
+  // Drops size-1 dims and merges neighbours that are contiguous in the source too.
+  void simplify() {
+    Shape s;
+    std::vector<int64_t> st;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d] == 1) continue;
+      if (!s.empty() && st.back() == strides[d] * shape[d]) {
+        s.back() *= shape[d];
+        st.back() = strides[d];
+      } else {
+        s.push_back(shape[d]);
+        st.push_back(strides[d]);
+      }
+    }
+    if (s.empty()) {
+      s = {1};
+      st = {1};
+    }
+    shape = std::move(s);
+    strides = std::move(st);
+  }
+};
+
+// Source offset of the first element of output "row" `row` over the first `ndims` dims.
+int64_t view_offset(const StridedView& v, int64_t row, size_t ndims) {
+  int64_t off = v.offset;
+  for (size_t d = ndims; d-- > 0;) {
+    int64_t i = row % v.shape[d];
+    row /= v.shape[d];
+    off += i * v.strides[d];
+  }
+  return off;
+}
+
+// Batched 2-D transpose: dst[b][r][c] = src[base(b) + r + c * col_stride], cache-blocked.
+void copy_view_transposed(const KernelContext& ctx, const StridedView& v, const uint8_t* src, uint8_t* dst,
+                          size_t esize) {
+  const size_t nd = v.shape.size();
+  const int64_t rows = v.shape[nd - 2];
+  const int64_t cols = v.shape[nd - 1];
+  const int64_t col_stride = v.strides[nd - 1];
+  const int64_t batch = shape_numel(v.shape) / (rows * cols);
+  constexpr int64_t kTile = 32;  // rows per parallel unit
+  // Strides that are multiples of 2 KiB map every line of a block to the same cache set;
+  // 8x8 blocks then keep their 8+8 lines resident. Otherwise 32x32 blocks are faster.
+  const bool aliasing = (col_stride * static_cast<int64_t>(esize)) % 2048 == 0 ||
+                        (cols * static_cast<int64_t>(esize)) % 2048 == 0;
+  const int64_t kBlock = aliasing ? 8 : 32;
+  const int64_t row_bands = (rows + kTile - 1) / kTile;
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, kTile * cols));
+  with_element_type(esize, [&](auto t) {
+    using T = decltype(t);
+    const T* s = reinterpret_cast<const T*>(src);
+    T* d = reinterpret_cast<T*>(dst);
+    ctx.parallel_for(batch * row_bands, grain, [&](int64_t b, int64_t e) {
+      for (int64_t u = b; u < e; ++u) {
+        const int64_t bi = u / row_bands;
+        const int64_t r0 = (u % row_bands) * kTile;
+        const int64_t r1 = std::min(rows, r0 + kTile);
+        const T* sb = s + view_offset(v, bi, nd - 2);
+        T* db = d + bi * rows * cols;
+        for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
+          const int64_t c1 = std::min(cols, c0 + kBlock);
+          for (int64_t rb = r0; rb < r1; rb += kBlock) {
+            const int64_t re = std::min(r1, rb + kBlock);
+            for (int64_t r = rb; r < re; ++r) {
+              T* drow = db + r * cols;
+              const T* srow = sb + r;
+              for (int64_t c = c0; c < c1; ++c) drow[c] = srow[c * col_stride];
+            }
+          }
+        }
+      }
+    });
+  });
+}
+
+void copy_view(const KernelContext& ctx, StridedView v, const void* src_data, void* dst_data, size_t esize) {
+  if (shape_numel(v.shape) == 0) return;
+  v.simplify();
+  const auto* src = static_cast<const uint8_t*>(src_data);
+  auto* dst = static_cast<uint8_t*>(dst_data);
+  const size_t nd = v.shape.size();
+  const int64_t inner = v.shape[nd - 1];
+  const int64_t inner_stride = v.strides[nd - 1];
+  if (nd == 1 && inner_stride == 1) {
+    parallel_memcpy(ctx, dst, src + v.offset * static_cast<int64_t>(esize), static_cast<size_t>(inner) * esize);
+    return;
+  }
+  if (nd >= 2 && v.strides[nd - 2] == 1 && inner_stride != 1 && inner_stride != 0 && supported_esize(esize)) {
+    copy_view_transposed(ctx, v, src, dst, esize);
+    return;
+  }
+  const int64_t rows = shape_numel(v.shape) / inner;
+  const size_t run = static_cast<size_t>(inner) * esize;
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(1, static_cast<int64_t>(run)));
+  ctx.parallel_for(rows, grain, [&](int64_t b, int64_t e) {
+    // Odometer over the outer dims, started at row b.
+    std::vector<int64_t> idx(nd - 1, 0);
+    int64_t rem = b;
+    for (size_t d = nd - 1; d-- > 0;) {
+      idx[d] = rem % v.shape[d];
+      rem /= v.shape[d];
+    }
+    int64_t off = view_offset(v, b, nd - 1);
+    for (int64_t r = b; r < e; ++r) {
+      copy_run(dst + static_cast<size_t>(r) * run, src + off * static_cast<int64_t>(esize), inner, inner_stride, esize);
+      for (size_t d = nd - 1; d-- > 0;) {
+        off += v.strides[d];
+        if (++idx[d] < v.shape[d]) break;
+        off -= v.strides[d] * v.shape[d];
+        idx[d] = 0;
+      }
+    }
+  });
+}
+
+// ---- Concat ---------------------------------------------------------------------------
+
+class ConcatOp final : public MovementOp {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    if (!attrs.has("axis") && opset >= 4) return InvalidArgument("Concat: attribute 'axis' is required");
+    axis_ = attrs.get_int("axis", 1);
+    return Status::Ok();
+  }
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("Concat", ctx);
+    if (ctx.num_inputs() == 0) return InvalidArgument(p + "needs at least one input");
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, ctx.num_inputs(), "Concat"));
+    const Shape& first = ctx.input_shape(0);
+    const int64_t rank = static_cast<int64_t>(first.size());
+    if (rank == 0) return InvalidArgument(p + "inputs must have rank >= 1");
+    TOP_ASSIGN_OR_RETURN(int64_t axis, norm_axis(axis_, rank, p));
+    Shape out = first;
+    out[static_cast<size_t>(axis)] = 0;
+    for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+      const Shape& s = ctx.input_shape(i);
+      if (ctx.input_dtype(i) != ctx.input_dtype(0)) {
+        return InvalidArgument(p + "input " + std::to_string(i) + " is " + dtype_name(ctx.input_dtype(i)) +
+                               " but input 0 is " + dtype_name(ctx.input_dtype(0)));
+      }
+      bool ok = s.size() == first.size();
+      for (size_t d = 0; ok && d < s.size(); ++d) ok = static_cast<int64_t>(d) == axis || s[d] == first[d];
+      if (!ok) {
+        return InvalidArgument(p + "input " + std::to_string(i) + " has shape " + shape_str(s) +
+                               ", which does not match input 0 " + shape_str(first) + " outside axis " +
+                               std::to_string(axis));
+      }
+      out[static_cast<size_t>(axis)] += s[static_cast<size_t>(axis)];
+    }
+    ctx.set_output(0, ctx.input_dtype(0), out);
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    Tensor& y = ctx.output(0);
+    const int64_t rank = y.rank();
+    TOP_ASSIGN_OR_RETURN(int64_t axis, norm_axis(axis_, rank, "Concat: "));
+    const size_t esize = dtype_size(y.dtype());
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= y.dim(static_cast<int>(d));
+    for (int64_t d = axis + 1; d < rank; ++d) inner *= y.dim(static_cast<int>(d));
+    std::vector<size_t> chunk(ctx.num_inputs());
+    std::vector<const uint8_t*> srcs(ctx.num_inputs());
+    size_t row = 0;
+    for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+      const Tensor& x = ctx.input(i);
+      if (x.rank() != rank || x.dtype() != y.dtype()) return InvalidArgument("Concat: input " + std::to_string(i) +
+                                                                             " does not match the output");
+      chunk[i] = static_cast<size_t>(x.dim(static_cast<int>(axis)) * inner) * esize;
+      srcs[i] = static_cast<const uint8_t*>(x.raw_data());
+      if (static_cast<size_t>(x.numel()) * esize != chunk[i] * static_cast<size_t>(outer))
+        return InvalidArgument("Concat: input " + std::to_string(i) + " shape " + shape_str(x.shape()) +
+                               " does not match the output " + shape_str(y.shape()));
+      row += chunk[i];
+    }
+    if (row * static_cast<size_t>(outer) != y.nbytes()) return InvalidArgument("Concat: output size mismatch");
+    auto* dst = static_cast<uint8_t*>(y.raw_data());
+    if (outer == 1) {
+      size_t at = 0;
+      for (size_t i = 0; i < srcs.size(); ++i) {
+        parallel_memcpy(ctx, dst + at, srcs[i], chunk[i]);
+        at += chunk[i];
+      }
+      return Status::Ok();
+    }
+    const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(1, static_cast<int64_t>(row)));
+    ctx.parallel_for(outer, grain, [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        uint8_t* d = dst + static_cast<size_t>(o) * row;
+        for (size_t i = 0; i < srcs.size(); ++i) {
+          std::memcpy(d, srcs[i] + static_cast<size_t>(o) * chunk[i], chunk[i]);
+          d += chunk[i];
+        }
+      }
+    });
+    return Status::Ok();
+  }
+
+ private:
+  int64_t axis_ = 1;
+};
+
+// ---- Split ----------------------------------------------------------------------------
+
+class SplitOp final : public MovementOp {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    opset_ = opset;
+    axis_ = attrs.get_int("axis", 0);
+    split_from_input_ = opset >= 13;
+    attr_split_ = attrs.get_ints("split");
+    num_outputs_attr_ = attrs.get_int("num_outputs", 0);
+    return Status::Ok();
+  }
+
+  // Sizes along the axis for `n` outputs; `split` empty means "not given".
+  Result<std::vector<int64_t>> sizes(int64_t dim, size_t n, const std::vector<int64_t>& split,
+                                     const std::string& p) const {
+    if (n == 0) return InvalidArgument(p + "has no outputs");
+    if (!split.empty()) {
+      if (split.size() != n) {
+        return InvalidArgument(p + "split " + shape_str(split) + " has " + std::to_string(split.size()) +
+                               " entries for " + std::to_string(n) + " outputs");
+      }
+      int64_t sum = 0;
+      for (int64_t s : split) {
+        if (s < 0) return InvalidArgument(p + "split " + shape_str(split) + " has a negative size");
+        sum += s;
+      }
+      if (sum != dim) {
+        return InvalidArgument(p + "split " + shape_str(split) + " sums to " + std::to_string(sum) +
+                               " but the axis has " + std::to_string(dim) + " elements");
+      }
+      return split;
+    }
+    const int64_t k = static_cast<int64_t>(n);
+    if (dim % k == 0) return std::vector<int64_t>(n, dim / k);
+    if (opset_ >= 18) {  // the last chunk is smaller
+      const int64_t chunk = (dim + k - 1) / k;
+      std::vector<int64_t> out(n, chunk);
+      out.back() = dim - chunk * (k - 1);
+      if (out.back() < 0) return InvalidArgument(p + "cannot split " + std::to_string(dim) + " into " +
+                                                  std::to_string(n) + " chunks");
+      return out;
+    }
+    return InvalidArgument(p + "axis of " + std::to_string(dim) + " elements cannot be split evenly into " +
+                           std::to_string(n) + " outputs");
+  }
+
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("Split", ctx);
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 1, "Split"));
+    const Shape& in = ctx.input_shape(0);
+    TOP_ASSIGN_OR_RETURN(int64_t axis, norm_axis(axis_, static_cast<int64_t>(in.size()), p));
+    std::vector<int64_t> split = attr_split_;
+    if (split_from_input_ && ctx.has_input(1)) {
+      TOP_ASSIGN_OR_RETURN(split, constant_ints(ctx, 1, "Split", "split"));
+    }
+    if (num_outputs_attr_ > 0 && static_cast<size_t>(num_outputs_attr_) != ctx.num_outputs()) {
+      return InvalidArgument(p + "num_outputs is " + std::to_string(num_outputs_attr_) + " but the node has " +
+                             std::to_string(ctx.num_outputs()) + " outputs");
+    }
+    TOP_ASSIGN_OR_RETURN(std::vector<int64_t> sz, sizes(in[static_cast<size_t>(axis)], ctx.num_outputs(), split, p));
+    for (size_t i = 0; i < sz.size(); ++i) {
+      Shape s = in;
+      s[static_cast<size_t>(axis)] = sz[i];
+      ctx.set_output(i, ctx.input_dtype(0), s);
+    }
+    return Status::Ok();
+  }
+
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    const int64_t rank = x.rank();
+    TOP_ASSIGN_OR_RETURN(int64_t axis, norm_axis(axis_, rank, "Split: "));
+    std::vector<int64_t> split = attr_split_;
+    if (split_from_input_ && ctx.has_input(1)) {
+      TOP_ASSIGN_OR_RETURN(split, input_ints(ctx, 1, "Split", "split"));
+    }
+    TOP_ASSIGN_OR_RETURN(std::vector<int64_t> sz, sizes(x.dim(static_cast<int>(axis)), ctx.num_outputs(), split,
+                                                        "Split: "));
+    const size_t esize = dtype_size(x.dtype());
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= x.dim(static_cast<int>(d));
+    for (int64_t d = axis + 1; d < rank; ++d) inner *= x.dim(static_cast<int>(d));
+    const size_t row = static_cast<size_t>(x.dim(static_cast<int>(axis)) * inner) * esize;
+    const auto* src = static_cast<const uint8_t*>(x.raw_data());
+    size_t at = 0;
+    for (size_t i = 0; i < sz.size(); ++i) {
+      const size_t chunk = static_cast<size_t>(sz[i] * inner) * esize;
+      if (ctx.has_output(i)) {
+        Tensor& y = ctx.output(i);
+        if (y.nbytes() != chunk * static_cast<size_t>(outer) || y.dtype() != x.dtype())
+          return InvalidArgument("Split: output " + std::to_string(i) + " shape " + shape_str(y.shape()) +
+                                 " does not match the split");
+        auto* dst = static_cast<uint8_t*>(y.raw_data());
+        if (outer == 1) {
+          parallel_memcpy(ctx, dst, src + at, chunk);
+        } else {
+          const int64_t grain =
+              std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(1, static_cast<int64_t>(chunk)));
+          ctx.parallel_for(outer, grain, [&](int64_t b, int64_t e) {
+            for (int64_t o = b; o < e; ++o)
+              std::memcpy(dst + static_cast<size_t>(o) * chunk, src + static_cast<size_t>(o) * row + at, chunk);
+          });
+        }
+      }
+      at += chunk;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  int opset_ = 13;
+  int64_t axis_ = 0;
+  bool split_from_input_ = true;
+  std::vector<int64_t> attr_split_;
+  int64_t num_outputs_attr_ = 0;
+};
+
+// ---- Slice ----------------------------------------------------------------------------
+
+struct SliceParams {
+  Shape out;
+  std::vector<int64_t> start;  // per input dim
+  std::vector<int64_t> step;   // per input dim
+};
+
+Result<SliceParams> slice_params(const Shape& in, const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
+                                 const std::vector<int64_t>* axes_in, const std::vector<int64_t>* steps_in,
+                                 const std::string& p) {
+  const int64_t rank = static_cast<int64_t>(in.size());
+  if (starts.size() != ends.size()) {
+    return InvalidArgument(p + "starts " + shape_str(starts) + " and ends " + shape_str(ends) +
+                           " differ in length");
+  }
+  std::vector<int64_t> axes;
+  if (axes_in != nullptr) {
+    axes = *axes_in;
+    if (axes.size() != starts.size())
+      return InvalidArgument(p + "axes " + shape_str(axes) + " and starts " + shape_str(starts) + " differ in length");
+  } else {
+    if (static_cast<int64_t>(starts.size()) > rank)
+      return InvalidArgument(p + "starts " + shape_str(starts) + " has more entries than the input rank " +
+                             std::to_string(rank));
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  }
+  if (steps_in != nullptr && steps_in->size() != starts.size())
+    return InvalidArgument(p + "steps " + shape_str(*steps_in) + " and starts " + shape_str(starts) +
+                           " differ in length");
+  SliceParams sp;
+  sp.out = in;
+  sp.start.assign(in.size(), 0);
+  sp.step.assign(in.size(), 1);
+  std::vector<bool> seen(in.size(), false);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    TOP_ASSIGN_OR_RETURN(int64_t a, norm_axis(axes[i], rank, p));
+    if (seen[static_cast<size_t>(a)]) return InvalidArgument(p + "axis " + std::to_string(axes[i]) + " is repeated");
+    seen[static_cast<size_t>(a)] = true;
+    const int64_t dim = in[static_cast<size_t>(a)];
+    const int64_t step = steps_in ? (*steps_in)[i] : 1;
+    if (step == 0) return InvalidArgument(p + "step for axis " + std::to_string(axes[i]) + " is 0");
+    int64_t s = starts[i], e = ends[i];
+    // Clamp before adding dim so INT64_MAX / -INT64_MAX sentinels cannot overflow.
+    if (s < 0) s = std::max<int64_t>(s, -dim - 1) + dim;
+    if (e < 0) e = std::max<int64_t>(e, -dim - 1) + dim;
+    int64_t n = 0;
+    if (step > 0) {
+      s = std::min(std::max<int64_t>(s, 0), dim);
+      e = std::min(std::max<int64_t>(e, 0), dim);
+      if (e > s) n = (e - s + step - 1) / step;
+    } else {
+      s = std::min(std::max<int64_t>(s, 0), dim - 1);
+      e = std::min(std::max<int64_t>(e, -1), dim - 1);
+      if (s > e) n = (s - e + (-step) - 1) / (-step);
+    }
+    sp.out[static_cast<size_t>(a)] = n;
+    sp.start[static_cast<size_t>(a)] = n > 0 ? s : 0;
+    sp.step[static_cast<size_t>(a)] = step;
+  }
+  return sp;
+}
+
+class SliceOp final : public MovementOp {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    inputs_ = opset >= 10;
+    if (!inputs_) {
+      if (!attrs.has("starts") || !attrs.has("ends"))
+        return InvalidArgument("Slice: attributes 'starts' and 'ends' are required before opset 10");
+      starts_ = attrs.get_ints("starts");
+      ends_ = attrs.get_ints("ends");
+      has_axes_ = attrs.has("axes");
+      axes_ = attrs.get_ints("axes");
+    }
+    return Status::Ok();
+  }
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("Slice", ctx);
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 1, "Slice"));
+    Result<SliceParams> sp = Internal("unset");
+    if (inputs_) {
+      TOP_ASSIGN_OR_RETURN(std::vector<int64_t> starts, constant_ints(ctx, 1, "Slice", "starts"));
+      TOP_ASSIGN_OR_RETURN(std::vector<int64_t> ends, constant_ints(ctx, 2, "Slice", "ends"));
+      std::vector<int64_t> axes, steps;
+      if (ctx.has_input(3)) {
+        TOP_ASSIGN_OR_RETURN(axes, constant_ints(ctx, 3, "Slice", "axes"));
+      }
+      if (ctx.has_input(4)) {
+        TOP_ASSIGN_OR_RETURN(steps, constant_ints(ctx, 4, "Slice", "steps"));
+      }
+      sp = slice_params(ctx.input_shape(0), starts, ends, ctx.has_input(3) ? &axes : nullptr,
+                        ctx.has_input(4) ? &steps : nullptr, p);
+    } else {
+      sp = slice_params(ctx.input_shape(0), starts_, ends_, has_axes_ ? &axes_ : nullptr, nullptr, p);
+    }
+    if (!sp.ok()) return sp.status();
+    ctx.set_output(0, ctx.input_dtype(0), sp->out);
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.output(0);
+    Result<SliceParams> sp = Internal("unset");
+    if (inputs_) {
+      TOP_ASSIGN_OR_RETURN(std::vector<int64_t> starts, input_ints(ctx, 1, "Slice", "starts"));
+      TOP_ASSIGN_OR_RETURN(std::vector<int64_t> ends, input_ints(ctx, 2, "Slice", "ends"));
+      std::vector<int64_t> axes, steps;
+      if (ctx.has_input(3)) {
+        TOP_ASSIGN_OR_RETURN(axes, input_ints(ctx, 3, "Slice", "axes"));
+      }
+      if (ctx.has_input(4)) {
+        TOP_ASSIGN_OR_RETURN(steps, input_ints(ctx, 4, "Slice", "steps"));
+      }
+      sp = slice_params(x.shape(), starts, ends, ctx.has_input(3) ? &axes : nullptr,
+                        ctx.has_input(4) ? &steps : nullptr, "Slice: ");
+    } else {
+      sp = slice_params(x.shape(), starts_, ends_, has_axes_ ? &axes_ : nullptr, nullptr, "Slice: ");
+    }
+    if (!sp.ok()) return sp.status();
+    if (sp->out != y.shape() || x.dtype() != y.dtype())
+      return InvalidArgument("Slice: output " + shape_str(y.shape()) + " does not match the slice " +
+                             shape_str(sp->out));
+    StridedView v;
+    v.shape = sp->out;
+    std::vector<int64_t> in_strides = row_major_strides(x.shape());
+    for (size_t d = 0; d < in_strides.size(); ++d) {
+      v.strides.push_back(in_strides[d] * sp->step[d]);
+      v.offset += in_strides[d] * sp->start[d];
+    }
+    copy_view(ctx, v, x.raw_data(), y.raw_data(), dtype_size(x.dtype()));
+    return Status::Ok();
+  }
+
+ private:
+  bool inputs_ = true;
+  std::vector<int64_t> starts_, ends_, axes_;
+  bool has_axes_ = false;
+};
+
+// ---- Gather / GatherElements ------------------------------------------------------------
+
+// Normalised index or -1 (with `bad` set) when out of range.
+Status check_indices(const Tensor& idx, int64_t dim, const char* op) {
+  const int64_t n = idx.numel();
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t v = idx.item_as_int(i);
+    if (v < -dim || v >= dim) {
+      return InvalidArgument(std::string(op) + ": index " + std::to_string(v) + " at position " + std::to_string(i) +
+                             " is out of range for an axis of " + std::to_string(dim) + " elements");
+    }
+  }
+  return Status::Ok();
+}
+
+class GatherOp final : public MovementOp {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    axis_ = attrs.get_int("axis", 0);
+    return Status::Ok();
+  }
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("Gather", ctx);
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 2, "Gather"));
+    const Shape& data = ctx.input_shape(0);
+    if (data.empty()) return InvalidArgument(p + "data must have rank >= 1");
+    if (!is_index_dtype(ctx.input_dtype(1)))
+      return InvalidArgument(p + "indices must be int32 or int64, got " + dtype_name(ctx.input_dtype(1)));
+    TOP_ASSIGN_OR_RETURN(int64_t axis, norm_axis(axis_, static_cast<int64_t>(data.size()), p));
+    Shape out(data.begin(), data.begin() + axis);
+    const Shape& ind = ctx.input_shape(1);
+    out.insert(out.end(), ind.begin(), ind.end());
+    out.insert(out.end(), data.begin() + axis + 1, data.end());
+    if (const Tensor* c = ctx.constant_input(1)) {
+      Status s = check_indices(*c, data[static_cast<size_t>(axis)], "Gather");
+      if (!s.ok()) return s.with_context(p.substr(0, p.size() - 2));
+    }
+    ctx.set_output(0, ctx.input_dtype(0), out);
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    const Tensor& idx = ctx.input(1);
+    Tensor& y = ctx.output(0);
+    if (x.rank() == 0) return InvalidArgument("Gather: data must have rank >= 1");
+    if (!is_index_dtype(idx.dtype())) return InvalidArgument("Gather: indices must be int32 or int64");
+    TOP_ASSIGN_OR_RETURN(int64_t axis, norm_axis(axis_, x.rank(), "Gather: "));
+    const int64_t dim = x.dim(static_cast<int>(axis));
+    TOP_RETURN_IF_ERROR(check_indices(idx, dim, "Gather"));
+    const size_t esize = dtype_size(x.dtype());
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= x.dim(static_cast<int>(d));
+    for (int64_t d = axis + 1; d < x.rank(); ++d) inner *= x.dim(static_cast<int>(d));
+    const int64_t n = idx.numel();
+    if (y.numel() != outer * n * inner || y.dtype() != x.dtype())
+      return InvalidArgument("Gather: output " + shape_str(y.shape()) + " does not match data " +
+                             shape_str(x.shape()) + " and indices " + shape_str(idx.shape()));
+    if (y.numel() == 0) return Status::Ok();
+    const size_t run = static_cast<size_t>(inner) * esize;
+    const auto* src = static_cast<const uint8_t*>(x.raw_data());
+    auto* dst = static_cast<uint8_t*>(y.raw_data());
+    const bool i64 = idx.dtype() == DataType::kInt64;
+    const auto* i64p = idx.data<int64_t>();
+    const auto* i32p = idx.data<int32_t>();
+    const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, static_cast<int64_t>(run)));
+    ctx.parallel_for(outer * n, grain, [&](int64_t b, int64_t e) {
+      for (int64_t u = b; u < e; ++u) {
+        const int64_t o = u / n, j = u % n;
+        int64_t k = i64 ? i64p[j] : i32p[j];
+        if (k < 0) k += dim;
+        const uint8_t* s = src + (static_cast<size_t>(o * dim + k)) * run;
+        uint8_t* d = dst + static_cast<size_t>(u) * run;
+        if (run == 8) {
+          std::memcpy(d, s, 8);
+        } else if (run == 4) {
+          std::memcpy(d, s, 4);
+        } else {
+          std::memcpy(d, s, run);
+        }
+      }
+    });
+    return Status::Ok();
+  }
+
+ private:
+  int64_t axis_ = 0;
+};
+
+class GatherElementsOp final : public MovementOp {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    axis_ = attrs.get_int("axis", 0);
+    return Status::Ok();
+  }
+  static Status check_shapes(const Shape& data, const Shape& ind, int64_t axis, const std::string& p) {
+    if (data.size() != ind.size())
+      return InvalidArgument(p + "indices " + shape_str(ind) + " and data " + shape_str(data) + " differ in rank");
+    for (size_t d = 0; d < data.size(); ++d) {
+      if (static_cast<int64_t>(d) != axis && ind[d] > data[d])
+        return InvalidArgument(p + "indices " + shape_str(ind) + " exceed data " + shape_str(data) + " in dim " +
+                               std::to_string(d));
+    }
+    return Status::Ok();
+  }
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("GatherElements", ctx);
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 2, "GatherElements"));
+    const Shape& data = ctx.input_shape(0);
+    if (data.empty()) return InvalidArgument(p + "data must have rank >= 1");
+    if (!is_index_dtype(ctx.input_dtype(1)))
+      return InvalidArgument(p + "indices must be int32 or int64, got " + dtype_name(ctx.input_dtype(1)));
+    TOP_ASSIGN_OR_RETURN(int64_t axis, norm_axis(axis_, static_cast<int64_t>(data.size()), p));
+    TOP_RETURN_IF_ERROR(check_shapes(data, ctx.input_shape(1), axis, p));
+    ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(1));
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    const Tensor& idx = ctx.input(1);
+    Tensor& y = ctx.output(0);
+    if (x.rank() == 0 || !is_index_dtype(idx.dtype())) return InvalidArgument("GatherElements: bad inputs");
+    TOP_ASSIGN_OR_RETURN(int64_t axis, norm_axis(axis_, x.rank(), "GatherElements: "));
+    TOP_RETURN_IF_ERROR(check_shapes(x.shape(), idx.shape(), axis, "GatherElements: "));
+    if (y.shape() != idx.shape() || y.dtype() != x.dtype()) return InvalidArgument("GatherElements: output mismatch");
+    const int64_t dim = x.dim(static_cast<int>(axis));
+    TOP_RETURN_IF_ERROR(check_indices(idx, dim, "GatherElements"));
+    const size_t esize = dtype_size(x.dtype());
+    if (!supported_esize(esize)) return Unsupported("GatherElements: element size not supported");
+    if (y.numel() == 0) return Status::Ok();
+    const std::vector<int64_t> xs = row_major_strides(x.shape());
+    const Shape& os = idx.shape();
+    const size_t nd = os.size();
+    const int64_t inner = os[nd - 1];
+    const int64_t rows = y.numel() / inner;
+    const bool i64 = idx.dtype() == DataType::kInt64;
+    with_element_type(esize, [&](auto t) {
+      using T = decltype(t);
+      const T* src = static_cast<const T*>(x.raw_data());
+      T* dst = static_cast<T*>(y.raw_data());
+      ctx.parallel_for(rows, std::max<int64_t>(1, 4096 / inner), [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          // Source offset of this row with the axis coordinate left out.
+          int64_t rem = r, base = 0;
+          for (size_t d = nd - 1; d-- > 0;) {
+            const int64_t c = rem % os[d];
+            rem /= os[d];
+            if (static_cast<int64_t>(d) != axis) base += c * xs[d];
+          }
+          const int64_t inner_stride = static_cast<int64_t>(nd - 1) == axis ? 0 : 1;
+          for (int64_t c = 0; c < inner; ++c) {
+            const int64_t at = r * inner + c;
+            int64_t k = i64 ? idx.data<int64_t>()[at] : idx.data<int32_t>()[at];
+            if (k < 0) k += dim;
+            dst[at] = src[base + c * inner_stride + k * xs[static_cast<size_t>(axis)]];
+          }
+        }
+      });
+    });
+    return Status::Ok();
+  }
+
+ private:
+  int64_t axis_ = 0;
+};
+
+// ---- Transpose ----------------------------------------------------------------------------
+
+class TransposeOp final : public MovementOp {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    has_perm_ = attrs.has("perm");
+    perm_ = attrs.get_ints("perm");
+    return Status::Ok();
+  }
+  Result<std::vector<int64_t>> perm_for(int64_t rank, const std::string& p) const {
+    std::vector<int64_t> perm;
+    if (!has_perm_) {
+      for (int64_t i = rank - 1; i >= 0; --i) perm.push_back(i);
+      return perm;
+    }
+    if (static_cast<int64_t>(perm_.size()) != rank)
+      return InvalidArgument(p + "perm " + shape_str(perm_) + " does not match input rank " + std::to_string(rank));
+    std::vector<bool> seen(static_cast<size_t>(rank), false);
+    for (int64_t a : perm_) {
+      int64_t n = a < 0 ? a + rank : a;
+      if (n < 0 || n >= rank || seen[static_cast<size_t>(n)])
+        return InvalidArgument(p + "perm " + shape_str(perm_) + " is not a permutation of 0.." +
+                               std::to_string(rank - 1));
+      seen[static_cast<size_t>(n)] = true;
+      perm.push_back(n);
+    }
+    return perm;
+  }
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("Transpose", ctx);
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 1, "Transpose"));
+    const Shape& in = ctx.input_shape(0);
+    TOP_ASSIGN_OR_RETURN(std::vector<int64_t> perm, perm_for(static_cast<int64_t>(in.size()), p));
+    Shape out;
+    for (int64_t a : perm) out.push_back(in[static_cast<size_t>(a)]);
+    ctx.set_output(0, ctx.input_dtype(0), out);
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.output(0);
+    TOP_ASSIGN_OR_RETURN(std::vector<int64_t> perm, perm_for(x.rank(), "Transpose: "));
+    StridedView v;
+    std::vector<int64_t> st = row_major_strides(x.shape());
+    for (int64_t a : perm) {
+      v.shape.push_back(x.dim(static_cast<int>(a)));
+      v.strides.push_back(st[static_cast<size_t>(a)]);
+    }
+    if (v.shape != y.shape() || x.dtype() != y.dtype())
+      return InvalidArgument("Transpose: output " + shape_str(y.shape()) + " does not match " + shape_str(v.shape));
+    copy_view(ctx, v, x.raw_data(), y.raw_data(), dtype_size(x.dtype()));
+    return Status::Ok();
+  }
+
+ private:
+  bool has_perm_ = false;
+  std::vector<int64_t> perm_;
+};
+
+// ---- Pad ----------------------------------------------------------------------------------
+
+enum class PadMode { kConstant, kReflect, kEdge, kWrap };
+
+// Writes `v` converted to `t` into out (at least 8 bytes).
+Status store_scalar(DataType t, double v, uint8_t* out) {
+  std::memset(out, 0, 8);
+  auto put = [&](auto x) { std::memcpy(out, &x, sizeof(x)); };
+  switch (t) {
+    case DataType::kFloat32: put(static_cast<float>(v)); break;
+    case DataType::kFloat64: put(v); break;
+    case DataType::kInt8: put(static_cast<int8_t>(v)); break;
+    case DataType::kUint8: put(static_cast<uint8_t>(v)); break;
+    case DataType::kInt16: put(static_cast<int16_t>(v)); break;
+    case DataType::kInt32: put(static_cast<int32_t>(v)); break;
+    case DataType::kInt64: put(static_cast<int64_t>(v)); break;
+    case DataType::kBool: put(static_cast<uint8_t>(v != 0)); break;
+    default:
+      if (v != 0) return Unsupported(std::string("Pad: constant value for dtype ") + dtype_name(t));
+  }
+  return Status::Ok();
+}
+
+struct PadParams {
+  std::vector<int64_t> begin, end;
+  Shape out;
+};
+
+Result<PadParams> pad_params(const Shape& in, const std::vector<int64_t>& pads, const std::vector<int64_t>* axes_in,
+                             const std::string& p) {
+  const int64_t rank = static_cast<int64_t>(in.size());
+  std::vector<int64_t> axes;
+  if (axes_in) {
+    for (int64_t a : *axes_in) {
+      TOP_ASSIGN_OR_RETURN(int64_t n, norm_axis(a, rank, p));
+      axes.push_back(n);
+    }
+  } else {
+    for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
+  }
+  const size_t k = axes.size();
+  if (pads.size() != 2 * k) {
+    return InvalidArgument(p + "pads " + shape_str(pads) + " must have " + std::to_string(2 * k) +
+                           " entries for input " + shape_str(in));
+  }
+  PadParams pp;
+  pp.begin.assign(in.size(), 0);
+  pp.end.assign(in.size(), 0);
+  for (size_t i = 0; i < k; ++i) {
+    pp.begin[static_cast<size_t>(axes[i])] = pads[i];
+    pp.end[static_cast<size_t>(axes[i])] = pads[k + i];
+  }
+  pp.out = in;
+  for (size_t d = 0; d < in.size(); ++d) {
+    pp.out[d] = in[d] + pp.begin[d] + pp.end[d];
+    if (pp.out[d] < 0) {
+      return InvalidArgument(p + "pads " + shape_str(pads) + " crop dim " + std::to_string(d) + " of input " +
+                             shape_str(in) + " below zero");
+    }
+  }
+  return pp;
+}
+
+class PadOp final : public MovementOp {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    opset_ = opset;
+    const std::string mode = attrs.get_string("mode", "constant");
+    if (mode == "constant") mode_ = PadMode::kConstant;
+    else if (mode == "reflect") mode_ = PadMode::kReflect;
+    else if (mode == "edge") mode_ = PadMode::kEdge;
+    else if (mode == "wrap") mode_ = PadMode::kWrap;
+    else return InvalidArgument("Pad: unknown mode '" + mode + "' (expected constant, reflect, edge or wrap)");
+    if (opset < 11) {
+      attr_pads_ = attrs.has("pads") ? attrs.get_ints("pads") : attrs.get_ints("paddings");
+      attr_value_ = attrs.get_float("value", 0.0f);
+    }
+    return Status::Ok();
+  }
+
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("Pad", ctx);
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 1, "Pad"));
+    std::vector<int64_t> pads = attr_pads_, axes;
+    if (opset_ >= 11) {
+      TOP_ASSIGN_OR_RETURN(pads, constant_ints(ctx, 1, "Pad", "pads"));
+      if (ctx.has_input(2) && ctx.input_dtype(2) != ctx.input_dtype(0))
+        return InvalidArgument(p + "constant_value is " + dtype_name(ctx.input_dtype(2)) + " but data is " +
+                               dtype_name(ctx.input_dtype(0)));
+      if (ctx.has_input(3)) {
+        TOP_ASSIGN_OR_RETURN(axes, constant_ints(ctx, 3, "Pad", "axes"));
+      }
+    }
+    TOP_ASSIGN_OR_RETURN(PadParams pp, pad_params(ctx.input_shape(0), pads, ctx.has_input(3) ? &axes : nullptr, p));
+    if (mode_ != PadMode::kConstant) {
+      const Shape& in = ctx.input_shape(0);
+      for (size_t d = 0; d < in.size(); ++d) {
+        if (in[d] == 0 && pp.out[d] > 0)
+          return InvalidArgument(p + "cannot pad the empty dim " + std::to_string(d) + " in non-constant mode");
+      }
+    }
+    ctx.set_output(0, ctx.input_dtype(0), pp.out);
+    return Status::Ok();
+  }
+
+  // Source coordinate for the out-of-range coordinate i of a dim of n elements.
+  int64_t map_coord(int64_t i, int64_t n) const {
+    switch (mode_) {
+      case PadMode::kEdge: return std::min(std::max<int64_t>(i, 0), n - 1);
+      case PadMode::kWrap: return ((i % n) + n) % n;
+      case PadMode::kReflect: {
+        if (n == 1) return 0;
+        const int64_t period = 2 * (n - 1);
+        int64_t m = ((i % period) + period) % period;
+        return m < n ? m : period - m;
+      }
+      case PadMode::kConstant: break;
+    }
+    return -1;
+  }
+
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.output(0);
+    std::vector<int64_t> pads = attr_pads_, axes;
+    uint8_t value[8] = {0};
+    const size_t esize = dtype_size(x.dtype());
+    if (!supported_esize(esize)) return Unsupported(std::string("Pad: dtype ") + dtype_name(x.dtype()));
+    if (opset_ >= 11) {
+      TOP_ASSIGN_OR_RETURN(pads, input_ints(ctx, 1, "Pad", "pads"));
+      if (ctx.has_input(3)) {
+        TOP_ASSIGN_OR_RETURN(axes, input_ints(ctx, 3, "Pad", "axes"));
+      }
+      if (ctx.has_input(2) && ctx.input(2).numel() > 0) {
+        if (ctx.input(2).dtype() != x.dtype()) return InvalidArgument("Pad: constant_value dtype differs from data");
+        std::memcpy(value, ctx.input(2).raw_data(), esize);
+      }
+    } else {
+      TOP_RETURN_IF_ERROR(store_scalar(x.dtype(), attr_value_, value));
+    }
+    TOP_ASSIGN_OR_RETURN(PadParams pp, pad_params(x.shape(), pads, ctx.has_input(3) ? &axes : nullptr, "Pad: "));
+    if (pp.out != y.shape() || y.dtype() != x.dtype())
+      return InvalidArgument("Pad: output " + shape_str(y.shape()) + " does not match " + shape_str(pp.out));
+    if (y.numel() == 0) return Status::Ok();
+    const Shape& in = x.shape();
+    for (size_t d = 0; d < in.size(); ++d)
+      if (mode_ != PadMode::kConstant && in[d] == 0)
+        return InvalidArgument("Pad: cannot pad the empty dim " + std::to_string(d) + " in non-constant mode");
+    if (in.empty()) {
+      std::memcpy(y.raw_data(), x.raw_data(), esize);
+      return Status::Ok();
+    }
+    const size_t nd = in.size();
+    const std::vector<int64_t> xs = row_major_strides(in);
+    const int64_t inner = pp.out[nd - 1];
+    const int64_t n_last = in[nd - 1];
+    const int64_t b_last = pp.begin[nd - 1];
+    const int64_t rows = y.numel() / inner;
+    const int64_t mid_lo = std::min(std::max<int64_t>(b_last, 0), inner);
+    const int64_t mid_hi = std::min(std::max(b_last + n_last, mid_lo), inner);
+    const auto* src = static_cast<const uint8_t*>(x.raw_data());
+    auto* dst = static_cast<uint8_t*>(y.raw_data());
+    const size_t run = static_cast<size_t>(inner) * esize;
+    const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, static_cast<int64_t>(run)));
+    with_element_type(esize, [&](auto t) {
+      using T = decltype(t);
+      T fill;
+      std::memcpy(&fill, value, sizeof(T));
+      ctx.parallel_for(rows, grain, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          T* drow = reinterpret_cast<T*>(dst + static_cast<size_t>(r) * run);
+          // Map the outer output coordinates to an input row (or to the pad value).
+          int64_t rem = r, off = 0;
+          bool outside = false;
+          for (size_t d = nd - 1; d-- > 0;) {
+            const int64_t o = rem % pp.out[d];
+            rem /= pp.out[d];
+            int64_t i = o - pp.begin[d];
+            if (i < 0 || i >= in[d]) {
+              if (mode_ == PadMode::kConstant) {
+                outside = true;
+                break;
+              }
+              i = map_coord(i, in[d]);
+            }
+            off += i * xs[d];
+          }
+          if (outside) {
+            std::fill_n(drow, inner, fill);
+            continue;
+          }
+          const T* srow = reinterpret_cast<const T*>(src) + off;
+          for (int64_t o = 0; o < mid_lo; ++o)
+            drow[o] = mode_ == PadMode::kConstant ? fill : srow[map_coord(o - b_last, n_last)];
+          if (mid_hi > mid_lo)
+            std::memcpy(drow + mid_lo, srow + (mid_lo - b_last), static_cast<size_t>(mid_hi - mid_lo) * sizeof(T));
+          for (int64_t o = mid_hi; o < inner; ++o)
+            drow[o] = mode_ == PadMode::kConstant ? fill : srow[map_coord(o - b_last, n_last)];
+        }
+      });
+    });
+    return Status::Ok();
+  }
+
+ private:
+  int opset_ = 11;
+  PadMode mode_ = PadMode::kConstant;
+  std::vector<int64_t> attr_pads_;
+  float attr_value_ = 0.0f;
+};
+
+// ---- Tile ---------------------------------------------------------------------------------
+
+Result<Shape> tile_shape(const Shape& in, const std::vector<int64_t>& repeats, const std::string& p) {
+  if (repeats.size() != in.size())
+    return InvalidArgument(p + "repeats " + shape_str(repeats) + " must have one entry per dim of input " +
+                           shape_str(in));
+  Shape out(in.size());
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (repeats[d] < 0) return InvalidArgument(p + "repeats " + shape_str(repeats) + " has a negative entry");
+    out[d] = in[d] * repeats[d];
+  }
+  return out;
+}
+
+class TileOp final : public MovementOp {
+ public:
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("Tile", ctx);
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 1, "Tile"));
+    TOP_ASSIGN_OR_RETURN(std::vector<int64_t> reps, constant_ints(ctx, 1, "Tile", "repeats"));
+    TOP_ASSIGN_OR_RETURN(Shape out, tile_shape(ctx.input_shape(0), reps, p));
+    ctx.set_output(0, ctx.input_dtype(0), out);
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.output(0);
+    TOP_ASSIGN_OR_RETURN(std::vector<int64_t> reps, input_ints(ctx, 1, "Tile", "repeats"));
+    TOP_ASSIGN_OR_RETURN(Shape out, tile_shape(x.shape(), reps, "Tile: "));
+    if (out != y.shape() || x.dtype() != y.dtype())
+      return InvalidArgument("Tile: output " + shape_str(y.shape()) + " does not match " + shape_str(out));
+    // Output viewed as [r0, d0, r1, d1, ...] reading the input with stride 0 on each r.
+    StridedView v;
+    std::vector<int64_t> st = row_major_strides(x.shape());
+    for (size_t d = 0; d < x.shape().size(); ++d) {
+      v.shape.push_back(reps[d]);
+      v.strides.push_back(0);
+      v.shape.push_back(x.shape()[d]);
+      v.strides.push_back(st[d]);
+    }
+    copy_view(ctx, v, x.raw_data(), y.raw_data(), dtype_size(x.dtype()));
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+void register_tensor_ops(OpRegistry& r) {
+  r.add("Concat", 1, [] { return std::make_unique<ConcatOp>(); });
+  r.add("Split", 1, [] { return std::make_unique<SplitOp>(); });
+  r.add("Slice", 1, [] { return std::make_unique<SliceOp>(); });
+  r.add("Gather", 1, [] { return std::make_unique<GatherOp>(); });
+  r.add("GatherElements", 11, [] { return std::make_unique<GatherElementsOp>(); });
+  r.add("Transpose", 1, [] { return std::make_unique<TransposeOp>(); });
+  r.add("Pad", 1, [] { return std::make_unique<PadOp>(); });
+  r.add("Tile", 6, [] { return std::make_unique<TileOp>(); });
+}
+
 }  // namespace top::ops

@@ -1,0 +1,71 @@
+"""BatchNormalization (inference) and LayerNormalization (opset 17) conformance cases:
+ranks 2-5, parameters as initializers and as graph inputs, axis/epsilon, optional bias and
+the Mean/InvStdDev outputs."""
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+F = TensorProto.FLOAT
+
+
+def _model(nodes, inputs, outputs, opset, initializers=()):
+    graph = helper.make_graph(nodes, "norm", inputs, outputs, initializer=list(initializers))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="top-tests")
+    model.ir_version = 7
+    inferred = onnx.shape_inference.infer_shapes(model)  # fill the declared outputs' dims
+    model.graph.ClearField("output")
+    model.graph.output.extend(inferred.graph.output)
+    return model
+
+
+def _nonzero(rng, shape):
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[np.abs(x) < 1e-3] = 0.5
+    return x
+
+
+def _out(name):
+    return helper.make_tensor_value_info(name, F, None)
+
+
+def cases():
+    rng = np.random.default_rng(777)
+
+    # ---- BatchNormalization (inference) ----
+    for opset, shape in ((11, [2, 4, 6, 5]), (14, [1, 8, 7, 7]), (15, [3, 5]), (15, [2, 3, 9]),
+                         (13, [1, 2, 3, 4, 5])):
+        c = shape[1]
+        params = [_nonzero(rng, [c]), _nonzero(rng, [c]), _nonzero(rng, [c]),
+                  np.abs(_nonzero(rng, [c])) + 0.1]
+        inits = [numpy_helper.from_array(v, n) for v, n in zip(params, ["s", "b", "m", "v"])]
+        node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"],
+                                epsilon=1e-3)
+        model = _model([node], [helper.make_tensor_value_info("x", F, shape)], [_out("y")], opset,
+                       inits)
+        yield ("batchnorm_%dd_op%d" % (len(shape), opset), model, {"x": _nonzero(rng, shape)})
+    # Parameters as graph inputs (not constants).
+    shape = [2, 3, 4, 4]
+    node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"])
+    ins = [helper.make_tensor_value_info(n, F, shape if n == "x" else [3]) for n in "xsbmv"]
+    feeds = {"x": _nonzero(rng, shape), "s": _nonzero(rng, [3]), "b": _nonzero(rng, [3]),
+             "m": _nonzero(rng, [3]), "v": np.abs(_nonzero(rng, [3])) + 0.1}
+    yield ("batchnorm_params_as_inputs", _model([node], ins, [_out("y")], 15), feeds)
+
+    # ---- LayerNormalization (opset 17) ----
+    for name, shape, axis, bias, stats in (("last_axis", [2, 5, 16], -1, True, False),
+                                           ("axis1", [2, 3, 4, 5], 1, True, False),
+                                           ("no_bias", [4, 32], -1, False, False),
+                                           ("axis_neg2_stats", [2, 6, 8], -2, True, True),
+                                           ("axis0", [3, 10], 0, True, False)):
+        norm_shape = shape[axis:] if axis >= 0 else shape[len(shape) + axis:]
+        names = ["x", "s"] + (["b"] if bias else [])
+        outs = ["y"] + (["mean", "inv_std"] if stats else [])
+        node = helper.make_node("LayerNormalization", names, outs, axis=axis, epsilon=1e-4)
+        inits = [numpy_helper.from_array(_nonzero(rng, norm_shape), "s")]
+        if bias:
+            inits.append(numpy_helper.from_array(_nonzero(rng, norm_shape), "b"))
+        model = _model([node], [helper.make_tensor_value_info("x", F, shape)],
+                       [_out(o) for o in outs], 17, inits)
+        yield ("layernorm_" + name, model, {"x": _nonzero(rng, shape) * 3 + 1})
