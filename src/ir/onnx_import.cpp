@@ -12,6 +12,12 @@
 
 #include "ops/op.h"
 
+// libonnx exports this overload (check_model(path) uses it to set the model folder for
+// external data) but its header does not declare it.
+namespace onnx::checker {
+void check_model(const ModelProto& model, CheckerContext& ctx);
+}
+
 namespace top::ir {
 
 namespace fs = std::filesystem;
@@ -340,7 +346,9 @@ class Importer {
     // escape the library, so each becomes a Status.
     if (opts_.run_checker) {
       try {
-        onnx::checker::check_model(model);
+        onnx::checker::CheckerContext ctx;
+        ctx.set_model_dir(base_dir_.empty() ? std::string(".") : base_dir_);
+        onnx::checker::check_model(model, ctx);
       } catch (const std::exception& e) {
         return InvalidModel(std::string("ONNX checker: ") + first_line(e.what()));
       }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "ir/onnx_import.h"
@@ -126,6 +128,60 @@ TEST(OnnxImport, InitializerWithWrongByteCountIsInvalid) {
   auto r = load(m);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("'w'"), std::string::npos) << r.status().to_string();
+}
+
+// x + w, with w stored in an external-data file next to the model.
+TEST(OnnxImport, ExternalDataIsReadRelativeToTheModel) {
+  onnx::ModelProto m = relu_model();
+  auto* g = m.mutable_graph();
+  g->mutable_node(0)->set_op_type("Add");
+  g->mutable_node(0)->add_input("w");
+  auto* t = g->add_initializer();
+  t->set_name("w");
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  t->add_dims(3);
+  t->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto kv = [&](const char* k, const std::string& v) {
+    auto* e = t->add_external_data();
+    e->set_key(k);
+    e->set_value(v);
+  };
+  kv("location", "weights.bin");
+  kv("offset", "8");
+  kv("length", "12");
+  std::string dir = ::testing::TempDir() + "/extdata";
+  std::filesystem::create_directories(dir);
+  const float w[5] = {0, 0, 1.5f, -2.0f, 4.0f};  // the first 8 bytes are skipped by offset
+  {
+    std::ofstream f(dir + "/weights.bin", std::ios::binary);
+    f.write(reinterpret_cast<const char*>(w), sizeof(w));
+  }
+  {
+    std::ofstream f(dir + "/model.onnx", std::ios::binary);
+    f << m.SerializeAsString();
+  }
+  auto model = Model::load(dir + "/model.onnx");
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  auto session = Session::create(*model, {});
+  ASSERT_TRUE(session.ok());
+  auto out = (*session)->run({Tensor::from_vector<float>({1, 3}, {1, 2, 3})});
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ((*out)[0].data<float>()[0], 2.5f);
+  EXPECT_EQ((*out)[0].data<float>()[1], 0.0f);
+  EXPECT_EQ((*out)[0].data<float>()[2], 7.0f);
+
+  // A file too short for the declared length, and a location escaping the folder.
+  {
+    std::ofstream f(dir + "/weights.bin", std::ios::binary);
+    f.write(reinterpret_cast<const char*>(w), 10);
+  }
+  auto short_file = Model::load(dir + "/model.onnx");
+  ASSERT_FALSE(short_file.ok());
+  EXPECT_NE(short_file.status().message().find("too short"), std::string::npos) << short_file.status().to_string();
+  t->mutable_external_data(0)->set_value("../../etc/passwd");
+  std::string bytes = m.SerializeAsString();
+  auto escaping = Model::load_from_memory(bytes.data(), bytes.size(), dir);
+  EXPECT_FALSE(escaping.ok());
 }
 
 TEST(Session, WrongShapeDtypeAndMissingInputAreClearErrors) {
