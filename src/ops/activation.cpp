@@ -1,7 +1,9 @@
 // Activations: Relu, LeakyRelu, PRelu, ThresholdedRelu, Elu, Celu, Selu, Sigmoid,
 // HardSigmoid, HardSwish, Tanh, Softplus, Softsign, Mish, Clip, and the normalising
 // Softmax, LogSoftmax and Hardmax (2-D coercion before opset 13, one axis since).
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "no-math-errno")  // lets GCC vectorise clamps and sqrt
+#endif
 #include "ops/elementwise_kernels.h"
 
 #include "ops/families.h"

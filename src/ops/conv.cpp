@@ -19,6 +19,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "ops/conv_util.h"
 #include "ops/families.h"
 #include "ops/gemm.h"
@@ -142,27 +146,171 @@ void im2col_nd(const float* x, int64_t channels, const WindowGeometry& g, int64_
   }
 }
 
-// One output plane of a depthwise convolution: y (already holding the bias) += w * x.
-void depthwise_plane(const float* x, const float* w, const Geom2D& g, float* y) {
+// Depthwise convolution, any stride and dilation. The zero-padded input plane is split
+// into stride_h x stride_w phase planes, P_ab[i][j] = xpad[i*s_h + a][j*s_w + b], each
+// with row length `cols`. Tap (kh, kw) of output (oh, ow) then reads phase
+// ((kh*d_h) % s_h, (kw*d_w) % s_w) at [oh + kh*d_h/s_h][ow + kw*d_w/s_w]: with
+// q = oh*cols + ow that is src[q + offset(tap)], so every tap is one long contiguous
+// multiply-add over the whole plane ("wide" output, the last cols - out_w columns of
+// each row discarded). Small planes (mobilenets' 7x7, 14x14) stay fast this way.
+struct DepthwiseScratch {
+  int64_t rows = 0, cols = 0;    // one phase plane
+  std::vector<float> phases;     // s_h * s_w phase planes, then slack; padding stays zero
+  std::vector<float> wide;       // out_h * cols, rounded up to 16
+  std::vector<int64_t> offsets;  // per tap, into `phases`
+  std::vector<int64_t> src_col;  // per (phase column b, j): input column or -1
+};
+
+// wide[q] = sum_t w[t] * src[q + off[t]] for q < n: all taps accumulate in registers.
+void depthwise_taps_generic(const float* src, const int64_t* off, const float* w, int taps, float* wide, int64_t n) {
+  int64_t q = 0;
+#if defined(__SSE__)
+  for (; q + 8 <= n; q += 8) {
+    __m128 a0 = _mm_setzero_ps(), a1 = _mm_setzero_ps();
+    for (int t = 0; t < taps; ++t) {
+      const __m128 wv = _mm_set1_ps(w[t]);
+      const float* p = src + off[t] + q;
+      a0 = _mm_add_ps(a0, _mm_mul_ps(wv, _mm_loadu_ps(p)));
+      a1 = _mm_add_ps(a1, _mm_mul_ps(wv, _mm_loadu_ps(p + 4)));
+    }
+    _mm_storeu_ps(wide + q, a0);
+    _mm_storeu_ps(wide + q + 4, a1);
+  }
+#endif
+  for (; q < n; ++q) {
+    float acc = 0.0f;
+    for (int t = 0; t < taps; ++t) acc += w[t] * src[off[t] + q];
+    wide[q] = acc;
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2,fma"))) void depthwise_taps_avx2(const float* src, const int64_t* off, const float* w,
+                                                              int taps, float* wide, int64_t n) {
+  int64_t q = 0;
+  for (; q + 16 <= n; q += 16) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    for (int t = 0; t < taps; ++t) {
+      const __m256 wv = _mm256_set1_ps(w[t]);
+      const float* p = src + off[t] + q;
+      a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p), a0);
+      a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p + 8), a1);
+    }
+    _mm256_storeu_ps(wide + q, a0);
+    _mm256_storeu_ps(wide + q + 8, a1);
+  }
+  if (q < n) depthwise_taps_generic(src + q, off, w, taps, wide + q, n - q);
+}
+#endif
+
+void depthwise_taps(const float* src, const int64_t* off, const float* w, int taps, float* wide, int64_t n) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (has_avx2) {
+    depthwise_taps_avx2(src, off, w, taps, wide, n);
+    return;
+  }
+#endif
+  depthwise_taps_generic(src, off, w, taps, wide, n);
+}
+
+DepthwiseScratch make_depthwise_scratch(const Geom2D& g) {
+  DepthwiseScratch s;
+  s.rows = g.out_h + (g.k_h - 1) * g.d_h / g.s_h;
+  s.cols = g.out_w + (g.k_w - 1) * g.d_w / g.s_w;
+  const int64_t plane = s.rows * s.cols;
+  // The tap loop runs over whole 16-float blocks: the slack keeps the rounded-up tail
+  // inside the buffers (its results are never used).
+  s.phases.assign(static_cast<size_t>(g.s_h * g.s_w * plane + s.cols + 32), 0.0f);
+  s.wide.resize(static_cast<size_t>((g.out_h * s.cols + 15) / 16 * 16));
   for (int64_t kh = 0; kh < g.k_h; ++kh) {
-    int64_t oy_lo, oy_hi;
-    valid_range(g.in_h, g.s_h, g.p_h, kh * g.d_h, g.out_h, oy_lo, oy_hi);
     for (int64_t kw = 0; kw < g.k_w; ++kw) {
-      const float wv = w[kh * g.k_w + kw];
-      int64_t ox_lo, ox_hi;
-      valid_range(g.in_w, g.s_w, g.p_w, kw * g.d_w, g.out_w, ox_lo, ox_hi);
-      for (int64_t oy = oy_lo; oy < oy_hi; ++oy) {
-        const float* xr = x + (oy * g.s_h - g.p_h + kh * g.d_h) * g.in_w - g.p_w + kw * g.d_w;
-        float* yr = y + oy * g.out_w;
+      const int64_t ph = kh * g.d_h, pw = kw * g.d_w;
+      const int64_t phase = (ph % g.s_h) * g.s_w + pw % g.s_w;
+      s.offsets.push_back(phase * plane + (ph / g.s_h) * s.cols + pw / g.s_w);
+    }
+  }
+  s.src_col.resize(static_cast<size_t>(g.s_w * s.cols));
+  for (int64_t b = 0; b < g.s_w; ++b)
+    for (int64_t j = 0; j < s.cols; ++j) {
+      const int64_t iw = j * g.s_w + b - g.p_w;
+      s.src_col[b * s.cols + j] = iw >= 0 && iw < g.in_w ? iw : -1;
+    }
+  return s;
+}
+
+#if defined(__SSE__)
+// Phase scatter for column stride 2 by SSE de-interleave: even input columns go to one
+// phase plane, odd ones to the other (which one depends on the parity of the left pad).
+void scatter_phases_sw2(const float* x, const Geom2D& g, DepthwiseScratch& s) {
+  const int64_t plane = s.rows * s.cols;
+  const int64_t c0 = g.p_w;
+  const int64_t e_off = c0 / 2, o_off = (c0 + 1) / 2;  // dest index of iw = 2t is t + e_off, of 2t+1 is t + o_off
+  const int64_t e_phase = c0 % 2, o_phase = (c0 + 1) % 2;
+  for (int64_t ih = 0; ih < g.in_h; ++ih) {
+    const int64_t ph = ih + g.p_h, a = ph % g.s_h, i = ph / g.s_h;
+    if (i >= s.rows) continue;
+    const float* xr = x + ih * g.in_w;
+    float* de = s.phases.data() + (a * 2 + e_phase) * plane + i * s.cols;
+    float* dodd = s.phases.data() + (a * 2 + o_phase) * plane + i * s.cols;
+    int64_t t = 0;
+    for (; 2 * t + 8 <= g.in_w && t + e_off + 4 <= s.cols && t + o_off + 4 <= s.cols; t += 4) {
+      const __m128 lo = _mm_loadu_ps(xr + 2 * t), hi = _mm_loadu_ps(xr + 2 * t + 4);
+      _mm_storeu_ps(de + t + e_off, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)));
+      _mm_storeu_ps(dodd + t + o_off, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+    for (int64_t iw = 2 * t; iw < g.in_w; ++iw) {
+      const int64_t c = iw + c0, j = c / 2;
+      if (j >= s.cols) continue;
+      (c % 2 == e_phase ? de : dodd)[j] = xr[iw];
+    }
+  }
+}
+#endif
+
+// Scatters one input plane into the phase planes. Positions outside the input are
+// never written, so they keep the zeros of make_depthwise_scratch for every plane.
+void scatter_phases(const float* x, const Geom2D& g, DepthwiseScratch& s) {
+#if defined(__SSE__)
+  if (g.s_w == 2) {
+    scatter_phases_sw2(x, g, s);
+    return;
+  }
+#endif
+  const int64_t plane = s.rows * s.cols;
+  for (int64_t a = 0; a < g.s_h; ++a) {
+    for (int64_t b = 0; b < g.s_w; ++b) {
+      float* dst = s.phases.data() + (a * g.s_w + b) * plane;
+      const int64_t* cols = s.src_col.data() + b * s.cols;
+      int64_t j0 = 0, j1 = s.cols;  // valid columns form one run
+      while (j0 < j1 && cols[j0] < 0) ++j0;
+      while (j1 > j0 && cols[j1 - 1] < 0) --j1;
+      if (j0 == j1) continue;
+      for (int64_t i = 0; i < s.rows; ++i) {
+        const int64_t ih = i * g.s_h + a - g.p_h;
+        if (ih < 0 || ih >= g.in_h) continue;
+        const float* xr = x + ih * g.in_w;
+        float* dr = dst + i * s.cols;
         if (g.s_w == 1) {
-          for (int64_t ox = ox_lo; ox < ox_hi; ++ox) yr[ox] += wv * xr[ox];
-        } else if (g.s_w == 2) {
-          for (int64_t ox = ox_lo; ox < ox_hi; ++ox) yr[ox] += wv * xr[2 * ox];
+          std::memcpy(dr + j0, xr + cols[j0], static_cast<size_t>(j1 - j0) * sizeof(float));
         } else {
-          for (int64_t ox = ox_lo; ox < ox_hi; ++ox) yr[ox] += wv * xr[ox * g.s_w];
+          for (int64_t j = j0; j < j1; ++j) dr[j] = xr[cols[j]];
         }
       }
     }
+  }
+}
+
+// y (already holding bias/Z) += depthwise(x) for one plane.
+void depthwise_plane(const float* x, const float* w, const Geom2D& g, DepthwiseScratch& s, float* y) {
+  scatter_phases(x, g, s);
+  float* wide = s.wide.data();
+  depthwise_taps(s.phases.data(), s.offsets.data(), w, static_cast<int>(s.offsets.size()), wide,
+                 static_cast<int64_t>(s.wide.size()));
+  for (int64_t oh = 0; oh < g.out_h; ++oh) {
+    float* yr = y + oh * g.out_w;
+    const float* wr = wide + oh * s.cols;
+    for (int64_t ow = 0; ow < g.out_w; ++ow) yr[ow] += wr[ow];
   }
 }
 
@@ -263,12 +411,14 @@ class ConvOp final : public Op {
       const Geom2D g2 = to_2d(g);
       // Depthwise: one task per output plane.
       ctx.parallel_for(batch * out_c, 4, [&](int64_t b, int64_t e) {
+        DepthwiseScratch scratch = make_depthwise_scratch(g2);
         for (int64_t i = b; i < e; ++i) {
           const int64_t n = i / out_c, m = i % out_c, grp = m / mg;
           float* yp = y + i * out_plane;
-          std::fill(yp, yp + out_plane, bias ? bias[m] : 0.0f);
-          if (z) init_output_rows(yp, z + i * out_plane, 1, out_plane, 0, out_plane, bias ? bias + m : nullptr);
-          depthwise_plane(x + (n * in_c + grp) * in_plane, w + m * kvol, g2, yp);
+          if (init_output_rows(yp, z ? z + i * out_plane : nullptr, 1, out_plane, 0, out_plane,
+                               bias ? bias + m : nullptr) == 0.0f)
+            std::fill(yp, yp + out_plane, 0.0f);
+          depthwise_plane(x + (n * in_c + grp) * in_plane, w + m * kvol, g2, scratch, yp);
           act_.apply(yp, out_plane);
         }
       });

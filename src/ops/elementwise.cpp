@@ -1,7 +1,9 @@
 // Elementwise operators: binary arithmetic with numpy broadcasting (Add, Sub, Mul, Div,
 // Mod, Pow), variadic Min/Max/Sum/Mean, comparisons and logic, unary math, Where,
 // Cast/CastLike, Identity and inference-mode Dropout.
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "no-math-errno")  // lets GCC vectorise clamps and sqrt
+#endif
 #include "ops/elementwise_kernels.h"
 
 #include <cstring>

@@ -43,13 +43,20 @@ class BatchNormOp final : public Op {
         return InvalidArgument("BatchNormalization: input " + std::to_string(i) + " has shape " + shape_str(s) +
                                ", expected [" + std::to_string(x[1]) + "] (the channels of X " + shape_str(x) + ")");
     }
-    if (ctx.num_outputs() > 1)
-      return Unsupported("BatchNormalization: the running mean/var outputs exist only in training mode");
     ctx.set_output(0, DataType::kFloat32, x);
+    // Opset < 14 declares optional training outputs (mean, var, saved mean/var); a node
+    // may list them with empty names. Their shapes are set here, and compute() refuses
+    // to run only if one is really wired to a value.
+    for (size_t i = 1; i < std::min<size_t>(ctx.num_outputs(), 5); ++i)
+      ctx.set_output(i, DataType::kFloat32, {x[1]});
     return Status::Ok();
   }
 
   Status compute(const KernelContext& ctx) const override {
+    for (size_t i = 1; i < ctx.num_outputs(); ++i)
+      if (ctx.has_output(i))
+        return Unsupported("BatchNormalization: output " + std::to_string(i) +
+                           " (running/saved statistics) exists only in training mode");
     const Tensor& xt = ctx.input(0);
     Tensor& yt = ctx.output(0);
     if (xt.rank() < 2 || yt.numel() != xt.numel())

@@ -2,7 +2,9 @@
 // ArgMax/ArgMin. The input is viewed as alternating kept/reduced dim groups; one
 // reduced group [outer, r, inner] (the common cases: last axis, H*W of NCHW, a middle
 // axis) runs vectorised kernels, anything else a generic walk.
-#pragma GCC optimize("no-trapping-math", "no-math-errno")
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "no-math-errno")  // lets GCC vectorise clamps and sqrt
+#endif
 #include "ops/elementwise_kernels.h"
 
 #include "ops/families.h"

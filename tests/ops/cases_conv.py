@@ -86,6 +86,12 @@ def cases():
     yield c(rng, "conv2d_depthwise", [1, 16, 14, 14], [16, 1, 3, 3], group=16, pads=[1, 1, 1, 1])
     yield c(rng, "conv2d_depthwise_stride2", [2, 8, 15, 14], [8, 1, 3, 3], group=8,
             strides=[2, 2], pads=[1, 1, 1, 1])
+    yield c(rng, "conv2d_depthwise_asym_pads", [1, 6, 7, 9], [6, 1, 3, 3], group=6,
+            pads=[0, 2, 1, 0])
+    yield c(rng, "conv2d_depthwise_autopad_same_upper", [1, 5, 10, 10], [5, 1, 4, 4], group=5,
+            auto_pad="SAME_UPPER", strides=[2, 2])
+    yield c(rng, "conv2d_depthwise_small_plane_nobias", [2, 32, 7, 7], [32, 1, 3, 3], group=32,
+            pads=[1, 1, 1, 1], bias=False)
     yield c(rng, "conv2d_depthwise_5x5_multiplier2", [1, 4, 12, 11], [8, 1, 5, 5], group=4,
             pads=[2, 2, 2, 2], dilations=[1, 2])
     # auto_pad.

@@ -220,6 +220,9 @@ TEST(OpsConv, GroupedAndDepthwise) {
     check_conv({{1, 6, 12, 11}, 6, 6, {3, 3}, {2, 2}, {1, 1}, {1, 0, 1, 0}}, threads);   // depthwise stride 2
     check_conv({{1, 4, 12, 12}, 8, 4, {5, 5}, {1, 1}, {2, 2}, {4, 4, 4, 4}}, threads);   // multiplier 2, dilated
     check_conv({{1, 4, 13, 12}, 4, 4, {3, 3}, {3, 3}, {1, 1}, {0, 2, 1, 0}}, threads);   // stride 3
+    check_conv({{1, 6, 7, 9}, 6, 6, {3, 3}, {1, 1}, {1, 1}, {0, 2, 1, 0}}, threads);     // asymmetric pads
+    check_conv({{2, 3, 5, 4}, 3, 3, {5, 5}, {1, 1}, {1, 1}, {2, 2, 2, 2}}, threads);     // kernel wider than the plane
+    check_conv({{1, 3, 9, 8}, 3, 3, {2, 3}, {1, 1}, {2, 1}, {1, 0, 0, 2}}, threads);     // even kernel, dilated
   }
 }
 
