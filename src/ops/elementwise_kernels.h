@@ -139,8 +139,11 @@ TOP_EW_INLINE float tanh_f(float a) {
   float q = x2 * 1.19825839466702e-06f + 1.18534705686654e-04f;
   q = x2 * q + 2.26843463243900e-03f;
   q = x2 * q + 4.89352518554385e-03f;
-  const float r = p / q;
-  return std::fabs(a) < 0.0004f ? a : r;
+  // Clamped so rounding differences between the vector and scalar paths (or -O2 and
+  // -O3 builds) never yield a value outside [-1, 1] or short of exactly ±1 at the ends.
+  const float r = std::min(std::max(p / q, -1.0f), 1.0f);
+  const float sat = std::fabs(a) >= 7.90531110763549805f ? std::copysign(1.0f, a) : r;
+  return std::fabs(a) < 0.0004f ? a : sat;
 }
 
 // 1 / (1 + exp(-x)); saturates to exactly 0 / 1, never NaN for finite x.
