@@ -275,7 +275,7 @@ class Importer {
       index_[in.name()] = id;
       g->inputs.push_back(id);
     }
-    for (const auto& vi : gp.value_info()) value_info_[vi.name()] = &vi;
+    for (const auto& vi : gp.value_info()) value_info_[vi.name()] = &vi;  // declared by the exporter
 
     std::vector<std::string> unsupported;
     for (int i = 0; i < gp.node_size(); ++i) {
@@ -335,6 +335,7 @@ class Importer {
                               "' which no node, input or initializer provides");
     auto topo = g->topological_order();
     if (!topo.ok()) return topo.status();
+    TOP_RETURN_IF_ERROR(annotate_with_shape_inference(model, *g));
     return g;
   }
 
@@ -353,6 +354,14 @@ class Importer {
         return InvalidModel(std::string("ONNX checker: ") + first_line(e.what()));
       }
     }
+    return Status::Ok();
+  }
+
+  // ONNX shape inference annotates intermediate values with declared types and shapes.
+  // It runs only after every node's attributes passed our own operator validation:
+  // libonnx divides by attribute values (a Conv stride of 0 from a corrupt file ends
+  // in SIGFPE inside convPoolShapeInference), so it must never see unvalidated nodes.
+  Status annotate_with_shape_inference(onnx::ModelProto& model, Graph& g) {
     try {
       onnx::ShapeInferenceOptions o;
       o.check_type = false;
@@ -360,6 +369,12 @@ class Importer {
       onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), o);
     } catch (const std::exception& e) {
       return InvalidModel(std::string("ONNX shape inference: ") + first_line(e.what()));
+    }
+    for (const auto& vi : model.graph().value_info()) {
+      auto it = index_.find(vi.name());
+      if (it == index_.end()) continue;
+      Value& v = g.values[it->second];
+      if (!v.has_shape && !v.initializer.defined()) fill_declared_type(vi, v);
     }
     return Status::Ok();
   }
