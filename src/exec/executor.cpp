@@ -21,26 +21,23 @@ Status Arena::reserve(size_t bytes) {
   return Status::Ok();
 }
 
-Result<std::vector<Tensor>> run_plan(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs,
-                                     Arena& arena, ThreadPool* pool, const StepObserver* observer) {
+Status bind(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs, Arena& arena, Bindings& b) {
   const ir::Graph& g = *plan.graph;
   TOP_RETURN_IF_ERROR(arena.reserve(plan.arena_bytes));
-  // Tensor views for every slot: constants and inputs by reference, activations in the
-  // arena, graph outputs in their own storage so they outlive the run.
-  std::vector<Tensor> tensors(plan.slots.size());
-  std::vector<const Tensor*> view(plan.slots.size(), nullptr);
+  b.tensors.assign(plan.slots.size(), Tensor());
+  b.view.assign(plan.slots.size(), nullptr);
   try {
     for (size_t v = 0; v < plan.slots.size(); ++v) {
       const Slot& s = plan.slots[v];
       switch (s.kind) {
-        case Slot::Kind::kConstant: view[v] = &s.constant; break;
+        case Slot::Kind::kConstant: b.view[v] = &s.constant; break;
         case Slot::Kind::kActivation:
-          tensors[v] = Tensor::wrap(s.dtype, s.shape, arena.owner(), arena.data() + s.offset);
-          view[v] = &tensors[v];
+          b.tensors[v] = Tensor::wrap(s.dtype, s.shape, arena.owner(), arena.data() + s.offset);
+          b.view[v] = &b.tensors[v];
           break;
         case Slot::Kind::kOutput:
-          tensors[v] = Tensor::zeros(s.dtype, s.shape);
-          view[v] = &tensors[v];
+          b.tensors[v] = Tensor::zeros(s.dtype, s.shape);
+          b.view[v] = &b.tensors[v];
           break;
         default: break;
       }
@@ -48,38 +45,56 @@ Result<std::vector<Tensor>> run_plan(const ExecutionPlan& plan, const std::vecto
   } catch (const std::bad_alloc&) {
     return OutOfMemory("cannot allocate the model's output tensors");
   }
-  for (size_t i = 0; i < g.inputs.size(); ++i) view[g.inputs[i]] = inputs[i];
+  if (inputs.size() != g.inputs.size()) return Internal("bind: wrong number of inputs");
+  for (size_t i = 0; i < g.inputs.size(); ++i) b.view[g.inputs[i]] = inputs[i];
+  return Status::Ok();
+}
 
+Status run_step(const ExecutionPlan& plan, const Step& step, Bindings& b, ThreadPool* pool) {
+  const ir::Node& node = plan.graph->nodes[step.node];
+  // Small fixed arrays would do, but ops have few inputs and this is not the hot part
+  // next to the kernels.
   std::vector<const Tensor*> ins;
   std::vector<Tensor*> outs;
-  for (const Step& step : plan.steps) {
-    const ir::Node& node = g.nodes[step.node];
-    ins.clear();
-    outs.clear();
-    for (ir::ValueId v : step.inputs) ins.push_back(v == ir::kNoValue ? nullptr : view[v]);
-    for (ir::ValueId v : step.outputs) outs.push_back(v == ir::kNoValue ? nullptr : &tensors[v]);
-    ops::KernelContext ctx(ins, outs, pool);
-    auto begin = std::chrono::steady_clock::now();
-    Status st;
-    try {
-      st = node.op->compute(ctx);
-    } catch (const std::bad_alloc&) {
-      st = OutOfMemory("out of memory");
-    } catch (const std::exception& e) {
-      st = Internal(std::string("kernel threw: ") + e.what());
-    }
-    if (!st.ok()) return st.with_context(node.op_type + " node '" + node.name + "'");
-    if (observer) (*observer)(step, begin, std::chrono::steady_clock::now());
+  ins.reserve(step.inputs.size());
+  outs.reserve(step.outputs.size());
+  for (ir::ValueId v : step.inputs) ins.push_back(v == ir::kNoValue ? nullptr : b.view[v]);
+  for (ir::ValueId v : step.outputs) outs.push_back(v == ir::kNoValue ? nullptr : &b.tensors[v]);
+  ops::KernelContext ctx(std::move(ins), std::move(outs), pool);
+  Status st;
+  try {
+    st = node.op->compute(ctx);
+  } catch (const std::bad_alloc&) {
+    st = OutOfMemory("out of memory");
+  } catch (const std::exception& e) {
+    st = Internal(std::string("kernel threw: ") + e.what());
   }
+  if (!st.ok()) return st.with_context(node.op_type + " node '" + node.name + "'");
+  return Status::Ok();
+}
 
+Result<std::vector<Tensor>> collect_outputs(const ExecutionPlan& plan, const Bindings& b) {
+  const ir::Graph& g = *plan.graph;
   std::vector<Tensor> results;
   for (ir::ValueId v : g.outputs) {
     const Slot& s = plan.slots[v];
-    if (s.kind == Slot::Kind::kOutput) results.push_back(tensors[v]);
-    else if (view[v]) results.push_back(view[v]->clone());  // a constant or input passed through
+    if (s.kind == Slot::Kind::kOutput) results.push_back(b.tensors[v]);
+    else if (b.view[v]) results.push_back(b.view[v]->clone());  // a constant or input passed through
     else return Internal("graph output '" + g.values[v].name + "' was not computed");
   }
   return results;
+}
+
+Result<std::vector<Tensor>> run_plan(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs,
+                                     Arena& arena, ThreadPool* pool, const StepObserver* observer) {
+  Bindings b;
+  TOP_RETURN_IF_ERROR(bind(plan, inputs, arena, b));
+  for (const Step& step : plan.steps) {
+    auto begin = std::chrono::steady_clock::now();
+    TOP_RETURN_IF_ERROR(run_step(plan, step, b, pool));
+    if (observer) (*observer)(step, begin, std::chrono::steady_clock::now());
+  }
+  return collect_outputs(plan, b);
 }
 
 }  // namespace top::exec

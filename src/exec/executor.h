@@ -36,6 +36,20 @@ class Arena {
   size_t size_ = 0;
 };
 
+// Tensors of one task's run of a plan: views of constants and inputs, activations in
+// the arena, graph outputs in their own storage. `view[v]` is what operators read.
+struct Bindings {
+  std::vector<Tensor> tensors;
+  std::vector<const Tensor*> view;
+};
+
+// Prepares `b` for one run. `inputs` (graph-input order) and `arena` must outlive `b`.
+Status bind(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs, Arena& arena, Bindings& b);
+// Runs one step; errors name the node.
+Status run_step(const ExecutionPlan& plan, const Step& step, Bindings& b, ThreadPool* pool);
+// The graph outputs after every step ran (constants and pass-through inputs copied).
+Result<std::vector<Tensor>> collect_outputs(const ExecutionPlan& plan, const Bindings& b);
+
 // `inputs` in graph-input order, already checked by check_inputs(). Returns the graph
 // outputs in graph-output order (freshly allocated, owned by the caller).
 Result<std::vector<Tensor>> run_plan(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs,

@@ -1,0 +1,95 @@
+// Pluggable scheduling decisions of the asynchronous runtime.
+//
+// LaunchPolicy — the task launcher: for each model, how often its queue is drained (the
+// dequeue frequency) and how many tasks (k) one dequeue takes. GraphPolicy — the model
+// scheduler: for each dequeued group of k tasks, which computation graph runs (one
+// batch of k, or the k task graphs merged side by side) and with which stage partition.
+// The learned agents (MADDPG launcher / scheduler) implement these same interfaces:
+// they read an observation and return decisions, and never touch the executor.
+//
+// Thread safety: the runtime calls a policy from its launcher thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace top {
+
+struct ModelObservation {
+  std::string model;
+  size_t queue_length = 0;
+  double oldest_wait_ms = 0;          // how long the head of the queue has waited
+  double arrival_rate_per_s = 0;      // recent arrivals (sliding window)
+  size_t in_flight_instances = 0;     // schedule instances of this model running
+  size_t in_flight_tasks = 0;
+  double mean_progress = 0;           // in-flight instances: fraction of operators done (0..1)
+  double recent_latency_ms = 0;       // moving average of submit -> result
+  double ms_since_last_dequeue = 1e9;
+  bool batchable = false;             // the model has a batch dimension on every input/output
+};
+
+struct LaunchObservation {
+  double now_ms = 0;  // since the runtime started
+  std::vector<ModelObservation> models;
+  int num_streams = 0;
+  double busy_streams = 0;        // streams running an operator group right now
+  size_t ready_groups = 0;        // groups waiting for a free stream
+  size_t in_flight_instances = 0; // all models
+};
+
+// What the launcher does with one model's queue.
+struct ModelLaunch {
+  double dequeue_interval_ms = 0;  // minimum time between two dequeues of this model
+  int k = 1;                       // tasks taken per dequeue (at most)
+  int min_tasks = 1;               // wait for this many tasks ...
+  double max_delay_ms = 0;         // ... unless the oldest has waited this long (dynamic batching)
+  int max_in_flight = 0;           // schedule instances of this model at once (0 = runtime limit)
+};
+
+struct LaunchDecision {
+  std::vector<ModelLaunch> models;  // same order as LaunchObservation::models
+  int max_in_flight_total = 0;      // all models together (0 = runtime limit)
+};
+
+class LaunchPolicy {
+ public:
+  virtual ~LaunchPolicy() = default;
+  virtual std::string name() const = 0;
+  virtual LaunchDecision decide(const LaunchObservation& obs) = 0;
+};
+
+enum class GraphMode {
+  kBatch,  // the k tasks' inputs concatenated on the batch dimension: one task graph
+  kMerge,  // k copies of the task graph side by side in one schedule instance
+};
+
+struct GraphChoice {
+  GraphMode mode = GraphMode::kMerge;
+  std::string generator = "greedy";  // schedule generator: "sequential", "greedy"
+};
+
+class GraphPolicy {
+ public:
+  virtual ~GraphPolicy() = default;
+  virtual std::string name() const = 0;
+  // `batchable` says whether kBatch is possible for this model; a kBatch answer for a
+  // model that is not batchable runs as kMerge.
+  virtual GraphChoice choose(const std::string& model, int k, bool batchable) = 0;
+};
+
+// ---- built-in policies ------------------------------------------------------------
+
+// One task at a time, oldest first across all models, sequential schedule: the way a
+// plain serving loop runs models one after another.
+std::shared_ptr<LaunchPolicy> fifo_launch_policy();
+// Every model: a dequeue at most every `interval_ms`, up to k tasks, at most
+// `max_in_flight` instances per model.
+std::shared_ptr<LaunchPolicy> fixed_launch_policy(double interval_ms, int k, int max_in_flight);
+// Triton-style "many instances + dynamic batching": up to `max_batch` tasks per dequeue,
+// waiting at most `max_delay_ms` for a full batch, `instances` concurrent instances per model.
+std::shared_ptr<LaunchPolicy> dynamic_batching_policy(int max_batch, double max_delay_ms, int instances);
+
+std::shared_ptr<GraphPolicy> fixed_graph_policy(GraphMode mode, const std::string& generator);
+
+}  // namespace top

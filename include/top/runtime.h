@@ -1,0 +1,108 @@
+// Runtime: the asynchronous multi-task inference runtime.
+//
+// A serving application loads several models, submits inference tasks from any number
+// of threads as they arrive, and gets results back through a future or a callback.
+// Tasks wait in one bounded queue per model; the task launcher (a LaunchPolicy) drains
+// each queue at its dequeue frequency, k tasks at a time; the model scheduler (a
+// GraphPolicy) turns each group of k tasks into one schedule instance (a batch of k, or
+// k task graphs merged) with a stage partition; instances of the same and of different
+// models are in flight at once, their operator groups sharing a bounded set of streams
+// (CPU backend: worker threads). That is task-based operator parallelism.
+//
+//   top::RuntimeConfig cfg;
+//   cfg.num_streams = 2;
+//   cfg.launch_policy = top::fixed_launch_policy(0, 2, 2);
+//   auto rt = top::Runtime::create(cfg).value();
+//   rt->load_model("resnet50", top::Model::load("resnet50.onnx").value());
+//   std::future<top::TaskResult> f = rt->submit("resnet50", {input});
+//   top::TaskResult r = f.get();              // r.status, r.outputs
+//   rt->shutdown(top::ShutdownMode::kDrain);
+//
+// Every submitted task ends exactly once: with outputs, or with an error status
+// (bad input, queue full, deadline passed, cancelled at shutdown) — never lost.
+//
+// Thread safety: every member function may be called from any thread concurrently,
+// except that the Runtime must outlive the calls (shutdown() then destroy).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "top/model.h"
+#include "top/policy.h"
+#include "top/stats.h"
+#include "top/status.h"
+#include "top/tensor.h"
+
+namespace top {
+
+struct RuntimeConfig {
+  std::string backend = "cpu";
+  int num_streams = 2;             // operator groups that run at once
+  int threads_per_stream = 1;      // intra-op threads of each CPU stream
+  size_t queue_capacity = 1024;    // per model; full queue -> submit fails (or blocks)
+  bool block_when_full = false;    // block submit() until there is room, instead of failing
+  int max_in_flight_instances = 0; // 0: 2 x num_streams (bounds activation memory)
+  std::shared_ptr<LaunchPolicy> launch_policy;  // default: fifo_launch_policy()
+  std::shared_ptr<GraphPolicy> graph_policy;    // default: merge + greedy
+  bool record_trace = false;       // keep operator slices for write_trace()
+};
+
+struct TaskOptions {
+  int priority = 0;  // higher runs first within its model's queue
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // not started by then -> DeadlineExceeded
+};
+
+struct TaskResult {
+  Status status;
+  std::vector<Tensor> outputs;  // model output order; empty on error
+  uint64_t task_id = 0;
+  double queue_ms = 0;    // submit -> dequeue
+  double latency_ms = 0;  // submit -> result
+};
+
+enum class ShutdownMode {
+  kDrain,   // run every queued task, then stop
+  kCancel,  // fail queued tasks with Cancelled; running instances stop between groups
+};
+
+class Runtime {
+ public:
+  static Result<std::unique_ptr<Runtime>> create(const RuntimeConfig& config);
+  ~Runtime();  // shutdown(kCancel) if still running
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Adds a model under `name` (InvalidArgument if the name is taken).
+  Status load_model(const std::string& name, const Model& model);
+  // Removes a model; its queued tasks fail with Cancelled, running ones finish first.
+  Status unload_model(const std::string& name);
+  std::vector<std::string> models() const;
+
+  // Queues one task. Admission failures (unknown model, queue full, shutting down,
+  // wrong input count/shape/dtype) come back at once as a ready future with an error.
+  std::future<TaskResult> submit(const std::string& model, std::vector<Tensor> inputs, const TaskOptions& opts = {});
+  // Callback form: `done` is called exactly once, on a runtime thread (or inline when
+  // admission fails). Returns the admission status.
+  Status submit(const std::string& model, std::vector<Tensor> inputs, std::function<void(TaskResult)> done,
+                const TaskOptions& opts = {});
+
+  RuntimeStats stats() const;
+  // Chrome/Perfetto trace of the operators run so far (needs record_trace).
+  Status write_trace(const std::string& path) const;
+
+  // Idempotent. Returns when every task has ended and the runtime's threads have stopped.
+  void shutdown(ShutdownMode mode = ShutdownMode::kDrain);
+
+ private:
+  struct Impl;
+  explicit Runtime(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace top

@@ -1,0 +1,51 @@
+// Runtime statistics: what Runtime::stats() returns, plus JSON and Prometheus text.
+//
+// Thread safety: these are plain values (a snapshot); formatting functions are pure.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace top {
+
+struct ModelStats {
+  std::string model;
+  uint64_t submitted = 0;  // accepted by submit()
+  uint64_t rejected = 0;   // refused at admission (queue full, unknown model, shutdown)
+  uint64_t completed = 0;  // finished with outputs
+  uint64_t failed = 0;     // finished with an error (bad input, kernel error, cancelled)
+  size_t queue_length = 0;      // waiting now
+  size_t max_queue_length = 0;  // highest seen
+  size_t in_flight = 0;         // dequeued, not finished
+  double throughput_per_s = 0;  // completed / elapsed
+  double latency_mean_ms = 0;   // submit -> result, completed tasks
+  double latency_p50_ms = 0;
+  double latency_p95_ms = 0;
+  double latency_p99_ms = 0;
+  double latency_max_ms = 0;
+  double queue_wait_mean_ms = 0;  // submit -> dequeue
+  // (seconds since start, queue length) sampled at every change, thinned to at most
+  // a few thousand points.
+  std::vector<std::pair<double, size_t>> queue_length_over_time;
+};
+
+struct StreamStats {
+  int stream = 0;
+  double busy_fraction = 0;  // time running operators / elapsed
+  uint64_t groups_run = 0;
+};
+
+struct RuntimeStats {
+  double elapsed_s = 0;
+  double throughput_per_s = 0;  // all models
+  std::vector<ModelStats> models;
+  std::vector<StreamStats> streams;
+};
+
+std::string to_json(const RuntimeStats& s);
+// Prometheus text exposition format (counters, gauges, latency quantiles as a summary).
+std::string to_prometheus(const RuntimeStats& s);
+
+}  // namespace top

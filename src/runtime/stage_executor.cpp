@@ -1,0 +1,158 @@
+#include "runtime/stage_executor.h"
+
+#include <algorithm>
+#include <set>
+
+namespace top::runtime {
+
+Result<std::shared_ptr<const CompiledSchedule>> CompiledSchedule::compile(exec::Schedule s) {
+  TOP_RETURN_IF_ERROR(exec::validate(s));
+  auto c = std::make_shared<CompiledSchedule>();
+  c->schedule = std::move(s);
+  const exec::Schedule& sch = c->schedule;
+  exec::TaskGraph tg = exec::TaskGraph::build(sch.plan, sch.num_tasks);
+  std::vector<int> group_of(tg.ops.size(), -1);
+  for (size_t st = 0; st < sch.stages.size(); ++st)
+    for (const exec::Group& g : sch.stages[st].groups) {
+      int id = static_cast<int>(c->groups.size());
+      c->groups.push_back(&g);
+      c->stage_of.push_back(static_cast<int>(st));
+      for (const exec::OpRef& r : g.ops) group_of[tg.index_of(r)] = id;
+    }
+  c->successors.assign(c->groups.size(), {});
+  c->num_deps.assign(c->groups.size(), 0);
+  std::vector<std::set<int>> preds(c->groups.size());
+  for (size_t i = 0; i < tg.ops.size(); ++i)
+    for (int p : tg.preds[i])
+      if (group_of[p] != group_of[i]) preds[group_of[i]].insert(group_of[p]);
+  for (size_t g = 0; g < preds.size(); ++g) {
+    c->num_deps[g] = static_cast<int>(preds[g].size());
+    for (int p : preds[g]) c->successors[p].push_back(static_cast<int>(g));
+  }
+  return std::shared_ptr<const CompiledSchedule>(std::move(c));
+}
+
+Status Instance::bind() {
+  const exec::ExecutionPlan& plan = *compiled->schedule.plan;
+  const size_t k = inputs.size();
+  arenas = std::vector<exec::Arena>(k);
+  bindings.assign(k, exec::Bindings{});
+  input_ptrs.assign(k, {});
+  for (size_t t = 0; t < k; ++t) {
+    for (const Tensor& x : inputs[t]) input_ptrs[t].push_back(&x);
+    TOP_RETURN_IF_ERROR(exec::bind(plan, input_ptrs[t], arenas[t], bindings[t]));
+  }
+  task_failed.reset(new std::atomic<bool>[k]);
+  for (size_t t = 0; t < k; ++t) task_failed[t].store(false);
+  task_error.assign(k, Status::Ok());
+  const size_t n = compiled->groups.size();
+  deps_left.reset(new std::atomic<int>[n]);
+  for (size_t g = 0; g < n; ++g) deps_left[g].store(compiled->num_deps[g]);
+  groups_left.store(static_cast<int>(n));
+  total_ops = static_cast<int>(plan.steps.size() * k);
+  return Status::Ok();
+}
+
+StageExecutor::StageExecutor(int num_streams, int threads_per_stream, MetricsRecorder* metrics, TraceRecorder* trace)
+    : metrics_(metrics), trace_(trace) {
+  num_streams = std::max(1, num_streams);
+  for (int i = 0; i < num_streams; ++i) pools_.push_back(std::make_unique<ThreadPool>(threads_per_stream));
+  for (int i = 0; i < num_streams; ++i) streams_.emplace_back([this, i] { stream_loop(i); });
+}
+
+StageExecutor::~StageExecutor() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : streams_) t.join();
+}
+
+size_t StageExecutor::ready_groups() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ready_.size();
+}
+
+void StageExecutor::submit(std::shared_ptr<Instance> inst) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    inst->seq = next_seq_++;
+    for (size_t g = 0; g < inst->compiled->groups.size(); ++g)
+      if (inst->compiled->num_deps[g] == 0) ready_.push(Work{inst->seq, static_cast<int>(g), inst});
+  }
+  cv_.notify_all();
+}
+
+void StageExecutor::stream_loop(int stream) {
+  for (;;) {
+    Work w;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
+      if (ready_.empty()) return;  // stopping with nothing left
+      w = ready_.top();
+      ready_.pop();
+    }
+    run_group(stream, w);
+  }
+}
+
+void StageExecutor::run_group(int stream, Work& w) {
+  Instance& inst = *w.inst;
+  const CompiledSchedule& cs = *inst.compiled;
+  const exec::ExecutionPlan& plan = *cs.schedule.plan;
+  const exec::Group& group = *cs.groups[w.group];
+  busy_.fetch_add(1);
+  auto group_begin = Clock::now();
+  for (const exec::OpRef& r : group.ops) {
+    if (inst.cancelled.load(std::memory_order_relaxed)) break;
+    if (inst.task_failed[r.task].load(std::memory_order_acquire)) continue;
+    const exec::Step& step = plan.steps[r.step];
+    auto b = Clock::now();
+    Status st = exec::run_step(plan, step, inst.bindings[r.task], pools_[stream].get());
+    auto e = Clock::now();
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> lock(inst.error_mu);
+      if (!inst.task_failed[r.task].load()) {
+        inst.task_error[r.task] = st;
+        inst.task_failed[r.task].store(true, std::memory_order_release);
+      }
+      continue;
+    }
+    inst.ops_done.fetch_add(1, std::memory_order_relaxed);
+    if (trace_) {
+      const ir::Node& n = plan.graph->nodes[step.node];
+      TraceSlice s;
+      s.stream = stream;
+      s.name = n.name;
+      s.op_type = n.op_type;
+      s.model = inst.model;
+      s.task_index = r.task;
+      s.task_id = r.task < static_cast<int>(inst.task_ids.size()) ? inst.task_ids[r.task] : 0;
+      s.stage = cs.stage_of[w.group];
+      s.group = w.group;
+      s.begin = b;
+      s.end = e;
+      trace_->add(std::move(s));
+    }
+  }
+  if (metrics_) metrics_->on_stream_busy(stream, group_begin, Clock::now());
+  busy_.fetch_sub(1);
+
+  // Release successors; they run even after an error so the instance still completes
+  // (they skip their operators because `cancelled` is set).
+  bool pushed = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int s : cs.successors[w.group])
+      if (inst.deps_left[s].fetch_sub(1) == 1) {
+        ready_.push(Work{inst.seq, s, w.inst});
+        pushed = true;
+      }
+  }
+  if (pushed) cv_.notify_all();
+  if (inst.groups_left.fetch_sub(1) == 1 && inst.on_done) inst.on_done(inst);
+}
+
+}  // namespace top::runtime

@@ -1,0 +1,106 @@
+// StageExecutor: runs schedule instances of any models on a fixed set of streams.
+//
+// Each instance's groups become work items once the groups producing their inputs have
+// finished; idle streams take the ready group of the oldest instance first. So several
+// instances are in flight at once, each at its own stage (task pipelines), and groups of
+// different tasks and models run side by side (task-based operator parallelism). On the
+// CPU backend a stream is a worker thread with its own intra-op thread pool.
+//
+// Thread safety: submit() and the queries may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "exec/executor.h"
+#include "exec/schedule.h"
+#include "runtime/metrics.h"
+#include "runtime/trace.h"
+#include "util/thread_pool.h"
+
+namespace top::runtime {
+
+// A schedule with its group dependency graph precomputed (cached per schedule).
+struct CompiledSchedule {
+  exec::Schedule schedule;
+  std::vector<const exec::Group*> groups;  // flattened, stage-major
+  std::vector<int> stage_of;
+  std::vector<std::vector<int>> successors;  // group -> groups that read its outputs
+  std::vector<int> num_deps;
+
+  static Result<std::shared_ptr<const CompiledSchedule>> compile(exec::Schedule s);
+};
+
+struct Instance {
+  std::shared_ptr<const CompiledSchedule> compiled;
+  std::string model;
+  std::vector<uint64_t> task_ids;                  // per task of the instance
+  std::vector<std::vector<Tensor>> inputs;         // per task, graph-input order
+  std::vector<std::vector<const Tensor*>> input_ptrs;
+  std::vector<exec::Arena> arenas;                 // per task
+  std::vector<exec::Bindings> bindings;            // per task
+  std::unique_ptr<std::atomic<int>[]> deps_left;   // per group
+  std::atomic<int> groups_left{0};
+  std::atomic<int> ops_done{0};
+  int total_ops = 0;
+  std::atomic<bool> cancelled{false};             // shutdown: skip every remaining operator
+  // Per task: the first error of its operators. A failing task skips its remaining
+  // operators; the other tasks of the instance go on (a bad input fails alone).
+  std::unique_ptr<std::atomic<bool>[]> task_failed;
+  std::vector<Status> task_error;                  // written once per task, before task_failed is set
+  std::mutex error_mu;
+  uint64_t seq = 0;  // set by submit(): older instances run first
+  // Called once on a stream thread when every group has run (or been skipped after an
+  // error or cancellation). A task's outputs are in bindings (collect_outputs) when its
+  // task_error is OK and the instance was not cancelled.
+  std::function<void(Instance&)> on_done;
+
+  // Prepares arenas and bindings for every task; call before submit().
+  Status bind();
+  double progress() const { return total_ops ? static_cast<double>(ops_done.load()) / total_ops : 0.0; }
+};
+
+class StageExecutor {
+ public:
+  StageExecutor(int num_streams, int threads_per_stream, MetricsRecorder* metrics, TraceRecorder* trace);
+  ~StageExecutor();  // finishes queued work, then joins
+
+  void submit(std::shared_ptr<Instance> inst);
+  int num_streams() const { return static_cast<int>(streams_.size()); }
+  size_t ready_groups() const;
+  double busy_streams() const { return busy_.load(); }
+
+ private:
+  struct Work {
+    uint64_t seq;
+    int group;
+    std::shared_ptr<Instance> inst;
+  };
+  struct Older {
+    bool operator()(const Work& a, const Work& b) const {
+      return a.seq != b.seq ? a.seq > b.seq : a.group > b.group;
+    }
+  };
+  void stream_loop(int stream);
+  void run_group(int stream, Work& w);
+
+  MetricsRecorder* metrics_;
+  TraceRecorder* trace_;
+  std::vector<std::unique_ptr<ThreadPool>> pools_;
+  std::vector<std::thread> streams_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::priority_queue<Work, std::vector<Work>, Older> ready_;
+  uint64_t next_seq_ = 0;
+  bool stopping_ = false;
+  std::atomic<int> busy_{0};
+};
+
+}  // namespace top::runtime

@@ -1,0 +1,41 @@
+// Schedule generators: turn a TaskGraph (one plan, k tasks merged) into a Schedule.
+//   sequential – every operator in task-major plan order on one stream: one stage, one
+//                group (same as one single-group stage per op, without the stage
+//                boundaries); the baseline every other must beat
+//   greedy     – ASAP wavefronts: each stage holds the operators whose producers are
+//                done, packed into at most `max_groups` groups by chains (Nimble-like
+//                stream assignment: an operator follows its producer on the same stream
+//                when it can, so fewer cross-stream waits)
+//                (consecutive single-group stages are merged into one)
+//   (ios-dp    – IOS-style dynamic programming; issue on schedule generators)
+// When opts.op_cost is given, Schedule::predicted_ms is a barrier estimate: the sum over
+// stages of the stage's slowest group (sum of its ops' op_cost); otherwise it stays 0.
+// Errors: InvalidArgument for max_groups < 1, a TaskGraph not built from its plan, or a
+// cycle.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exec/schedule.h"
+#include "top/status.h"
+
+namespace top::sched {
+
+struct GeneratorOptions {
+  int max_groups = 2;  // streams a stage may use
+  // Predicted latency of one operator (ms), for generators that balance groups; when
+  // empty, TaskGraph::cost (flops) is used as the weight.
+  std::function<double(const exec::OpRef&)> op_cost;
+};
+
+Result<exec::Schedule> sequential_schedule(const exec::TaskGraph& g, const GeneratorOptions& opts = {});
+Result<exec::Schedule> greedy_schedule(const exec::TaskGraph& g, const GeneratorOptions& opts = {});
+
+// By name: "sequential" or "greedy"; Unsupported otherwise.
+Result<exec::Schedule> make_schedule(const std::string& generator, const exec::TaskGraph& g,
+                                     const GeneratorOptions& opts = {});
+
+}  // namespace top::sched

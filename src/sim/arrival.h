@@ -1,0 +1,45 @@
+// Arrival processes: when inference tasks arrive. Used by `toprt bench`, the
+// simulator and the benchmarks; deterministic for a seed.
+//   poisson:rate=R                         exponential gaps at R tasks/s
+//   bursty:on_rate=R1,off_rate=R2,on_s=A,off_s=B   Poisson at R1 for A s, then R2 for B s,
+//                                          repeated (off_rate defaults to 0)
+//   ramp:from=R1,to=R2                     rate changing linearly from R1 to R2 over the
+//                                          duration given to times() (thinning)
+//   trace:file=PATH                        one timestamp (seconds) per line, replayed in
+//                                          sorted order; '#' starts a comment; seed unused
+// Rates are >= 0 (0 means no arrivals). The trace file is read by parse_arrival, so a
+// missing file (NotFound) or a bad line (InvalidArgument naming the line) shows up there.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "top/status.h"
+
+namespace top::sim {
+
+class ArrivalProcess {
+ public:
+  virtual ~ArrivalProcess() = default;
+  // Arrival times in seconds from 0, ascending, all < duration_s.
+  virtual std::vector<double> times(double duration_s, uint64_t seed) const = 0;
+  virtual std::string describe() const = 0;
+};
+
+// Parses the spec forms above; InvalidArgument names the bad key or value.
+Result<std::unique_ptr<ArrivalProcess>> parse_arrival(const std::string& spec);
+
+// A mix of models with shares ("resnet50:2,googlenet:1"): assigns each arrival a model
+// index by share, deterministically for a seed. "a,b" gives equal shares; InvalidArgument
+// for an empty name, a repeated name, a negative share or shares summing to 0.
+struct ModelMix {
+  std::vector<std::string> names;
+  std::vector<double> shares;  // normalised to sum 1
+};
+Result<ModelMix> parse_mix(const std::string& spec);
+// n model indices (empty when the mix names no model).
+std::vector<int> assign_models(const ModelMix& mix, size_t n, uint64_t seed);
+
+}  // namespace top::sim

@@ -1,0 +1,31 @@
+// Small ONNX models built in C++ for tests (no files, no Python).
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <string>
+#include <vector>
+
+#include "top/model.h"
+
+namespace top::testing {
+
+// A graph input or output of element type `elem` with dims (-1 = symbolic "batch").
+void add_value_info(onnx::ValueInfoProto* vi, const std::string& name, int elem, const std::vector<int64_t>& dims);
+
+onnx::NodeProto* add_node(onnx::GraphProto* g, const std::string& op, const std::vector<std::string>& in,
+                          const std::vector<std::string>& out, const std::string& name = "");
+
+onnx::ModelProto empty_model(int opset = 13);
+
+// x[batch, width] -> Mul(Add(Relu(x), Sigmoid(x)), Add(Tanh(x), Neg(x))): four
+// independent branches, so greedy schedules have parallel groups. Batchable.
+onnx::ModelProto branchy_model(int64_t width = 64);
+
+// idx[batch] (int64) -> Gather(table[10, 4], idx): an index out of range fails at run
+// time in the kernel, not at admission.
+onnx::ModelProto gather_model();
+
+Model load_proto(const onnx::ModelProto& m);  // aborts the test binary on failure
+
+}  // namespace top::testing

@@ -1,0 +1,305 @@
+// The asynchronous runtime end to end on the CPU backend: correctness under every
+// built-in policy, exactly-once completion from many submitting threads, admission
+// control, bad inputs failing alone, deadlines, shutdown in both modes, stats, traces.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "test_models.h"
+#include "top/runtime.h"
+#include "top/session.h"
+
+namespace top {
+namespace {
+
+using testing::branchy_model;
+using testing::gather_model;
+using testing::load_proto;
+
+Tensor random_input(int64_t batch, int64_t width, std::mt19937& rng) {
+  std::normal_distribution<float> nd(0.f, 2.f);
+  Tensor t = Tensor::zeros(DataType::kFloat32, {batch, width});
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = nd(rng);
+  return t;
+}
+
+float max_abs_diff(const Tensor& a, const Tensor& b) {
+  float m = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) m = std::max(m, std::fabs(a.data<float>()[i] - b.data<float>()[i]));
+  return m;
+}
+
+struct PolicyCase {
+  const char* name;
+  std::shared_ptr<LaunchPolicy> launch;
+  std::shared_ptr<GraphPolicy> graph;
+  int streams;
+};
+
+std::vector<PolicyCase> policy_cases() {
+  return {
+      {"fifo_sequential", fifo_launch_policy(), fixed_graph_policy(GraphMode::kMerge, "sequential"), 1},
+      {"fixed_k4_merge_greedy", fixed_launch_policy(0, 4, 2), fixed_graph_policy(GraphMode::kMerge, "greedy"), 2},
+      {"fixed_k3_merge_sequential", fixed_launch_policy(0.5, 3, 0), fixed_graph_policy(GraphMode::kMerge, "sequential"), 3},
+      {"dynamic_batching", dynamic_batching_policy(4, 1.0, 2), fixed_graph_policy(GraphMode::kBatch, "greedy"), 2},
+  };
+}
+
+// Many threads submit random tasks with batch 1 or 2; every result equals the
+// synchronous Session's, every future completes.
+TEST(Runtime, ResultsMatchSessionUnderEveryPolicy) {
+  Model model = load_proto(branchy_model(32));
+  auto session = Session::create(model, {}).value();
+  for (const PolicyCase& pc : policy_cases()) {
+    RuntimeConfig cfg;
+    cfg.num_streams = pc.streams;
+    cfg.launch_policy = pc.launch;
+    cfg.graph_policy = pc.graph;
+    auto rt = Runtime::create(cfg);
+    ASSERT_TRUE(rt.ok()) << rt.status().to_string();
+    ASSERT_TRUE((*rt)->load_model("branchy", model).ok());
+    constexpr int kThreads = 4, kPerThread = 40;
+    std::vector<std::vector<std::pair<Tensor, std::future<TaskResult>>>> per(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        std::mt19937 rng(100 + t);
+        for (int i = 0; i < kPerThread; ++i) {
+          Tensor x = random_input(1 + (i % 2), 32, rng);
+          per[t].emplace_back(x, (*rt)->submit("branchy", {x}));
+        }
+      });
+    for (auto& th : threads) th.join();
+    std::set<uint64_t> ids;
+    for (auto& v : per)
+      for (auto& [x, f] : v) {
+        TaskResult r = f.get();
+        ASSERT_TRUE(r.status.ok()) << pc.name << ": " << r.status.to_string();
+        ids.insert(r.task_id);
+        auto ref = session->run({x});
+        ASSERT_TRUE(ref.ok());
+        ASSERT_EQ(r.outputs.size(), 1u);
+        ASSERT_EQ(r.outputs[0].shape(), (*ref)[0].shape()) << pc.name;
+        EXPECT_LE(max_abs_diff(r.outputs[0], (*ref)[0]), 1e-6f) << pc.name;
+      }
+    EXPECT_EQ(ids.size(), static_cast<size_t>(kThreads * kPerThread)) << pc.name;
+    RuntimeStats st = (*rt)->stats();
+    ASSERT_EQ(st.models.size(), 1u);
+    EXPECT_EQ(st.models[0].completed, static_cast<uint64_t>(kThreads * kPerThread)) << pc.name;
+    EXPECT_EQ(st.models[0].failed, 0u);
+    (*rt)->shutdown();
+  }
+}
+
+TEST(Runtime, TwoModelsConcurrently) {
+  RuntimeConfig cfg;
+  cfg.num_streams = 2;
+  cfg.launch_policy = fixed_launch_policy(0, 2, 2);
+  auto rt = Runtime::create(cfg).value();
+  Model a = load_proto(branchy_model(16)), b = load_proto(gather_model());
+  ASSERT_TRUE(rt->load_model("a", a).ok());
+  ASSERT_TRUE(rt->load_model("b", b).ok());
+  EXPECT_EQ(rt->load_model("a", a).code(), StatusCode::kInvalidArgument);
+  std::mt19937 rng(5);
+  std::vector<std::future<TaskResult>> fa, fb;
+  for (int i = 0; i < 50; ++i) {
+    fa.push_back(rt->submit("a", {random_input(1, 16, rng)}));
+    fb.push_back(rt->submit("b", {Tensor::from_vector<int64_t>({3}, {i % 10, 9, 0})}));
+  }
+  for (int i = 0; i < 50; ++i) {
+    TaskResult rb = fb[i].get();
+    ASSERT_TRUE(rb.status.ok()) << rb.status.to_string();
+    EXPECT_EQ(rb.outputs[0].data<float>()[0], 0.5f * static_cast<float>((i % 10) * 4) - 3.0f);
+    EXPECT_TRUE(fa[i].get().status.ok());
+  }
+}
+
+// An index out of range passes admission (shapes are fine) and fails in the kernel:
+// only that task fails, the others merged into the same instance succeed.
+TEST(Runtime, BadInputFailsAlone) {
+  RuntimeConfig cfg;
+  cfg.num_streams = 2;
+  cfg.launch_policy = fixed_launch_policy(5, 4, 1);  // groups of 4 tasks per instance
+  auto rt = Runtime::create(cfg).value();
+  ASSERT_TRUE(rt->load_model("g", load_proto(gather_model())).ok());
+  std::vector<std::future<TaskResult>> fs;
+  for (int i = 0; i < 40; ++i) {
+    int64_t idx = i % 7 == 3 ? 1000 : i % 10;
+    fs.push_back(rt->submit("g", {Tensor::from_vector<int64_t>({1}, {idx})}));
+  }
+  int failed = 0;
+  for (int i = 0; i < 40; ++i) {
+    TaskResult r = fs[i].get();
+    if (i % 7 == 3) {
+      EXPECT_FALSE(r.status.ok()) << "task " << i;
+      ++failed;
+    } else {
+      ASSERT_TRUE(r.status.ok()) << "task " << i << ": " << r.status.to_string();
+      EXPECT_EQ(r.outputs[0].data<float>()[0], 0.5f * static_cast<float>((i % 10) * 4) - 3.0f);
+    }
+  }
+  EXPECT_EQ(failed, 6);
+  // Wrong dtype and wrong rank are refused at admission.
+  TaskResult wrong = rt->submit("g", {Tensor::zeros(DataType::kFloat32, {1})}).get();
+  EXPECT_EQ(wrong.status.code(), StatusCode::kInvalidArgument);
+  TaskResult unknown = rt->submit("nope", {Tensor::zeros(DataType::kInt64, {1})}).get();
+  EXPECT_EQ(unknown.status.code(), StatusCode::kNotFound);
+}
+
+// A policy that waits for 1000 tasks: nothing runs until shutdown.
+class HoldPolicy final : public LaunchPolicy {
+ public:
+  std::string name() const override { return "hold"; }
+  LaunchDecision decide(const LaunchObservation& obs) override {
+    LaunchDecision d;
+    d.models.assign(obs.models.size(), ModelLaunch{0, 1000, 1000, 1e9, 0});
+    return d;
+  }
+};
+
+TEST(Runtime, FullQueueFailsFastAndDrainRunsTheRest) {
+  RuntimeConfig cfg;
+  cfg.queue_capacity = 8;
+  cfg.launch_policy = std::make_shared<HoldPolicy>();
+  auto rt = Runtime::create(cfg).value();
+  ASSERT_TRUE(rt->load_model("m", load_proto(branchy_model(8))).ok());
+  std::mt19937 rng(1);
+  std::vector<std::future<TaskResult>> fs;
+  for (int i = 0; i < 20; ++i) fs.push_back(rt->submit("m", {random_input(1, 8, rng)}));
+  int rejected = 0;
+  for (int i = 8; i < 20; ++i) {
+    ASSERT_EQ(fs[i].wait_for(std::chrono::seconds(0)), std::future_status::ready);
+    TaskResult r = fs[i].get();
+    EXPECT_EQ(r.status.code(), StatusCode::kResourceExhausted) << r.status.to_string();
+    ++rejected;
+  }
+  EXPECT_EQ(rejected, 12);
+  EXPECT_EQ(rt->stats().models[0].queue_length, 8u);
+  rt->shutdown(ShutdownMode::kDrain);
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE(fs[i].get().status.ok());
+  EXPECT_EQ(rt->submit("m", {random_input(1, 8, rng)}).get().status.code(), StatusCode::kUnavailable);
+}
+
+TEST(Runtime, CancelShutdownEndsEveryTaskOnce) {
+  RuntimeConfig cfg;
+  cfg.launch_policy = std::make_shared<HoldPolicy>();
+  auto rt = Runtime::create(cfg).value();
+  ASSERT_TRUE(rt->load_model("m", load_proto(branchy_model(8))).ok());
+  std::atomic<int> calls{0}, cancelled{0};
+  std::mt19937 rng(2);
+  for (int i = 0; i < 30; ++i)
+    ASSERT_TRUE(rt->submit("m", {random_input(1, 8, rng)}, [&](TaskResult r) {
+                    calls++;
+                    if (r.status.code() == StatusCode::kCancelled) cancelled++;
+                  }).ok());
+  rt->shutdown(ShutdownMode::kCancel);
+  EXPECT_EQ(calls.load(), 30);
+  EXPECT_EQ(cancelled.load(), 30);
+  rt->shutdown(ShutdownMode::kCancel);  // idempotent
+}
+
+TEST(Runtime, DeadlinePassedInQueue) {
+  RuntimeConfig cfg;
+  cfg.launch_policy = std::make_shared<HoldPolicy>();
+  auto rt = Runtime::create(cfg).value();
+  ASSERT_TRUE(rt->load_model("m", load_proto(branchy_model(8))).ok());
+  std::mt19937 rng(3);
+  TaskOptions opts;
+  opts.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+  auto f = rt->submit("m", {random_input(1, 8, rng)}, opts);
+  // The launcher wakes at least once a second and sees the deadline has passed.
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(f.get().status.code(), StatusCode::kDeadlineExceeded);
+}
+
+// Arrivals far above capacity from several threads: queues stay bounded, every task
+// is accounted for (completed + failed + rejected = submitted attempts).
+TEST(Runtime, OverloadStaysBoundedAndAccounted) {
+  RuntimeConfig cfg;
+  cfg.num_streams = 2;
+  cfg.queue_capacity = 32;
+  cfg.launch_policy = fixed_launch_policy(0, 4, 2);
+  auto rt = Runtime::create(cfg).value();
+  ASSERT_TRUE(rt->load_model("m", load_proto(branchy_model(256))).ok());
+  std::atomic<int> ok{0}, failed{0}, calls{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      for (int i = 0; i < 500; ++i)
+        (void)rt->submit("m", {random_input(4, 256, rng)}, [&](TaskResult r) {
+          calls++;
+          (r.status.ok() ? ok : failed)++;
+        });
+    });
+  for (auto& t : ts) t.join();
+  rt->shutdown(ShutdownMode::kDrain);
+  EXPECT_EQ(calls.load(), 2000);
+  RuntimeStats st = rt->stats();
+  EXPECT_LE(st.models[0].max_queue_length, 32u);
+  EXPECT_EQ(st.models[0].completed + st.models[0].rejected, 2000u);
+  EXPECT_EQ(static_cast<uint64_t>(ok.load()), st.models[0].completed);
+  EXPECT_GT(st.models[0].rejected, 0u);
+}
+
+TEST(Runtime, StatsTraceAndPrometheus) {
+  RuntimeConfig cfg;
+  cfg.num_streams = 2;
+  cfg.record_trace = true;
+  cfg.launch_policy = fixed_launch_policy(0, 2, 2);
+  auto rt = Runtime::create(cfg).value();
+  ASSERT_TRUE(rt->load_model("branchy", load_proto(branchy_model(64))).ok());
+  std::mt19937 rng(9);
+  std::vector<std::future<TaskResult>> fs;
+  for (int i = 0; i < 20; ++i) fs.push_back(rt->submit("branchy", {random_input(2, 64, rng)}));
+  for (auto& f : fs) ASSERT_TRUE(f.get().status.ok());
+  RuntimeStats st = rt->stats();
+  EXPECT_EQ(st.models[0].completed, 20u);
+  EXPECT_GT(st.models[0].latency_p99_ms, 0);
+  EXPECT_GE(st.models[0].latency_p99_ms, st.models[0].latency_p50_ms);
+  std::string prom = to_prometheus(st);
+  EXPECT_NE(prom.find("top_tasks_completed_total{model=\"branchy\"} 20"), std::string::npos) << prom;
+  std::string path = ::testing::TempDir() + "/trace.json";
+  ASSERT_TRUE(rt->write_trace(path).ok());
+  std::ifstream f(path);
+  std::string json((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // 20 tasks x 7 operators, one slice each.
+  size_t slices = 0;
+  for (size_t p = json.find("\"ph\":\"X\""); p != std::string::npos; p = json.find("\"ph\":\"X\"", p + 1)) ++slices;
+  EXPECT_EQ(slices, 140u);
+  EXPECT_NE(json.find("Sigmoid"), std::string::npos);
+}
+
+TEST(Runtime, BlockingSubmitWaitsForRoom) {
+  RuntimeConfig cfg;
+  cfg.queue_capacity = 2;
+  cfg.block_when_full = true;
+  cfg.launch_policy = fifo_launch_policy();
+  auto rt = Runtime::create(cfg).value();
+  ASSERT_TRUE(rt->load_model("m", load_proto(branchy_model(512))).ok());
+  std::mt19937 rng(4);
+  std::vector<std::future<TaskResult>> fs;
+  for (int i = 0; i < 30; ++i) fs.push_back(rt->submit("m", {random_input(8, 512, rng)}));
+  for (auto& f : fs) EXPECT_TRUE(f.get().status.ok());
+}
+
+TEST(Runtime, UnloadCancelsQueuedTasks) {
+  RuntimeConfig cfg;
+  cfg.launch_policy = std::make_shared<HoldPolicy>();
+  auto rt = Runtime::create(cfg).value();
+  ASSERT_TRUE(rt->load_model("m", load_proto(branchy_model(8))).ok());
+  std::mt19937 rng(6);
+  auto f = rt->submit("m", {random_input(1, 8, rng)});
+  ASSERT_TRUE(rt->unload_model("m").ok());
+  EXPECT_EQ(f.get().status.code(), StatusCode::kCancelled);
+  EXPECT_EQ(rt->unload_model("m").code(), StatusCode::kNotFound);
+  EXPECT_TRUE(rt->models().empty());
+}
+
+}  // namespace
+}  // namespace top
