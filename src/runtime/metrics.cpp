@@ -171,8 +171,7 @@ RuntimeStats MetricsRecorder::snapshot(Clock::time_point now) const {
       // rank down, each nth_element working on the prefix the previous one left.
       std::vector<double> v = m.latency_samples_ms;
       const size_t n = v.size();
-      const size_t i99 = nearest_rank_index(n, 99), i95 = nearest_rank_index(n, 95),
-                   i50 = nearest_rank_index(n, 50);
+      const size_t i99 = nearest_rank_index(n, 99), i95 = nearest_rank_index(n, 95), i50 = nearest_rank_index(n, 50);
       std::nth_element(v.begin(), v.begin() + i99, v.end());
       std::nth_element(v.begin(), v.begin() + i95, v.begin() + i99 + 1);
       std::nth_element(v.begin(), v.begin() + i50, v.begin() + i95 + 1);

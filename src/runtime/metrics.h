@@ -36,7 +36,7 @@ using Clock = std::chrono::steady_clock;
 class MetricsRecorder {
  public:
   static constexpr size_t kMaxLatencySamples = 1'000'000;  // per model
-  static constexpr size_t kMaxQueuePoints = 4096;         // per model, after thinning
+  static constexpr size_t kMaxQueuePoints = 4096;          // per model, after thinning
 
   MetricsRecorder(int num_streams, Clock::time_point start);
   ~MetricsRecorder();
@@ -61,7 +61,7 @@ class MetricsRecorder {
 
  private:
   struct PerModel;
-  PerModel* model_or_null(int model);  // requires mu_
+  PerModel* model_or_null(int model);                                               // requires mu_
   void record_queue_length(PerModel& m, size_t queue_length, Clock::time_point t);  // requires mu_
 
   mutable std::mutex mu_;

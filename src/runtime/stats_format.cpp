@@ -1,9 +1,8 @@
 // RuntimeStats as JSON (nlohmann) and as Prometheus text exposition format 0.0.4.
 #include <charconv>
 #include <cmath>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "top/stats.h"
 
@@ -52,10 +51,17 @@ std::string escape_label(const std::string& v) {
   out.reserve(v.size());
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -141,8 +147,7 @@ std::string to_prometheus(const RuntimeStats& s) {
     e.sample("top_task_latency_seconds", model + ",quantile=\"0.5\"", m.latency_p50_ms / 1000.0);
     e.sample("top_task_latency_seconds", model + ",quantile=\"0.95\"", m.latency_p95_ms / 1000.0);
     e.sample("top_task_latency_seconds", model + ",quantile=\"0.99\"", m.latency_p99_ms / 1000.0);
-    e.sample("top_task_latency_seconds_sum", model,
-             m.latency_mean_ms / 1000.0 * static_cast<double>(m.completed));
+    e.sample("top_task_latency_seconds_sum", model, m.latency_mean_ms / 1000.0 * static_cast<double>(m.completed));
     e.sample("top_task_latency_seconds_count", model, m.completed);
   }
 

@@ -6,10 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 namespace top::runtime {
 
@@ -50,8 +49,8 @@ void write_metadata(std::ostream& os, const char* name, int tid, const std::stri
   os << "}}";
 }
 
-void write_events(std::ostream& os, std::chrono::steady_clock::time_point start,
-                  const std::vector<TraceSlice>& slices, size_t dropped) {
+void write_events(std::ostream& os, std::chrono::steady_clock::time_point start, const std::vector<TraceSlice>& slices,
+                  size_t dropped) {
   os << "{\"traceEvents\":[\n";
   write_metadata(os, "process_name", 0, "top runtime");
   std::set<int> streams;
@@ -69,8 +68,8 @@ void write_events(std::ostream& os, std::chrono::steady_clock::time_point start,
     write_number(os, micros_between(start, s.begin));
     os << ",\"dur\":";
     write_number(os, std::max(0.0, micros_between(s.begin, s.end)));
-    os << ",\"pid\":1,\"tid\":" << s.stream << ",\"args\":{\"task\":" << s.task_id
-       << ",\"task_index\":" << s.task_index << ",\"model\":";
+    os << ",\"pid\":1,\"tid\":" << s.stream << ",\"args\":{\"task\":" << s.task_id << ",\"task_index\":" << s.task_index
+       << ",\"model\":";
     write_json_string(os, s.model);
     os << ",\"stage\":" << s.stage << ",\"group\":" << s.group << ",\"op_type\":";
     write_json_string(os, s.op_type);

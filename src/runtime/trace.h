@@ -19,8 +19,8 @@ namespace top::runtime {
 
 struct TraceSlice {
   int stream = 0;
-  std::string name;      // operator node name
-  std::string op_type;   // category
+  std::string name;     // operator node name
+  std::string op_type;  // category
   std::string model;
   uint64_t task_id = 0;  // first task of the instance
   int task_index = 0;    // which of the k tasks in the instance

@@ -101,8 +101,8 @@ class BurstyArrival final : public ArrivalProcess {
     return out;
   }
   std::string describe() const override {
-    return "bursty: " + num(on_rate_) + " tasks/s for " + num(on_s_) + " s, then " + num(off_rate_) +
-           " tasks/s for " + num(off_s_) + " s, repeated";
+    return "bursty: " + num(on_rate_) + " tasks/s for " + num(on_s_) + " s, then " + num(off_rate_) + " tasks/s for " +
+           num(off_s_) + " s, repeated";
   }
 
  private:
@@ -190,8 +190,8 @@ class SpecArgs {
       if (!allowed.count(key)) {
         std::string list;
         for (const std::string& k : allowed) list += (list.empty() ? "" : ", ") + k;
-        return InvalidArgument("arrival '" + spec + "': unknown key '" + key + "' for " + kind + " (expected " +
-                               list + ")");
+        return InvalidArgument("arrival '" + spec + "': unknown key '" + key + "' for " + kind + " (expected " + list +
+                               ")");
       }
       const std::string value = trim(item.substr(eq + 1));
       double v = 0;
@@ -310,7 +310,8 @@ std::vector<int> assign_models(const ModelMix& mix, size_t n, uint64_t seed) {
   for (size_t i = 0; i < n; ++i) {
     const double u = uniform01(rng) * total;
     // First model whose cumulative share exceeds u (skips zero-share models).
-    const size_t k = static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin());
+    const size_t k =
+        static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin());
     out[i] = static_cast<int>(std::min(k, cumulative.size() - 1));
   }
   return out;

@@ -1,6 +1,9 @@
 // Arrival processes (Poisson, bursty, ramp, trace replay), their spec parser and the
 // model mix: counts against their expectation, shape over time, determinism, errors.
+#include "sim/arrival.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,9 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
-#include <unistd.h>
-
-#include "sim/arrival.h"
 
 namespace top::sim {
 namespace {
@@ -169,7 +169,8 @@ TEST(Arrival, ParseErrorsNameTheKey) {
 }
 
 TEST(Arrival, DeterministicForASeed) {
-  for (const std::string spec : {"poisson:rate=50", "bursty:on_rate=80,off_rate=5,on_s=0.5,off_s=1", "ramp:from=10,to=90"}) {
+  for (const std::string spec :
+       {"poisson:rate=50", "bursty:on_rate=80,off_rate=5,on_s=0.5,off_s=1", "ramp:from=10,to=90"}) {
     auto p = parse_ok(spec);
     ASSERT_TRUE(p);
     const std::vector<double> a = p->times(10, 42), b = p->times(10, 42), c = p->times(10, 43);

@@ -1,5 +1,7 @@
 // MetricsRecorder (counters, nearest-rank percentiles, bounded histories, concurrency)
 // and the RuntimeStats formatters (JSON round trip, Prometheus text).
+#include "runtime/metrics.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,7 +13,6 @@
 #include <sstream>
 #include <thread>
 
-#include "runtime/metrics.h"
 #include "top/stats.h"
 
 namespace top::runtime {
@@ -321,7 +322,8 @@ TEST(StatsFormat, PrometheusText) {
   EXPECT_TRUE(has("top_tasks_submitted_total{model=\"we\\\"ird\\\\name\\nx\"} 0"));
 
   // Every line is a comment or `name{labels} value`; each family has HELP and TYPE once.
-  const std::regex sample_line(R"re(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\.)*",?)*\})? \S+$)re");
+  const std::regex sample_line(
+      R"re(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\.)*",?)*\})? \S+$)re");
   std::map<std::string, int> type_lines;
   for (const std::string& l : lines) {
     if (l.rfind("# TYPE ", 0) == 0) {

@@ -1,5 +1,8 @@
 // TraceRecorder: Chrome trace JSON that parses back, bounded recording, file output.
+#include "runtime/trace.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -9,9 +12,6 @@
 #include <random>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
-
-#include "runtime/trace.h"
 
 namespace top::runtime {
 namespace {
@@ -35,8 +35,8 @@ TraceSlice make_slice(SteadyClock::time_point start, int stream, int64_t begin_u
 }
 
 struct Parsed {
-  std::vector<nlohmann::json> slices;      // "X" events
-  std::map<int, std::string> thread_names; // tid -> name
+  std::vector<nlohmann::json> slices;       // "X" events
+  std::map<int, std::string> thread_names;  // tid -> name
   std::string process_name;
 };
 
@@ -141,8 +141,8 @@ TEST(Trace, WritesFileAndNamesPathOnFailure) {
   const SteadyClock::time_point start = SteadyClock::now();
   TraceRecorder rec(start);
   for (int i = 0; i < 5; ++i) rec.add(make_slice(start, 3, i * 10, 5, i));
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("top_trace_test_" + std::to_string(::getpid()) + ".json")).string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("top_trace_test_" + std::to_string(::getpid()) + ".json")).string();
   ASSERT_TRUE(rec.write_chrome_json(path).ok());
   std::ifstream in(path);
   std::stringstream buf;

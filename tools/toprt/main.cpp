@@ -1,6 +1,7 @@
 // toprt: the command line of the TOP runtime.
 //   toprt info MODEL                 operators, shapes, parameters, FLOPs, DAG width
 //   toprt run MODEL [--input N=F.npy] [--output-dir D] [--batch N] [--threads N]
+//   toprt bench --model M [--model M2 ...] [--arrival SPEC] [--policies P1;P2] [--sweep-k 1,2,4]
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   toprt::add_info_command(app);
   toprt::add_run_command(app);
+  toprt::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

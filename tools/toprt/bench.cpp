@@ -1,0 +1,311 @@
+// `toprt bench`: replays an arrival process of inference tasks over a mix of models
+// against each launch policy, in real time, and reports throughput, latency
+// percentiles and backlog per policy (plus metrics JSON, Prometheus text and a
+// Chrome trace on request). `--sweep-k` instead measures one model's saturated
+// throughput for k tasks per dequeue, merged or batched: the self-acceleration curve.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "bench_policies.h"
+#include "commands.h"
+#include "inputs.h"
+#include "sim/arrival.h"
+#include "top/model.h"
+#include "top/runtime.h"
+#include "top/session.h"
+
+namespace toprt {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BenchArgs {
+  std::vector<std::string> models;
+  std::string mix;
+  std::string arrival = "auto-bursty";
+  double load = 1.5;
+  double duration_s = 10;
+  std::string policies = "fifo;fixed:k=2,instances=2;dynbatch:batch=4,delay=2,instances=2";
+  int threads = 2;
+  int64_t batch = 1;
+  uint64_t seed = 1;
+  size_t queue_capacity = 4096;
+  std::string metrics_out, trace_out, write_arrivals;
+  std::vector<int> sweep_k;
+};
+
+struct LoadedModel {
+  std::string name;
+  top::Model model;
+  std::vector<std::vector<top::Tensor>> input_pool;
+  double single_ms = 0;  // one task alone, all threads
+};
+
+struct PolicyResult {
+  std::string label;
+  top::RuntimeStats stats;
+  double makespan_s = 0;
+  uint64_t completed = 0, failed = 0, rejected = 0;
+  double p50 = 0, p95 = 0, p99 = 0, max_latency = 0;
+  size_t max_queue = 0;
+  size_t backlog_at_end = 0;  // waiting when the last arrival came in
+};
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size()))) ;
+  return v[std::min(v.size() - 1, i == 0 ? 0 : i - 1)];
+}
+
+top::Result<std::vector<LoadedModel>> load_models(const BenchArgs& args) {
+  std::vector<LoadedModel> out;
+  for (const std::string& m : args.models) {
+    std::string name, path = m;
+    size_t eq = m.find('=');
+    if (eq != std::string::npos) {
+      name = m.substr(0, eq);
+      path = m.substr(eq + 1);
+    } else {
+      name = std::filesystem::path(m).stem().string();
+    }
+    auto model = top::Model::load(path);
+    if (!model.ok()) return model.status();
+    LoadedModel lm{name, *model, {}, 0};
+    InputSpec spec;
+    spec.batch = args.batch;
+    for (int i = 0; i < 4; ++i) {
+      spec.seed = args.seed * 131 + static_cast<uint64_t>(i);
+      TOP_ASSIGN_OR_RETURN(auto inputs, make_inputs(*model, spec));
+      lm.input_pool.push_back(std::move(inputs));
+    }
+    // One task alone with every thread: the FIFO service time, used for auto rates.
+    top::SessionOptions so;
+    so.num_threads = args.threads;
+    TOP_ASSIGN_OR_RETURN(auto session, top::Session::create(*model, so));
+    std::vector<double> ms;
+    for (int i = 0; i < 5; ++i) {
+      auto t0 = Clock::now();
+      auto r = session->run(lm.input_pool[0]);
+      if (!r.ok()) return r.status().with_context("model '" + name + "'");
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    lm.single_ms = ms[2];
+    out.push_back(std::move(lm));
+  }
+  if (out.empty()) return top::InvalidArgument("no --model given");
+  return out;
+}
+
+// "auto-poisson" / "auto-bursty": rates scaled so the mean arrival rate is `load` times
+// what one-at-a-time FIFO can serve (from the measured single-task latencies).
+top::Result<std::string> resolve_arrival(const BenchArgs& args, const std::vector<LoadedModel>& models,
+                                         const top::sim::ModelMix& mix) {
+  if (args.arrival.rfind("auto-", 0) != 0) return args.arrival;
+  double mean_ms = 0;
+  for (size_t i = 0; i < models.size(); ++i) mean_ms += mix.shares[i] * models[i].single_ms;
+  double capacity = 1000.0 / std::max(mean_ms, 1e-3);
+  double rate = args.load * capacity;
+  if (args.arrival == "auto-poisson") return fmt::format("poisson:rate={:.3f}", rate);
+  if (args.arrival == "auto-bursty")  // 1 s bursts at 1.75x the mean rate, 1 s lulls at 0.25x
+    return fmt::format("bursty:on_rate={:.3f},off_rate={:.3f},on_s=1,off_s=1", 1.75 * rate, 0.25 * rate);
+  return top::InvalidArgument("unknown arrival '" + args.arrival + "' (auto-poisson, auto-bursty or a spec)");
+}
+
+top::Result<PolicyResult> run_policy(const PolicySpec& p, const std::vector<LoadedModel>& models,
+                                     const std::vector<double>& times, const std::vector<int>& which,
+                                     const BenchArgs& args) {
+  top::RuntimeConfig cfg;
+  cfg.num_streams = p.one_task_at_a_time ? 1 : args.threads;
+  cfg.threads_per_stream = p.one_task_at_a_time ? args.threads : 1;
+  cfg.queue_capacity = args.queue_capacity;
+  cfg.launch_policy = p.launch;
+  cfg.graph_policy = p.graph;
+  cfg.record_trace = !args.trace_out.empty();
+  TOP_ASSIGN_OR_RETURN(auto rt, top::Runtime::create(cfg));
+  for (const auto& m : models) TOP_RETURN_IF_ERROR(rt->load_model(m.name, m.model));
+
+  std::mutex mu;
+  std::vector<double> latencies;
+  std::atomic<uint64_t> ok{0}, failed{0}, rejected{0};
+  Clock::time_point last_done = Clock::now();
+  const Clock::time_point start = Clock::now();
+  size_t backlog = 0;
+  for (size_t i = 0; i < times.size(); ++i) {
+    std::this_thread::sleep_until(start + std::chrono::microseconds(static_cast<int64_t>(times[i] * 1e6)));
+    const LoadedModel& m = models[which[i]];
+    top::Status s = rt->submit(m.name, m.input_pool[i % m.input_pool.size()], [&](top::TaskResult r) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (r.status.ok()) {
+        ok++;
+        latencies.push_back(r.latency_ms);
+      } else if (r.status.code() != top::StatusCode::kResourceExhausted) {
+        failed++;
+      }
+      last_done = std::max(last_done, Clock::now());
+    });
+    if (s.code() == top::StatusCode::kResourceExhausted) rejected++;
+  }
+  for (const auto& ms : rt->stats().models) backlog += ms.queue_length;
+  rt->shutdown(top::ShutdownMode::kDrain);
+
+  PolicyResult r;
+  r.label = p.label;
+  r.stats = rt->stats();
+  r.completed = ok.load();
+  r.failed = failed.load();
+  r.rejected = rejected.load();
+  r.makespan_s = std::chrono::duration<double>(last_done - start).count() - (times.empty() ? 0 : times.front());
+  r.p50 = percentile(latencies, 0.50);
+  r.p95 = percentile(latencies, 0.95);
+  r.p99 = percentile(latencies, 0.99);
+  r.max_latency = latencies.empty() ? 0 : *std::max_element(latencies.begin(), latencies.end());
+  for (const auto& ms : r.stats.models) r.max_queue = std::max(r.max_queue, ms.max_queue_length);
+  r.backlog_at_end = backlog;
+
+  std::string stem = p.label;
+  for (char& c : stem)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  if (!args.metrics_out.empty()) {
+    std::filesystem::create_directories(args.metrics_out);
+    std::ofstream(args.metrics_out + "/" + stem + ".json") << top::to_json(r.stats);
+    std::ofstream(args.metrics_out + "/" + stem + ".prom") << top::to_prometheus(r.stats);
+  }
+  if (!args.trace_out.empty()) {
+    std::filesystem::create_directories(args.trace_out);
+    TOP_RETURN_IF_ERROR(rt->write_trace(args.trace_out + "/" + stem + ".trace.json"));
+  }
+  return r;
+}
+
+void print_results(const std::vector<PolicyResult>& results) {
+  fmt::print("\n{:<44} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}\n", "policy", "done", "tasks/s", "p50 ms",
+             "p95 ms", "p99 ms", "max ms", "maxQ", "backlog");
+  double base = results.empty() || results[0].makespan_s <= 0 ? 0 : results[0].completed / results[0].makespan_s;
+  for (const auto& r : results) {
+    double tput = r.makespan_s > 0 ? r.completed / r.makespan_s : 0;
+    fmt::print("{:<44} {:>9} {:>10.1f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>8} {:>8}", r.label, r.completed, tput,
+               r.p50, r.p95, r.p99, r.max_latency, r.max_queue, r.backlog_at_end);
+    if (base > 0) fmt::print("   x{:.2f}", tput / base);
+    if (r.failed || r.rejected) fmt::print("  ({} failed, {} rejected)", r.failed, r.rejected);
+    fmt::print("\n");
+  }
+  fmt::print("(tasks/s = completed / (last completion - first arrival); x = throughput relative to the first policy;\n"
+             " backlog = tasks still queued when the last task arrived)\n");
+}
+
+void run_sweep(const BenchArgs& args, const std::vector<LoadedModel>& models) {
+  const LoadedModel& m = models[0];
+  int n = std::max(16, static_cast<int>(2000.0 / std::max(m.single_ms, 0.05)));
+  n = std::min(n, 2000);
+  fmt::print("sweep      {}: {} tasks at once, {} threads; throughput in tasks/s\n", m.name, n, args.threads);
+  fmt::print("{:>4} {:>14} {:>14}\n", "k", "merge-greedy", "batch");
+  std::vector<double> times(static_cast<size_t>(n), 0.0);
+  std::vector<int> which(static_cast<size_t>(n), 0);
+  for (int k : args.sweep_k) {
+    std::vector<double> row;
+    for (const char* graph : {"merge-greedy", "batch-greedy"}) {
+      auto p = parse_policy(fmt::format("fixed:k={},instances=2,graph={}", k, graph));
+      if (!p.ok()) return fail(p.status());
+      auto r = run_policy(*p, {m}, times, which, args);
+      if (!r.ok()) return fail(r.status());
+      row.push_back(r->makespan_s > 0 ? r->completed / r->makespan_s : 0);
+    }
+    fmt::print("{:>4} {:>14.1f} {:>14.1f}\n", k, row[0], row[1]);
+  }
+}
+
+void run_bench(const BenchArgs& args) {
+  auto models = load_models(args);
+  if (!models.ok()) return fail(models.status());
+  for (const auto& m : *models) fmt::print("model      {:<24} single task {:8.3f} ms ({} threads)\n", m.name, m.single_ms, args.threads);
+  if (!args.sweep_k.empty()) return run_sweep(args, *models);
+
+  std::string mix_spec = args.mix;
+  if (mix_spec.empty())
+    for (const auto& m : *models) mix_spec += (mix_spec.empty() ? "" : ",") + m.name;
+  auto mix = top::sim::parse_mix(mix_spec);
+  if (!mix.ok()) return fail(mix.status());
+  std::vector<int> mix_to_model;
+  for (const auto& n : mix->names) {
+    auto it = std::find_if(models->begin(), models->end(), [&](const LoadedModel& m) { return m.name == n; });
+    if (it == models->end()) return fail(top::InvalidArgument("--mix names model '" + n + "' that no --model loads"));
+    mix_to_model.push_back(static_cast<int>(it - models->begin()));
+  }
+  // Shares in model order for the auto rate.
+  top::sim::ModelMix shares = *mix;
+  std::vector<LoadedModel> ordered;
+  for (int idx : mix_to_model) ordered.push_back((*models)[idx]);
+  auto spec = resolve_arrival(args, ordered, shares);
+  if (!spec.ok()) return fail(spec.status());
+  auto process = top::sim::parse_arrival(*spec);
+  if (!process.ok()) return fail(process.status());
+  std::vector<double> times = (*process)->times(args.duration_s, args.seed);
+  std::vector<int> picks = top::sim::assign_models(*mix, times.size(), args.seed + 1);
+  std::vector<int> which;
+  for (int p : picks) which.push_back(mix_to_model[p]);
+  fmt::print("arrivals   {} -> {} tasks over {:.1f} s (mix {})\n", (*process)->describe(), times.size(), args.duration_s,
+             mix_spec);
+  if (!args.write_arrivals.empty()) {
+    std::ofstream f(args.write_arrivals);
+    f << "# time_s model batch\n";
+    for (size_t i = 0; i < times.size(); ++i)
+      f << fmt::format("{:.6f} {} {}\n", times[i], (*models)[which[i]].name, args.batch);
+    fmt::print("wrote      arrivals to {}\n", args.write_arrivals);
+  }
+  auto policies = parse_policies(args.policies);
+  if (!policies.ok()) return fail(policies.status());
+  std::vector<PolicyResult> results;
+  for (const auto& p : *policies) {
+    fmt::print("running    {} ...\n", p.label);
+    std::fflush(stdout);
+    auto r = run_policy(p, *models, times, which, args);
+    if (!r.ok()) return fail(r.status().with_context("policy '" + p.label + "'"));
+    results.push_back(std::move(r).value());
+  }
+  print_results(results);
+  // Per model latencies of each policy.
+  for (const auto& r : results)
+    for (const auto& ms : r.stats.models)
+      fmt::print("  {:<42} {:<20} done {:>6}  p50 {:8.2f}  p99 {:8.2f} ms  max queue {}\n", r.label, ms.model,
+                 ms.completed, ms.latency_p50_ms, ms.latency_p99_ms, ms.max_queue_length);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand("bench", "Replay arrivals of inference tasks against launch policies");
+  cmd->add_option("--model", args->models, "MODEL.onnx or NAME=MODEL.onnx (repeatable)")->required();
+  cmd->add_option("--mix", args->mix, "model shares, e.g. 'resnet50:2,googlenet:1' (default: equal)");
+  cmd->add_option("--arrival", args->arrival,
+                  "auto-bursty | auto-poisson | poisson:rate=R | bursty:on_rate=..,off_rate=..,on_s=..,off_s=.. | "
+                  "ramp:from=..,to=.. | trace:file=PATH");
+  cmd->add_option("--load", args->load, "auto arrivals: mean rate as a multiple of FIFO capacity")->check(CLI::Range(0.01, 100.0));
+  cmd->add_option("--duration", args->duration_s, "seconds of arrivals")->check(CLI::Range(0.1, 36000.0));
+  cmd->add_option("--policies", args->policies, "';'-separated: fifo | fixed:k=K,interval=MS,instances=N | "
+                                                "dynbatch:batch=B,delay=MS,instances=N, each with optional graph=merge-greedy|batch-greedy|...");
+  cmd->add_option("--threads", args->threads, "CPU threads in total (fifo: 1 stream x threads; others: threads streams)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--batch", args->batch, "batch size of each task")->check(CLI::Range(1, 4096));
+  cmd->add_option("--seed", args->seed, "seed of arrivals and inputs");
+  cmd->add_option("--queue-capacity", args->queue_capacity, "per-model queue bound")->check(CLI::Range(1, 1 << 24));
+  cmd->add_option("--metrics-out", args->metrics_out, "write <policy>.json and <policy>.prom here");
+  cmd->add_option("--trace-out", args->trace_out, "write <policy>.trace.json (Chrome/Perfetto) here");
+  cmd->add_option("--write-arrivals", args->write_arrivals, "write the arrivals (time model batch) for peers");
+  cmd->add_option("--sweep-k", args->sweep_k, "k values: saturated throughput of the first model, merge vs batch");
+  cmd->callback([args] { run_bench(*args); });
+}
+
+}  // namespace toprt

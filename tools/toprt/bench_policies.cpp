@@ -1,0 +1,88 @@
+#include "bench_policies.h"
+
+#include <map>
+#include <sstream>
+
+namespace toprt {
+
+namespace {
+
+top::Result<std::map<std::string, std::string>> parse_keys(const std::string& text, const std::string& spec) {
+  std::map<std::string, std::string> kv;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos) return top::InvalidArgument("policy '" + spec + "': expected key=value, got '" + item + "'");
+    kv[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return kv;
+}
+
+top::Result<double> number(const std::map<std::string, std::string>& kv, const std::string& key, double def,
+                           const std::string& spec) {
+  auto it = kv.find(key);
+  if (it == kv.end()) return def;
+  try {
+    size_t used = 0;
+    double v = std::stod(it->second, &used);
+    if (used != it->second.size() || v < 0) throw std::invalid_argument("bad");
+    return v;
+  } catch (...) {
+    return top::InvalidArgument("policy '" + spec + "': " + key + "=" + it->second + " is not a non-negative number");
+  }
+}
+
+}  // namespace
+
+top::Result<PolicySpec> parse_policy(const std::string& spec) {
+  PolicySpec p;
+  p.label = spec;
+  size_t colon = spec.find(':');
+  std::string kind = spec.substr(0, colon);
+  TOP_ASSIGN_OR_RETURN(auto kv, parse_keys(colon == std::string::npos ? "" : spec.substr(colon + 1), spec));
+  std::string graph = kind == "dynbatch" ? "batch-greedy" : kind == "fifo" ? "merge-sequential" : "merge-greedy";
+  if (kv.count("graph")) graph = kv["graph"];
+  for (const auto& [k, v] : kv)
+    if (k != "graph" && k != "k" && k != "interval" && k != "instances" && k != "batch" && k != "delay")
+      return top::InvalidArgument("policy '" + spec + "': unknown key '" + k + "'");
+  if (kind == "fifo") {
+    p.launch = top::fifo_launch_policy();
+    p.one_task_at_a_time = true;
+  } else if (kind == "fixed") {
+    TOP_ASSIGN_OR_RETURN(double k, number(kv, "k", 2, spec));
+    TOP_ASSIGN_OR_RETURN(double interval, number(kv, "interval", 0, spec));
+    TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec));
+    p.launch = top::fixed_launch_policy(interval, static_cast<int>(k), static_cast<int>(instances));
+  } else if (kind == "dynbatch") {
+    TOP_ASSIGN_OR_RETURN(double batch, number(kv, "batch", 4, spec));
+    TOP_ASSIGN_OR_RETURN(double delay, number(kv, "delay", 2, spec));
+    TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec));
+    p.launch = top::dynamic_batching_policy(static_cast<int>(batch), delay, static_cast<int>(instances));
+  } else {
+    return top::InvalidArgument("unknown policy '" + kind + "' (available: fifo, fixed, dynbatch)");
+  }
+  size_t dash = graph.find('-');
+  std::string mode = graph.substr(0, dash), gen = dash == std::string::npos ? "greedy" : graph.substr(dash + 1);
+  if ((mode != "merge" && mode != "batch") || (gen != "greedy" && gen != "sequential"))
+    return top::InvalidArgument("policy '" + spec + "': graph=" + graph +
+                                " (available: merge-greedy, merge-sequential, batch-greedy, batch-sequential)");
+  p.graph = top::fixed_graph_policy(mode == "batch" ? top::GraphMode::kBatch : top::GraphMode::kMerge, gen);
+  return p;
+}
+
+top::Result<std::vector<PolicySpec>> parse_policies(const std::string& specs) {
+  std::vector<PolicySpec> out;
+  std::stringstream ss(specs);
+  std::string item;
+  while (std::getline(ss, item, ';')) {
+    if (item.empty()) continue;
+    TOP_ASSIGN_OR_RETURN(PolicySpec p, parse_policy(item));
+    out.push_back(std::move(p));
+  }
+  if (out.empty()) return top::InvalidArgument("no policy given");
+  return out;
+}
+
+}  // namespace toprt
