@@ -295,7 +295,7 @@ async function main() {
     runtime: 'onnxruntime-node',
     ort_version: common.ortVersion(),
     arrivals: path.resolve(o.arrivals),
-    models: Object.fromEntries([...o.models].map(([n, p]) => [n, path.resolve(p)])),
+    model_paths: Object.fromEntries([...o.models].map(([n, p]) => [n, path.resolve(p)])),
     threads: o.threads,
     workers: o.workers,
     mode: o.workers > 0 ? `${o.workers} worker threads, one session per model each` : 'in-process (runs serialize)',

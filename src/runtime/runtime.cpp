@@ -88,6 +88,7 @@ struct ModelEntry {
   int metrics_index = 0;
   bool batchable = false;
   std::deque<Task> queue;
+  size_t queued_with_deadline = 0;  // lets the launcher skip the deadline scan
   Clock::time_point last_dequeue{};
   bool dequeued_once = false;
   std::deque<Clock::time_point> recent_arrivals;  // sliding window for the rate estimate
@@ -100,6 +101,8 @@ struct ModelEntry {
   std::mutex cache_mu;
   std::map<std::vector<Shape>, std::shared_ptr<const exec::ExecutionPlan>> plans;
   std::map<std::string, std::shared_ptr<const runtime::CompiledSchedule>> schedules;
+  // Activation arenas of finished instances, reused so a launch does not allocate.
+  std::vector<exec::Arena> arena_pool;
 
   ModelEntry(std::string n, Model m) : name(std::move(n)), model(std::move(m)) {}
 };
@@ -184,6 +187,7 @@ struct Runtime::Impl {
     auto pos = e->queue.end();
     if (t.priority != 0)
       pos = std::find_if(e->queue.begin(), e->queue.end(), [&](const Task& q) { return q.priority < t.priority; });
+    if (t.deadline) e->queued_with_deadline++;
     e->queue.insert(pos, std::move(t));
     e->recent_arrivals.push_back(Clock::now());
     while (e->recent_arrivals.size() > 256) e->recent_arrivals.pop_front();
@@ -287,8 +291,11 @@ struct Runtime::Impl {
         l.entry = order[i];
         // Take up to k tasks with the head's input shapes (one plan serves them all).
         const std::vector<Shape> head_shapes = e.queue.front().shapes;
-        for (auto it = e.queue.begin(); it != e.queue.end() && static_cast<int>(l.tasks.size()) < k;) {
+        // The scan is bounded so a long queue of mixed shapes costs O(k) per launch.
+        int scanned = 0;
+        for (auto it = e.queue.begin(); it != e.queue.end() && static_cast<int>(l.tasks.size()) < k && scanned++ < 4 * k + 16;) {
           if (it->shapes == head_shapes) {
+            if (it->deadline) e.queued_with_deadline--;
             l.tasks.push_back(std::move(*it));
             it = e.queue.erase(it);
           } else {
@@ -323,10 +330,12 @@ struct Runtime::Impl {
   std::vector<std::pair<Task, Status>> doomed;
 
   void expire_deadlines_locked(ModelEntry& e, Clock::time_point now) {
+    if (e.queued_with_deadline == 0) return;  // the common case: no scan of a long queue
     for (auto it = e.queue.begin(); it != e.queue.end();) {
       if (it->deadline && *it->deadline < now) {
         Task t = std::move(*it);
         it = e.queue.erase(it);
+        e.queued_with_deadline--;
         metrics.on_dequeue(e.metrics_index, 1, e.queue.size(), ms_between(t.submitted, now), now);
         metrics.on_finish(e.metrics_index, false, ms_between(t.submitted, now));
         Status s(StatusCode::kDeadlineExceeded,
@@ -341,6 +350,7 @@ struct Runtime::Impl {
   void cancel_queued_locked() {
     for (auto& kv : models) {
       ModelEntry& e = *kv.second;
+      e.queued_with_deadline = 0;
       while (!e.queue.empty()) {
         Task t = std::move(e.queue.front());
         e.queue.pop_front();
@@ -429,6 +439,15 @@ struct Runtime::Impl {
         st = compiled.status();
       } else {
         inst->compiled = *compiled;
+        {
+          std::lock_guard<std::mutex> lock(e.cache_mu);
+          const size_t want = inst->inputs.size();
+          while (inst->arenas.size() < want && !e.arena_pool.empty()) {
+            inst->arenas.push_back(std::move(e.arena_pool.back()));
+            e.arena_pool.pop_back();
+          }
+          inst->arenas.resize(want);
+        }
         st = inst->bind();
       }
     } catch (const std::bad_alloc&) {
@@ -453,6 +472,12 @@ struct Runtime::Impl {
         }
       }
       int64_t offset = 0;
+      auto give_back_arenas = [&] {
+        std::lock_guard<std::mutex> lock(entry->cache_mu);
+        for (exec::Arena& a : in.arenas)
+          if (entry->arena_pool.size() < 64) entry->arena_pool.push_back(std::move(a));
+        in.arenas.clear();
+      };
       finish_tasks(entry, *tasks, [&](size_t i) -> TaskResultParts {
         if (in.cancelled.load() && (batch ? batch_status.ok() : in.task_error[i].ok()))
           return {Status(StatusCode::kCancelled, "cancelled: runtime shut down while the task ran"), {}};
@@ -467,7 +492,7 @@ struct Runtime::Impl {
         auto outs = exec::collect_outputs(plan, in.bindings[i]);
         if (!outs.ok()) return {outs.status(), {}};
         return {Status::Ok(), std::move(outs).value()};
-      });
+      }, give_back_arenas);
     };
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -484,11 +509,19 @@ struct Runtime::Impl {
     std::vector<Tensor> outputs;
   };
 
-  template <class F>
-  void finish_tasks(const std::shared_ptr<ModelEntry>& entry, std::vector<Task>& tasks, F&& result_of) {
+  // Ends every task of an instance: `result_of(i)` gives task i's status and outputs;
+  // `after_results` runs once all results are taken, before any callback (so the
+  // instance's buffers can be recycled before users see their outputs).
+  template <class F, class G = void (*)()>
+  void finish_tasks(const std::shared_ptr<ModelEntry>& entry, std::vector<Task>& tasks, F&& result_of,
+                    G after_results = [] {}) {
     auto now = Clock::now();
+    std::vector<TaskResultParts> parts;
+    parts.reserve(tasks.size());
+    for (size_t i = 0; i < tasks.size(); ++i) parts.push_back(result_of(i));
+    after_results();
     for (size_t i = 0; i < tasks.size(); ++i) {
-      TaskResultParts p = result_of(i);
+      TaskResultParts& p = parts[i];
       TaskResult r;
       r.status = std::move(p.status);
       r.outputs = std::move(p.outputs);
@@ -556,6 +589,7 @@ Status Runtime::unload_model(const std::string& name) {
     e = it->second;
     e->unloading = true;
     dropped.swap(e->queue);
+    e->queued_with_deadline = 0;
     impl_->models.erase(it);
   }
   impl_->space_cv.notify_all();

@@ -35,7 +35,7 @@ Result<std::shared_ptr<const CompiledSchedule>> CompiledSchedule::compile(exec::
 Status Instance::bind() {
   const exec::ExecutionPlan& plan = *compiled->schedule.plan;
   const size_t k = inputs.size();
-  arenas = std::vector<exec::Arena>(k);
+  if (arenas.size() != k) arenas.resize(k);  // the runtime may hand in recycled arenas
   bindings.assign(k, exec::Bindings{});
   input_ptrs.assign(k, {});
   for (size_t t = 0; t < k; ++t) {

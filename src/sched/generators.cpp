@@ -6,6 +6,8 @@
 #include <functional>
 #include <queue>
 
+#include "sched/ios_dp.h"
+
 namespace top::sched {
 
 using exec::Group;
@@ -219,6 +221,7 @@ Result<Schedule> greedy_schedule(const TaskGraph& g, const GeneratorOptions& opt
 Result<Schedule> make_schedule(const std::string& generator, const TaskGraph& g, const GeneratorOptions& opts) {
   if (generator == "sequential") return sequential_schedule(g, opts);
   if (generator == "greedy") return greedy_schedule(g, opts);
+  if (generator == "ios-dp") return ios_dp_schedule(g, opts);
   return Unsupported("unknown schedule generator '" + generator + "' (available: sequential, greedy)");
 }
 

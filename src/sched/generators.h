@@ -7,7 +7,7 @@
 //                stream assignment: an operator follows its producer on the same stream
 //                when it can, so fewer cross-stream waits)
 //                (consecutive single-group stages are merged into one)
-//   (ios-dp    – IOS-style dynamic programming; issue on schedule generators)
+//   ios-dp     – IOS-style dynamic programming over stage sequences (sched/ios_dp.h)
 // When opts.op_cost is given, Schedule::predicted_ms is a barrier estimate: the sum over
 // stages of the stage's slowest group (sum of its ops' op_cost); otherwise it stays 0.
 // Errors: InvalidArgument for max_groups < 1, a TaskGraph not built from its plan, or a
@@ -29,12 +29,22 @@ struct GeneratorOptions {
   // Predicted latency of one operator (ms), for generators that balance groups; when
   // empty, TaskGraph::cost (flops) is used as the weight.
   std::function<double(const exec::OpRef&)> op_cost;
+
+  // ios-dp only (see sched/ios_dp.h).
+  // Predicted latency (ms) of one stage: its groups, each run in order on its own stream,
+  // all concurrently. When empty: slowest group (sum of op_cost) + stage_overhead.
+  std::function<double(const std::vector<std::vector<exec::OpRef>>& groups)> stage_cost;
+  double stage_overhead = -1;   // sync cost per stage; < 0: 1% of the mean op weight
+  int max_group_size = 8;       // ops per group in a DP stage
+  int max_block_ops = 24;       // ops per DP block (at most 64)
+  int max_dp_states = 8192;     // down-closed sets per DP block
+  int max_stage_choices = 1024; // stages tried per DP state
 };
 
 Result<exec::Schedule> sequential_schedule(const exec::TaskGraph& g, const GeneratorOptions& opts = {});
 Result<exec::Schedule> greedy_schedule(const exec::TaskGraph& g, const GeneratorOptions& opts = {});
 
-// By name: "sequential" or "greedy"; Unsupported otherwise.
+// By name: "sequential", "greedy" or "ios-dp"; Unsupported otherwise.
 Result<exec::Schedule> make_schedule(const std::string& generator, const exec::TaskGraph& g,
                                      const GeneratorOptions& opts = {});
 
