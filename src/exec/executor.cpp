@@ -21,9 +21,10 @@ Status Arena::reserve(size_t bytes) {
   return Status::Ok();
 }
 
-Status bind(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs, Arena& arena, Bindings& b) {
+Status bind(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs, Arena& arena, Bindings& b,
+            const ArenaLayout* layout) {
   const ir::Graph& g = *plan.graph;
-  TOP_RETURN_IF_ERROR(arena.reserve(plan.arena_bytes));
+  TOP_RETURN_IF_ERROR(arena.reserve(layout ? layout->arena_bytes : plan.arena_bytes));
   b.tensors.assign(plan.slots.size(), Tensor());
   b.view.assign(plan.slots.size(), nullptr);
   try {
@@ -32,7 +33,8 @@ Status bind(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs,
       switch (s.kind) {
         case Slot::Kind::kConstant: b.view[v] = &s.constant; break;
         case Slot::Kind::kActivation:
-          b.tensors[v] = Tensor::wrap(s.dtype, s.shape, arena.owner(), arena.data() + s.offset);
+          b.tensors[v] = Tensor::wrap(s.dtype, s.shape, arena.owner(),
+                                      arena.data() + (layout ? layout->offset[v] : s.offset));
           b.view[v] = &b.tensors[v];
           break;
         case Slot::Kind::kOutput:

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "exec/memory_plan.h"
 #include "exec/plan.h"
 #include "top/status.h"
 #include "top/tensor.h"
@@ -44,7 +45,10 @@ struct Bindings {
 };
 
 // Prepares `b` for one run. `inputs` (graph-input order) and `arena` must outlive `b`.
-Status bind(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs, Arena& arena, Bindings& b);
+// `layout` replaces the plan's own (step-order) activation offsets, for schedules that
+// run the plan's steps concurrently (see plan_memory_for_order).
+Status bind(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs, Arena& arena, Bindings& b,
+            const ArenaLayout* layout = nullptr);
 // Runs one step; errors name the node.
 Status run_step(const ExecutionPlan& plan, const Step& step, Bindings& b, ThreadPool* pool);
 // The graph outputs after every step ran (constants and pass-through inputs copied).

@@ -1,6 +1,7 @@
 #include "exec/memory_plan.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "exec/plan.h"
@@ -50,6 +51,100 @@ MemoryPlan plan_activation_memory(ExecutionPlan& plan) {
     mp.arena_bytes = std::max(mp.arena_bytes, offset + it.bytes);
   }
   return mp;
+}
+
+ArenaLayout plan_memory_for_order(const ExecutionPlan& plan, const std::vector<std::vector<int>>& happens_before) {
+  const size_t n = plan.steps.size();
+  ArenaLayout layout;
+  layout.offset.assign(plan.slots.size(), 0);
+  // Order edges: data dependencies plus the extra relation.
+  std::vector<int> producer(plan.slots.size(), -1);
+  for (size_t s = 0; s < n; ++s)
+    for (ir::ValueId v : plan.steps[s].outputs)
+      if (v != ir::kNoValue) producer[v] = static_cast<int>(s);
+  std::vector<std::vector<int>> succ(n);
+  for (size_t s = 0; s < n; ++s) {
+    for (ir::ValueId v : plan.steps[s].inputs)
+      if (v != ir::kNoValue && producer[v] >= 0 && producer[v] != static_cast<int>(s)) succ[producer[v]].push_back(static_cast<int>(s));
+    if (s < happens_before.size())
+      for (int t : happens_before[s])
+        if (t >= 0 && static_cast<size_t>(t) < n && t != static_cast<int>(s)) succ[s].push_back(t);
+  }
+  // Reachability bitsets (reach[s] = steps that start after s finished), in reverse
+  // topological order of the combined relation (Kahn).
+  std::vector<int> indeg(n, 0), topo;
+  for (size_t s = 0; s < n; ++s)
+    for (int t : succ[s]) indeg[t]++;
+  for (size_t s = 0; s < n; ++s)
+    if (indeg[s] == 0) topo.push_back(static_cast<int>(s));
+  for (size_t i = 0; i < topo.size(); ++i)
+    for (int t : succ[topo[i]])
+      if (--indeg[t] == 0) topo.push_back(t);
+  const size_t words = (n + 63) / 64;
+  std::vector<uint64_t> reach(n * words, 0);
+  auto bit = [&](int from, int to) { return (reach[static_cast<size_t>(from) * words + to / 64] >> (to % 64)) & 1; };
+  for (size_t i = topo.size(); i-- > 0;) {
+    int s = topo[i];
+    uint64_t* r = &reach[static_cast<size_t>(s) * words];
+    for (int t : succ[s]) {
+      r[t / 64] |= uint64_t(1) << (t % 64);
+      const uint64_t* rt = &reach[static_cast<size_t>(t) * words];
+      for (size_t w = 0; w < words; ++w) r[w] |= rt[w];
+    }
+  }
+  const bool acyclic = topo.size() == n;
+
+  struct Item {
+    ir::ValueId value;
+    int def;
+    std::vector<int> uses;  // readers, plus the writer itself
+    size_t bytes;
+  };
+  std::vector<Item> items;
+  std::vector<int> item_of(plan.slots.size(), -1);
+  for (size_t s = 0; s < n; ++s)
+    for (ir::ValueId v : plan.steps[s].outputs)
+      if (v != ir::kNoValue && plan.slots[v].kind == Slot::Kind::kActivation && item_of[v] < 0) {
+        size_t bytes = (std::max<size_t>(plan.slots[v].bytes, 1) + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+        item_of[v] = static_cast<int>(items.size());
+        items.push_back({v, static_cast<int>(s), {static_cast<int>(s)}, bytes});
+      }
+  for (size_t s = 0; s < n; ++s)
+    for (ir::ValueId v : plan.steps[s].inputs)
+      if (v != ir::kNoValue && item_of[v] >= 0) items[item_of[v]].uses.push_back(static_cast<int>(s));
+  // a is dead before b is written: every use of a happens before b's writer.
+  auto dead_before = [&](const Item& a, const Item& b) {
+    if (!acyclic) return false;
+    for (int u : a.uses)
+      if (u == b.def || !bit(u, b.def)) return false;
+    return true;
+  };
+  std::vector<int> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return items[a].bytes > items[b].bytes; });
+  struct Placed {
+    int item;
+    size_t offset;
+  };
+  std::vector<Placed> placed;
+  for (int i : order) {
+    const Item& it = items[i];
+    std::vector<std::pair<size_t, size_t>> busy;  // [offset, end) of conflicting blocks
+    for (const Placed& p : placed) {
+      const Item& o = items[p.item];
+      if (!dead_before(it, o) && !dead_before(o, it)) busy.push_back({p.offset, p.offset + o.bytes});
+    }
+    std::sort(busy.begin(), busy.end());
+    size_t offset = 0;
+    for (const auto& [b, e] : busy) {
+      if (b >= offset + it.bytes) break;
+      offset = std::max(offset, e);
+    }
+    placed.push_back({i, offset});
+    layout.offset[it.value] = offset;
+    layout.arena_bytes = std::max(layout.arena_bytes, offset + it.bytes);
+  }
+  return layout;
 }
 
 }  // namespace top::exec

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 namespace top::exec {
 
@@ -18,6 +19,21 @@ struct MemoryPlan {
 
 // Fills Slot::offset for every kActivation slot of `plan`.
 MemoryPlan plan_activation_memory(ExecutionPlan& plan);
+
+// Offsets for running a plan's steps in any order that respects a happens-before
+// relation, not only in step order: when groups of one task run concurrently on
+// several streams, two tensors may share bytes only if every reader (and the writer)
+// of one happens before the writer of the other. Plan-order offsets would let
+// concurrent groups overwrite each other's live tensors.
+struct ArenaLayout {
+  std::vector<size_t> offset;  // per slot (only kActivation slots are meaningful)
+  size_t arena_bytes = 0;
+};
+
+// `happens_before[s]` lists steps that may start only after step s finished (any
+// acyclic relation; data dependencies are added here, so pass only the extra
+// ordering, e.g. consecutive operators of one group).
+ArenaLayout plan_memory_for_order(const ExecutionPlan& plan, const std::vector<std::vector<int>>& happens_before);
 
 constexpr size_t kTensorAlignment = 64;
 

@@ -177,23 +177,41 @@ double CostModel::peak_flops(OpClass c, int threads) const {
     }
     return peak;
   }
-  int cores = std::max(1, device_.compute_units);
-  int t = threads <= 0 ? cores : std::min(threads, cores);
-  return peak * t / cores;
+  return peak * threads / std::max(1, device_.compute_units);
 }
 
-double CostModel::bandwidth(int threads) const {
-  if (device_.is_gpu()) return device_.memory_bandwidth;
+// The CPU kernels split work only above a grain (src/ops: 2^16 multiply-adds per GEMM
+// block, 16384 elements per elementwise chunk), so small operators use fewer threads
+// than their stream has.
+int CostModel::effective_threads(const OpWork& w, int threads) const {
+  if (device_.is_gpu()) return 1;
   int cores = std::max(1, device_.compute_units);
   int t = threads <= 0 ? cores : std::min(threads, cores);
-  return device_.memory_bandwidth * t / cores;
+  OpClass c = classify_op(w.op_type);
+  double chunks;
+  if (c == OpClass::kConv || c == OpClass::kGemm) {
+    chunks = w.flops / (2.0 * 65536);
+  } else if (w.output_elements > 0) {
+    chunks = w.output_elements / 16384.0;
+  } else {
+    return t;  // unknown parallelism
+  }
+  return static_cast<int>(std::clamp(std::floor(chunks), 1.0, static_cast<double>(t)));
+}
+
+double CostModel::bandwidth(double bytes, int threads) const {
+  bool cached = device_.cache_bandwidth > 0 && bytes <= 0.5 * device_.cache_bytes;
+  double bw = cached ? device_.cache_bandwidth : device_.memory_bandwidth;
+  if (device_.is_gpu()) return bw;
+  return bw * threads / std::max(1, device_.compute_units);
 }
 
 double CostModel::roofline_ms(const OpWork& w, int threads) const {
   OpClass c = classify_op(w.op_type);
   const Efficiency& e = (device_.is_gpu() ? opts_.gpu_efficiency : opts_.cpu_efficiency)[idx(c)];
-  double compute_s = w.flops / std::max(1.0, peak_flops(c, threads) * e.compute);
-  double memory_s = w.bytes / std::max(1.0, bandwidth(threads) * e.memory);
+  int t = effective_threads(w, threads);
+  double compute_s = w.flops / std::max(1.0, peak_flops(c, t) * e.compute);
+  double memory_s = w.bytes / std::max(1.0, bandwidth(w.bytes, t) * e.memory);
   return 1e3 * (std::max(compute_s, memory_s) + device_.launch_overhead_s);
 }
 
@@ -203,9 +221,7 @@ double CostModel::demand(const OpWork& w, int threads) const {
     double one_sm = 1.0 / std::max(1, device_.compute_units);
     return std::clamp(w.output_elements / resident, one_sm, 1.0);
   }
-  int cores = std::max(1, device_.compute_units);
-  int t = threads <= 0 ? cores : std::min(threads, cores);
-  return static_cast<double>(t) / cores;
+  return static_cast<double>(effective_threads(w, threads)) / std::max(1, device_.compute_units);
 }
 
 void CostModel::learn_corrections() {
@@ -214,7 +230,7 @@ void CostModel::learn_corrections() {
   std::map<int, std::array<std::vector<double>, kClasses>> ratios;
   for (const auto& m : profile_.ops) {
     if (m.ms <= 0) continue;
-    OpWork w{m.op_type, m.key, m.flops, m.bytes, 0};
+    OpWork w{m.op_type, m.key, m.flops, m.bytes, m.output_elements};
     double predicted = roofline_ms(w, m.threads);
     if (predicted > 0) ratios[device_.is_gpu() ? 0 : m.threads][idx(classify_op(m.op_type))].push_back(m.ms / predicted);
   }

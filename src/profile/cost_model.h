@@ -97,6 +97,8 @@ class CostModel {
   // GPUs. Always positive for a device with positive peaks.
   double roofline_ms(const OpWork& w, int threads = 0) const;
   double demand(const OpWork& w, int threads = 0) const;
+  // CPU: threads the operator's kernel actually splits into (<= threads); GPU: 1.
+  int effective_threads(const OpWork& w, int threads = 0) const;
   OpEstimate op(const OpWork& w, int threads = 0) const;
   OpEstimate op(const exec::ExecutionPlan& plan, const exec::Step& step, int threads = 0) const;
   // measured / analytical of the profile's ops of this class at `threads` (median), or 1.
@@ -111,7 +113,7 @@ class CostModel {
 
  private:
   double peak_flops(OpClass c, int threads) const;
-  double bandwidth(int threads) const;
+  double bandwidth(double bytes, int threads) const;
   double slowdown(const std::string& op_type, size_t running) const;
   void learn_corrections();
 

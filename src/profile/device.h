@@ -31,6 +31,11 @@ struct DeviceSpec {
   double peak_fp16_tensor_flops = 0;   // FLOP/s, dense, FP32 accumulate; 0 when absent
   double memory_bandwidth = 0;         // bytes/s of device memory (CPU: all cores together)
   double memory_bytes = 0;             // capacity
+  // A second roofline level: operators whose bytes fit in half of `cache_bytes` stream
+  // at `cache_bandwidth` instead (CPU: last-level cache, measured; 0 = not modelled,
+  // the default for GPUs until a GPU profile measures its L2).
+  double cache_bytes = 0;
+  double cache_bandwidth = 0;
   int compute_units = 1;               // SMs (GPU) or cores (CPU)
   int threads_per_unit = 1;            // max resident threads per SM; 1 per CPU core
   int max_concurrent_kernels = 1;      // GPU: resident grids; CPU: hardware threads
@@ -52,11 +57,14 @@ DeviceSpec jetson_agx_orin();  // the 64 GB module's GPU at its 1.3 GHz maximum 
 // This machine's CPU with `threads` cores in use (0 = all hardware threads). The per-core
 // FP32 rate is assumed: 32 FLOP/cycle with AVX2+FMA (8 without), at the clock
 // /proc/cpuinfo reports (2.5 GHz if unknown), times 0.75 for what SGEMM attains; memory
-// bandwidth is assumed 10 GB/s per core. A profile's calibration replaces both.
+// bandwidth is assumed 10 GB/s per core from DRAM and 40 GB/s per core from the
+// last-level cache (size from sysfs). A profile's calibration replaces all of these.
 DeviceSpec cpu_host(int threads = 0);
 // "cpu-<model name>-<N>c", lower-case, no host name: a profile key stable across machines
 // of the same kind.
 std::string cpu_device_name(int cores);
+// Size of this machine's last-level cache from sysfs; 0 when unknown.
+double last_level_cache_bytes();
 
 // "h100-sxm" (aliases "h100"), "h200-sxm" ("h200"), "a100-sxm-80gb" ("a100"),
 // "jetson-agx-orin" ("orin"), "cpu" (this machine). NotFound lists the known names.

@@ -192,6 +192,8 @@ json device_to_json(const DeviceSpec& d) {
               {"peak_fp16_tensor_flops", d.peak_fp16_tensor_flops},
               {"memory_bandwidth", d.memory_bandwidth},
               {"memory_bytes", d.memory_bytes},
+              {"cache_bytes", d.cache_bytes},
+              {"cache_bandwidth", d.cache_bandwidth},
               {"compute_units", d.compute_units},
               {"threads_per_unit", d.threads_per_unit},
               {"max_concurrent_kernels", d.max_concurrent_kernels},
@@ -258,6 +260,8 @@ DeviceSpec device_from_json(const json& j, const std::string& where) {
   d.peak_fp16_tensor_flops = non_negative(j, "peak_fp16_tensor_flops", where, false);
   d.memory_bandwidth = non_negative(j, "memory_bandwidth", where);
   d.memory_bytes = non_negative(j, "memory_bytes", where, false);
+  d.cache_bytes = non_negative(j, "cache_bytes", where, false);
+  d.cache_bandwidth = non_negative(j, "cache_bandwidth", where, false);
   d.compute_units = static_cast<int>(non_negative(j, "compute_units", where));
   d.threads_per_unit = static_cast<int>(non_negative(j, "threads_per_unit", where, false, 1));
   d.max_concurrent_kernels = static_cast<int>(non_negative(j, "max_concurrent_kernels", where, false, 1));
@@ -314,6 +318,7 @@ Profile parse(const json& root) {
     }
     m.flops = non_negative(o, "flops", where, false);
     m.bytes = non_negative(o, "bytes", where, false);
+    m.output_elements = non_negative(o, "output_elements", where, false);
     m.threads = static_cast<int>(non_negative(o, "threads", where, false, 1));
     if (m.threads < 1) throw ParseError{where + ".threads", "must be at least 1"};
     m.ms = non_negative(o, "ms", where);
@@ -363,6 +368,7 @@ std::string profile_to_json(const Profile& p, int indent) {
                        {"shapes", shapes},
                        {"flops", m.flops},
                        {"bytes", m.bytes},
+                       {"output_elements", m.output_elements},
                        {"threads", m.threads},
                        {"ms", m.ms},
                        {"samples", m.samples}});

@@ -34,6 +34,7 @@ struct OpMeasurement {
   std::vector<Shape> shapes;  // input shapes (absent optional inputs omitted)
   double flops = 0;
   double bytes = 0;
+  double output_elements = 0;
   int threads = 1;            // intra-op threads it ran with
   double ms = 0;              // median
   int samples = 0;

@@ -29,6 +29,21 @@ Result<std::shared_ptr<const CompiledSchedule>> CompiledSchedule::compile(exec::
     c->num_deps[g] = static_cast<int>(preds[g].size());
     for (int p : preds[g]) c->successors[p].push_back(static_cast<int>(g));
   }
+  // Within a task, the only orders the executor guarantees are data dependencies and
+  // the op order inside a group: memory is planned for exactly that.
+  const size_t steps = sch.plan->steps.size();
+  for (int t = 0; t < sch.num_tasks; ++t) {
+    std::vector<std::vector<int>> hb(steps);
+    for (const exec::Group* g : c->groups) {
+      int prev = -1;
+      for (const exec::OpRef& r : g->ops) {
+        if (r.task != t) continue;
+        if (prev >= 0) hb[prev].push_back(r.step);
+        prev = r.step;
+      }
+    }
+    c->task_layouts.push_back(exec::plan_memory_for_order(*sch.plan, hb));
+  }
   return std::shared_ptr<const CompiledSchedule>(std::move(c));
 }
 
@@ -40,7 +55,7 @@ Status Instance::bind() {
   input_ptrs.assign(k, {});
   for (size_t t = 0; t < k; ++t) {
     for (const Tensor& x : inputs[t]) input_ptrs[t].push_back(&x);
-    TOP_RETURN_IF_ERROR(exec::bind(plan, input_ptrs[t], arenas[t], bindings[t]));
+    TOP_RETURN_IF_ERROR(exec::bind(plan, input_ptrs[t], arenas[t], bindings[t], &compiled->task_layouts[t]));
   }
   task_failed.reset(new std::atomic<bool>[k]);
   for (size_t t = 0; t < k; ++t) task_failed[t].store(false);

@@ -34,6 +34,8 @@ struct CompiledSchedule {
   std::vector<int> stage_of;
   std::vector<std::vector<int>> successors;  // group -> groups that read its outputs
   std::vector<int> num_deps;
+  // Per task: activation offsets valid under the concurrency this schedule allows.
+  std::vector<exec::ArenaLayout> task_layouts;
 
   static Result<std::shared_ptr<const CompiledSchedule>> compile(exec::Schedule s);
 };

@@ -108,9 +108,10 @@ class CostModel {
 // Nodes sorted by ASAP level (longest path in ops from a source), then by index: a
 // topological order in which the k tasks of a merged graph interleave, so a block holds
 // the same depth range of every task and the DP can run tasks side by side.
-std::vector<int> level_order(const TaskGraph& g) {
+std::vector<int> level_order(const TaskGraph& g, std::vector<int>& level) {
   const int n = static_cast<int>(g.ops.size());
-  std::vector<int> indeg(n), level(n, 0);
+  std::vector<int> indeg(n);
+  level.assign(n, 0);
   std::queue<int> ready;
   for (int i = 0; i < n; ++i) {
     indeg[i] = static_cast<int>(g.preds[i].size());
@@ -167,7 +168,7 @@ std::vector<uint64_t> segment_preds(const TaskGraph& g, const std::vector<int>& 
 
 // Consecutive blocks [begin, end) of the level order; see ios_dp.h.
 std::vector<std::pair<int, int>> partition_blocks(const TaskGraph& g, const std::vector<int>& order,
-                                                  const GeneratorOptions& opts) {
+                                                  const std::vector<int>& level, const GeneratorOptions& opts) {
   const int n = static_cast<int>(order.size());
   std::vector<int> pos(n);
   for (int i = 0; i < n; ++i) pos[order[i]] = i;
@@ -201,12 +202,18 @@ std::vector<std::pair<int, int>> partition_blocks(const TaskGraph& g, const std:
       else
         hi = mid - 1;
     }
+    // Where to cut, among the second half of the allowed length: the narrowest point if
+    // it is narrow (at most one live op per task: a module boundary), else the last level
+    // boundary, else as late as allowed.
     int end = start + lo;
     if (end < n) {
-      int best = end;
-      for (int p = end - 1; p >= start + (lo + 1) / 2; --p)
-        if (width[p] < width[best]) best = p;
-      end = best;
+      const int first = start + (lo + 1) / 2;
+      int narrow = -1, boundary = -1;
+      for (int p = end; p >= first; --p) {
+        if (width[p] <= g.num_tasks && (narrow < 0 || width[p] < width[narrow])) narrow = p;
+        if (boundary < 0 && level[order[p - 1]] != level[order[p]]) boundary = p;
+      }
+      end = narrow >= 0 ? narrow : boundary >= 0 ? boundary : end;
     }
     blocks.emplace_back(start, end);
     start = end;
@@ -397,14 +404,15 @@ Result<Schedule> ios_dp_schedule(const TaskGraph& g, const GeneratorOptions& opt
 
   IosDpStats stats;
   CostModel model(g, opts, &stats.stage_cost_calls);
-  const std::vector<int> order = level_order(g);
+  std::vector<int> level;
+  const std::vector<int> order = level_order(g, level);
 
   Schedule dp;
   dp.plan = g.plan;
   dp.num_tasks = g.num_tasks;
   dp.generator = "ios-dp";
   bool dp_ok = true;
-  for (const auto& [begin, end] : partition_blocks(g, order, opts)) {
+  for (const auto& [begin, end] : partition_blocks(g, order, level, opts)) {
     stats.block_ops.push_back(end - begin);
     BlockSolver solver(g, model, opts, std::vector<int>(order.begin() + begin, order.begin() + end), stats);
     if (!(solver.solve() < kInf)) {  // every stage unusable under opts.stage_cost

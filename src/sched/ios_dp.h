@@ -29,8 +29,10 @@
 //   * block partition: the ops, in ASAP-level order (so the k tasks of a merged graph
 //     interleave), are cut into consecutive blocks of at most max_block_ops ops (64 at
 //     most) whose down-closed sets number at most max_dp_states; the DP runs per block and
-//     the stage lists are concatenated. Within the longest block allowed, the cut goes at
-//     the narrowest point (fewest ops with consumers beyond the cut) in its second half.
+//     the stage lists are concatenated. The cut goes in the second half of the longest
+//     block allowed: at its narrowest point when that is narrow (at most one op per task
+//     whose output is read beyond the cut, e.g. a module boundary of a CNN), else at the
+//     last boundary between ASAP levels, else as late as allowed.
 //   Work is at most blocks × max_dp_states × max_stage_choices stage evaluations.
 //
 // Stage cost: opts.stage_cost when set (memoised per distinct stage within a block);

@@ -190,3 +190,79 @@ TEST(MemoryPlan, LiveTensorsNeverOverlap) {
 
 }  // namespace
 }  // namespace top
+
+namespace top {
+namespace {
+
+// Random plans and random extra orderings: whenever two activations share bytes, every
+// use of one must happen before the other is written (checked by a BFS here).
+TEST(MemoryPlan, LayoutForConcurrentOrderNeverSharesLiveBytes) {
+  std::mt19937 rng(17);
+  for (int trial = 0; trial < 60; ++trial) {
+    exec::ExecutionPlan plan;
+    int n = 4 + static_cast<int>(rng() % 30);
+    plan.slots.resize(static_cast<size_t>(n));
+    for (int v = 0; v < n; ++v) {
+      plan.slots[v].kind = v == 0 ? exec::Slot::Kind::kInput : exec::Slot::Kind::kActivation;
+      plan.slots[v].bytes = 1 + rng() % 3000;
+    }
+    for (int s = 1; s < n; ++s) {
+      exec::Step st;
+      st.inputs.push_back(static_cast<ir::ValueId>(rng() % s));
+      if (rng() % 2) st.inputs.push_back(static_cast<ir::ValueId>(rng() % s));
+      st.outputs.push_back(s);
+      plan.steps.push_back(st);
+    }
+    const int steps = n - 1;
+    // Extra order: steps split into two random chains (two "groups"), each in step order.
+    std::vector<std::vector<int>> hb(static_cast<size_t>(steps));
+    int last[2] = {-1, -1};
+    for (int s = 0; s < steps; ++s) {
+      int g = static_cast<int>(rng() % 2);
+      if (last[g] >= 0) hb[last[g]].push_back(s);
+      last[g] = s;
+    }
+    exec::ArenaLayout layout = exec::plan_memory_for_order(plan, hb);
+    // Full order = data edges + hb; reach[a][b]: b starts after a finished.
+    std::vector<std::vector<int>> succ = hb;
+    for (int s = 0; s < steps; ++s)
+      for (auto v : plan.steps[s].inputs)
+        if (v > 0) succ[v - 1].push_back(s);  // value v is written by step v-1
+    auto reaches = [&](int a, int b) {
+      std::vector<int> stack{a};
+      std::vector<bool> seen(static_cast<size_t>(steps), false);
+      while (!stack.empty()) {
+        int x = stack.back();
+        stack.pop_back();
+        for (int y : succ[x])
+          if (!seen[y]) {
+            if (y == b) return true;
+            seen[y] = true;
+            stack.push_back(y);
+          }
+      }
+      return false;
+    };
+    auto uses = [&](int v) {
+      std::vector<int> u{v - 1};
+      for (int s = 0; s < steps; ++s)
+        for (auto in : plan.steps[s].inputs)
+          if (in == v) u.push_back(s);
+      return u;
+    };
+    auto dead_before = [&](int a, int b) {
+      for (int u : uses(a))
+        if (!reaches(u, b - 1)) return false;
+      return true;
+    };
+    for (int a = 1; a < n; ++a)
+      for (int b = a + 1; b < n; ++b) {
+        bool overlap = layout.offset[a] < layout.offset[b] + plan.slots[b].bytes &&
+                       layout.offset[b] < layout.offset[a] + plan.slots[a].bytes;
+        if (overlap) ASSERT_TRUE(dead_before(a, b) || dead_before(b, a)) << "trial " << trial << " values " << a << "," << b;
+      }
+  }
+}
+
+}  // namespace
+}  // namespace top

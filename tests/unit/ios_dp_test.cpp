@@ -521,16 +521,17 @@ TEST(IosDp, StageCostModelDecides) {
   EXPECT_EQ(seq->generator, "ios-dp(sequential)");
   EXPECT_DOUBLE_EQ(seq->predicted_ms, 4.0);
 
-  // NaN marks a stage unusable: only single-group stages remain.
+  // NaN marks a stage unusable: only single-group stages remain, and as the DP's groups
+  // are closures of one op, it needs four stages where sequential needs one.
   opts.stage_cost = [](const Groups& gs) {
     return gs.size() > 1 ? std::nan("") : static_cast<double>(gs[0].size()) + 1.0;
   };
   sched::IosDpStats st2;
   auto one = sched::ios_dp_schedule(g, opts, &st2);
   ASSERT_TRUE(one.ok());
-  EXPECT_EQ(one->num_groups(), one->stages.size());
-  EXPECT_DOUBLE_EQ(one->predicted_ms, 5.0);  // one stage, 4 ops
-  EXPECT_DOUBLE_EQ(st2.dp_cost, 5.0);        // the DP's own: all four in one group
+  EXPECT_EQ(one->generator, "ios-dp(sequential)");
+  EXPECT_DOUBLE_EQ(one->predicted_ms, 5.0);
+  EXPECT_DOUBLE_EQ(st2.dp_cost, 8.0);
 }
 
 TEST(IosDp, BlocksCutAtNarrowPoints) {
@@ -559,15 +560,25 @@ TEST(IosDp, BlocksCutAtNarrowPoints) {
   EXPECT_LE(s->predicted_ms, 12 * 3.2 + 1e-9);
   EXPECT_EQ(s->generator, "ios-dp");
 
-  // The state limit also bounds blocks: at most 8192 down-closed sets.
+  // The state limit bounds blocks too: each module adds 8 down-closed sets, so 40
+  // allows 4 modules (33) and 3 more ops; the cut then falls back to a module boundary.
   sched::GeneratorOptions tight = opts;
   tight.max_block_ops = 64;
   tight.max_dp_states = 40;
   auto t = sched::ios_dp_schedule(g, tight, &stats);
   ASSERT_TRUE(t.ok());
   ASSERT_TRUE(exec::validate(*t).ok());
-  for (int ops : stats.block_ops) EXPECT_LE(ops, 8);  // 2 modules: 10 * 10 = 100 down-sets > 40
+  EXPECT_EQ(stats.block_ops, (std::vector<int>{16, 16, 16}));
   EXPECT_LE(stats.states, stats.block_ops.size() * 40);
+
+  // 8 chains: 2 levels give 3^8 = 6561 down-sets, 3 levels 4^8 > 8192 (the default).
+  sched::GeneratorOptions wide;
+  wide.max_block_ops = 64;
+  TaskGraph chains = TaskGraph::build(chains_plan(8, 6), 1);
+  auto c = sched::ios_dp_schedule(chains, wide, &stats);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(stats.block_ops, (std::vector<int>{16, 16, 16}));
+  EXPECT_LE(stats.states, 3u * 6561u);
 }
 
 TEST(IosDp, OptionsAndByName) {

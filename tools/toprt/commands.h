@@ -9,6 +9,7 @@ namespace toprt {
 void add_info_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_profile_command(CLI::App& app);
 
 // Prints "error: <message>" on one line and records a non-zero exit code.
 void fail(const top::Status& s);

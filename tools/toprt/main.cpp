@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   toprt::add_info_command(app);
   toprt::add_run_command(app);
   toprt::add_bench_command(app);
+  toprt::add_profile_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

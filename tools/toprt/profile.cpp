@@ -1,0 +1,169 @@
+// `toprt profile MODEL`: measures every operator on the CPU backend (and the co-run
+// slow-down of two streams), prints measured vs analytical (roofline) time per operator
+// type, and writes or extends a device profile JSON for the cost model.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+
+#include "commands.h"
+#include "exec/plan.h"
+#include "inputs.h"
+#include "profile/cost_model.h"
+#include "profile/profiler.h"
+#include "top/model.h"
+
+namespace toprt {
+
+namespace {
+
+struct ProfileArgs {
+  std::string model;
+  int64_t batch = 1;
+  int threads = 0;
+  int repeat = 20;
+  int warmup = 3;
+  uint64_t seed = 0;
+  std::string out;
+  bool merge = false;
+  bool no_concurrency = false;
+};
+
+struct TypeRow {
+  int count = 0;
+  double flops = 0, measured = 0, predicted = 0, measured1 = 0, predicted1 = 0;
+};
+
+void run_profile(const ProfileArgs& args) {
+  namespace tp = top::profile;
+  auto model = top::Model::load(args.model);
+  if (!model.ok()) return fail(model.status());
+  InputSpec spec;
+  spec.batch = args.batch;
+  spec.seed = args.seed;
+  auto inputs = make_inputs(*model, spec);
+  if (!inputs.ok()) return fail(inputs.status());
+  std::vector<top::Shape> shapes;
+  std::vector<const top::Tensor*> ptrs;
+  for (const auto& t : *inputs) {
+    shapes.push_back(t.shape());
+    ptrs.push_back(&t);
+  }
+  auto plan = top::exec::make_plan(model->graph(), shapes);
+  if (!plan.ok()) return fail(plan.status());
+
+  tp::ProfilerOptions opts;
+  opts.threads = args.threads;
+  opts.repeat = args.repeat;
+  opts.warmup = args.warmup;
+  opts.concurrency = !args.no_concurrency;
+  opts.model_name = std::filesystem::path(args.model).stem().string();
+  if (args.batch != 1) opts.model_name += "@batch" + std::to_string(args.batch);
+  auto run = tp::profile_plan(**plan, ptrs, opts);
+  if (!run.ok()) return fail(run.status());
+
+  const tp::DeviceSpec& dev = run->profile.device;
+  fmt::print("device     {} ({})\n", dev.name, dev.description);
+  fmt::print("           SGEMM {:.1f} GFLOP/s per core, copy {:.1f} GB/s, dispatch {:.1f} us  [{}]\n",
+             dev.peak_fp32_flops / dev.compute_units / 1e9, dev.memory_bandwidth / 1e9, dev.launch_overhead_s * 1e6,
+             dev.measured ? "measured" : "assumed");
+
+  // Analytical only: the calibrated device, no measurements.
+  tp::CostModel analytical(dev);
+  std::map<std::string, TypeRow> rows;
+  const auto& steps = (*plan)->steps;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    tp::OpWork w = tp::describe_step(**plan, steps[i]);
+    TypeRow& r = rows[w.op_type];
+    ++r.count;
+    r.flops += w.flops;
+    r.measured += run->steps[i].ms;
+    r.predicted += analytical.roofline_ms(w, run->threads);
+    if (!run->steps_1thread.empty()) {
+      r.measured1 += run->steps_1thread[i].ms;
+      r.predicted1 += analytical.roofline_ms(w, 1);
+    }
+  }
+  bool one = !run->steps_1thread.empty();
+  fmt::print("\n{:<20} {:>5} {:>9} {:>11} {:>11} {:>7}", "op type", "count", "GFLOP",
+             fmt::format("meas@{}t ms", run->threads), "roofline ms", "ratio");
+  if (one) fmt::print(" {:>10} {:>11} {:>7}", "meas@1t ms", "roofline ms", "ratio");
+  fmt::print("\n");
+  std::vector<std::pair<double, std::string>> order;
+  for (const auto& [t, r] : rows) order.push_back({r.measured, t});
+  std::sort(order.rbegin(), order.rend());
+  TypeRow total;
+  for (const auto& [m, t] : order) {
+    const TypeRow& r = rows[t];
+    total.count += r.count;
+    total.flops += r.flops;
+    total.measured += r.measured;
+    total.predicted += r.predicted;
+    total.measured1 += r.measured1;
+    total.predicted1 += r.predicted1;
+    fmt::print("{:<20} {:>5} {:>9.4f} {:>11.4f} {:>11.4f} {:>7.2f}", t, r.count, r.flops / 1e9, r.measured,
+               r.predicted, r.measured > 0 ? r.predicted / r.measured : 0.0);
+    if (one)
+      fmt::print(" {:>10.4f} {:>11.4f} {:>7.2f}", r.measured1, r.predicted1,
+                 r.measured1 > 0 ? r.predicted1 / r.measured1 : 0.0);
+    fmt::print("\n");
+  }
+  fmt::print("{:<20} {:>5} {:>9.4f} {:>11.4f} {:>11.4f} {:>7.2f}", "total", total.count, total.flops / 1e9,
+             total.measured, total.predicted, total.measured > 0 ? total.predicted / total.measured : 0.0);
+  if (one)
+    fmt::print(" {:>10.4f} {:>11.4f} {:>7.2f}", total.measured1, total.predicted1,
+               total.measured1 > 0 ? total.predicted1 / total.measured1 : 0.0);
+  fmt::print("\n(ratio = roofline / measured; per-step medians over {} runs; whole run median {:.3f} ms at {} threads)\n",
+             args.repeat, run->run_ms, run->threads);
+
+  if (run->profile.has_concurrency) {
+    const auto& c = run->profile.concurrency;
+    fmt::print("\nco-run     {} one-thread streams: slow-down {:.3f} beyond core sharing", c.streams, c.pairwise_slowdown);
+    std::string per;
+    for (const auto& [t, f] : c.by_op_type) per += fmt::format("{}{} {:.2f}", per.empty() ? "" : ", ", t, f);
+    fmt::print(" ({})\n", per);
+  }
+  std::string gpus;
+  for (const char* name : {"h100-sxm", "h200-sxm", "a100-sxm-80gb", "jetson-agx-orin"}) {
+    tp::CostModel gpu(tp::device_by_name(name).value());
+    double ms = 0;
+    for (const auto& s : steps) ms += gpu.op(**plan, s).ms;
+    gpus += fmt::format("{}{} {:.3f} ms", gpus.empty() ? "" : ", ", name, ms);
+  }
+  fmt::print("roofline   sequential, FP32, analytical: {}\n", gpus);
+
+  if (!args.out.empty()) {
+    tp::Profile out = run->profile;
+    if (args.merge && std::filesystem::exists(args.out)) {
+      auto old = tp::load_profile(args.out);
+      if (!old.ok()) return fail(old.status().with_context("--merge"));
+      top::Status s = old->merge(out);
+      if (!s.ok()) return fail(s.with_context("--merge"));
+      old->created = out.created;
+      old->device = out.device;  // the newest calibration
+      out = std::move(*old);
+    }
+    top::Status s = tp::save_profile(out, args.out);
+    if (!s.ok()) return fail(s);
+    fmt::print("wrote      {} ({} operator entries, models: {})\n", args.out, out.ops.size(), out.models.size());
+  }
+}
+
+}  // namespace
+
+void add_profile_command(CLI::App& app) {
+  auto args = std::make_shared<ProfileArgs>();
+  CLI::App* cmd = app.add_subcommand("profile", "Measure each operator on the CPU backend and write a device profile");
+  cmd->add_option("model", args->model, "ONNX model file")->required();
+  cmd->add_option("--batch", args->batch, "batch size for the symbolic first dim")->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--threads", args->threads, "intra-op threads (0 = all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--repeat", args->repeat, "timed runs")->check(CLI::Range(1, 100000));
+  cmd->add_option("--warmup", args->warmup, "untimed runs first")->check(CLI::Range(0, 100000));
+  cmd->add_option("--seed", args->seed, "seed of the random inputs");
+  cmd->add_option("--out", args->out, "write the profile JSON here");
+  cmd->add_flag("--merge", args->merge, "add to the profile in --out instead of replacing it");
+  cmd->add_flag("--no-concurrency", args->no_concurrency, "skip the two-stream co-run measurement");
+  cmd->callback([args] { run_profile(*args); });
+}
+
+}  // namespace toprt
