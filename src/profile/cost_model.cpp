@@ -90,32 +90,47 @@ OpClass classify_op(const std::string& t) {
   auto it = table.find(t);
   if (it != table.end()) return it->second;
   static const std::set<std::string> elementwise = {
-      "Relu", "LeakyRelu", "PRelu", "Clip", "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Max", "Min", "Sum",
-      "Mean", "Where", "Equal", "Less", "Greater", "Not", "And", "Or", "Floor", "Ceil", "Round", "Sign",
-      "HardSigmoid", "Elu", "Selu", "Celu", "ThresholdedRelu", "Mod", "BitShift", "LessOrEqual", "GreaterOrEqual"};
+      "Relu", "LeakyRelu",   "PRelu",       "Clip",          "Add",  "Sub",
+      "Mul",  "Div",         "Neg",         "Abs",           "Max",  "Min",
+      "Sum",  "Mean",        "Where",       "Equal",         "Less", "Greater",
+      "Not",  "And",         "Or",          "Floor",         "Ceil", "Round",
+      "Sign", "HardSigmoid", "Elu",         "Selu",          "Celu", "ThresholdedRelu",
+      "Mod",  "BitShift",    "LessOrEqual", "GreaterOrEqual"};
   return elementwise.count(t) ? OpClass::kElementwise : OpClass::kOther;
 }
 
 const char* op_class_name(OpClass c) {
   switch (c) {
-    case OpClass::kConv: return "conv";
-    case OpClass::kGemm: return "gemm";
-    case OpClass::kElementwise: return "elementwise";
-    case OpClass::kTranscendental: return "transcendental";
-    case OpClass::kPoolNorm: return "pool/norm";
-    case OpClass::kDataMovement: return "data-movement";
-    case OpClass::kOther: return "other";
-    case OpClass::kCount: break;
+    case OpClass::kConv:
+      return "conv";
+    case OpClass::kGemm:
+      return "gemm";
+    case OpClass::kElementwise:
+      return "elementwise";
+    case OpClass::kTranscendental:
+      return "transcendental";
+    case OpClass::kPoolNorm:
+      return "pool/norm";
+    case OpClass::kDataMovement:
+      return "data-movement";
+    case OpClass::kOther:
+      return "other";
+    case OpClass::kCount:
+      break;
   }
   return "?";
 }
 
 const char* estimate_source_name(OpEstimate::Source s) {
   switch (s) {
-    case OpEstimate::Source::kMeasured: return "measured";
-    case OpEstimate::Source::kScaled: return "scaled";
-    case OpEstimate::Source::kCalibrated: return "calibrated";
-    case OpEstimate::Source::kAnalytical: return "analytical";
+    case OpEstimate::Source::kMeasured:
+      return "measured";
+    case OpEstimate::Source::kScaled:
+      return "scaled";
+    case OpEstimate::Source::kCalibrated:
+      return "calibrated";
+    case OpEstimate::Source::kAnalytical:
+      return "analytical";
   }
   return "?";
 }
@@ -139,14 +154,42 @@ std::array<Efficiency, kClasses> CostModelOptions::default_gpu_efficiency() {
 // convolutions, SSE-width loops for the rest: the build has no -march=native).
 std::array<Efficiency, kClasses> CostModelOptions::default_cpu_efficiency() {
   std::array<Efficiency, kClasses> e{};
-  e[idx(OpClass::kConv)] = {0.70, 0.80};
+  e[idx(OpClass::kConv)] = {0.80, 0.80};
   e[idx(OpClass::kGemm)] = {0.90, 0.80};
   e[idx(OpClass::kElementwise)] = {0.15, 0.80};
   e[idx(OpClass::kTranscendental)] = {0.03, 0.80};
-  e[idx(OpClass::kPoolNorm)] = {0.05, 0.60};
-  e[idx(OpClass::kDataMovement)] = {1.00, 0.60};
+  e[idx(OpClass::kPoolNorm)] = {0.05, 0.80};
+  e[idx(OpClass::kDataMovement)] = {1.00, 1.00};
   e[idx(OpClass::kOther)] = {0.10, 0.50};
   return e;
+}
+
+double gemm_min_dim(const std::string& op_type, const std::vector<Shape>& in, double out_elems) {
+  auto dim = [](const Shape& s, int i) {
+    return static_cast<double>(s[static_cast<size_t>(i < 0 ? i + static_cast<int>(s.size()) : i)]);
+  };
+  double m = 0, n = 0;
+  if ((op_type == "Conv") && in.size() >= 2 && in[0].size() >= 3 && in[1].size() == in[0].size()) {
+    // Y[batch, M_total, pixels] = W[M_total, K] x im2col(X); per image and group.
+    double batch = std::max(1.0, dim(in[0], 0)), m_total = std::max(1.0, dim(in[1], 0));
+    m = m_total;  // groups split M, but depthwise-style groups are not GEMM-bound anyway
+    n = out_elems / (batch * m_total);
+  } else if (op_type == "MatMul" && in.size() >= 2 && in[0].size() >= 2 && in[1].size() >= 2) {
+    m = dim(in[0], -2);
+    n = dim(in[1], -1);
+  } else if (op_type == "Gemm" && in.size() >= 2 && in[0].size() == 2 && in[1].size() == 2) {
+    // transA/transB are attributes; N is the dimension of B that divides the output into
+    // a dimension of A.
+    for (int j = 0; j < 2 && n == 0; ++j) {
+      double cand = dim(in[1], j), rows = cand > 0 ? out_elems / cand : 0;
+      if (rows == dim(in[0], 0) || rows == dim(in[0], 1)) {
+        n = cand;
+        m = rows;
+      }
+    }
+  }
+  if (m <= 1 || n <= 1) return 0;
+  return std::min(m, n);
 }
 
 OpWork describe_step(const exec::ExecutionPlan& plan, const exec::Step& step) {
@@ -156,6 +199,18 @@ OpWork describe_step(const exec::ExecutionPlan& plan, const exec::Step& step) {
   w.flops = step.cost.flops;
   w.bytes = step.cost.bytes;
   w.output_elements = step_output_elements(plan, step);
+  // Op::cost counts one FLOP per output of a pooling operator; the kernels do a
+  // window's worth of work per output (the whole plane for global pools).
+  const ir::Node& node = plan.graph->nodes[static_cast<size_t>(step.node)];
+  w.gemm_min_dim = gemm_min_dim(w.op_type, step_input_shapes(plan, step), w.output_elements);
+  if (w.op_type == "MaxPool" || w.op_type == "AveragePool" || w.op_type == "LpPool") {
+    double area = 1;
+    for (int64_t k : node.attrs.get_ints("kernel_shape")) area *= static_cast<double>(std::max<int64_t>(k, 1));
+    w.flops = w.output_elements * area;
+  } else if (w.op_type == "GlobalAveragePool" || w.op_type == "GlobalMaxPool" || w.op_type == "GlobalLpPool") {
+    std::vector<Shape> in = step_input_shapes(plan, step);
+    if (!in.empty()) w.flops = static_cast<double>(std::max<int64_t>(shape_numel(in[0]), 0));
+  }
   return w;
 }
 
@@ -201,16 +256,22 @@ int CostModel::effective_threads(const OpWork& w, int threads) const {
 
 double CostModel::bandwidth(double bytes, int threads) const {
   bool cached = device_.cache_bandwidth > 0 && bytes <= 0.5 * device_.cache_bytes;
-  double bw = cached ? device_.cache_bandwidth : device_.memory_bandwidth;
-  if (device_.is_gpu()) return bw;
-  return bw * threads / std::max(1, device_.compute_units);
+  if (device_.is_gpu()) return cached ? device_.cache_bandwidth : device_.memory_bandwidth;
+  int cores = std::max(1, device_.compute_units);
+  if (cached) return device_.cache_bandwidth * threads / cores;  // private per-core caches
+  double per_core =
+      device_.memory_bandwidth_per_unit > 0 ? device_.memory_bandwidth_per_unit : device_.memory_bandwidth / cores;
+  return std::min(device_.memory_bandwidth, per_core * threads);
 }
 
 double CostModel::roofline_ms(const OpWork& w, int threads) const {
   OpClass c = classify_op(w.op_type);
   const Efficiency& e = (device_.is_gpu() ? opts_.gpu_efficiency : opts_.cpu_efficiency)[idx(c)];
   int t = effective_threads(w, threads);
-  double compute_s = w.flops / std::max(1.0, peak_flops(c, t) * e.compute);
+  double eff = e.compute;
+  if (!device_.is_gpu() && opts_.cpu_gemm_half_dim > 0 && w.gemm_min_dim > 0)
+    eff *= w.gemm_min_dim / (w.gemm_min_dim + opts_.cpu_gemm_half_dim);
+  double compute_s = w.flops / std::max(1.0, peak_flops(c, t) * eff);
   double memory_s = w.bytes / std::max(1.0, bandwidth(w.bytes, t) * e.memory);
   return 1e3 * (std::max(compute_s, memory_s) + device_.launch_overhead_s);
 }
@@ -230,9 +291,11 @@ void CostModel::learn_corrections() {
   std::map<int, std::array<std::vector<double>, kClasses>> ratios;
   for (const auto& m : profile_.ops) {
     if (m.ms <= 0) continue;
-    OpWork w{m.op_type, m.key, m.flops, m.bytes, m.output_elements};
+    OpWork w{
+        m.op_type, m.key, m.flops, m.bytes, m.output_elements, gemm_min_dim(m.op_type, m.shapes, m.output_elements)};
     double predicted = roofline_ms(w, m.threads);
-    if (predicted > 0) ratios[device_.is_gpu() ? 0 : m.threads][idx(classify_op(m.op_type))].push_back(m.ms / predicted);
+    if (predicted > 0)
+      ratios[device_.is_gpu() ? 0 : m.threads][idx(classify_op(m.op_type))].push_back(m.ms / predicted);
   }
   for (auto& [threads, per_class] : ratios) {
     std::array<double, kClasses> r;
@@ -317,7 +380,8 @@ StageEstimate CostModel::stage(const std::vector<std::vector<OpEstimate>>& group
     for (const auto& e : groups[g]) out.serial_ms += e.ms;
     if (!groups[g].empty()) remaining[g] = groups[g][0].ms;
   }
-  const size_t max_running = static_cast<size_t>(std::max(1, device_.is_gpu() ? device_.max_concurrent_kernels : 1 << 20));
+  const size_t max_running =
+      static_cast<size_t>(std::max(1, device_.is_gpu() ? device_.max_concurrent_kernels : 1 << 20));
   double now = 0;
   std::vector<size_t> running;
   std::vector<double> rate;

@@ -50,22 +50,33 @@ struct CostModelOptions {
   MathPrecision precision = MathPrecision::kFp32;
   std::array<Efficiency, static_cast<size_t>(OpClass::kCount)> gpu_efficiency = default_gpu_efficiency();
   std::array<Efficiency, static_cast<size_t>(OpClass::kCount)> cpu_efficiency = default_cpu_efficiency();
-  bool use_measurements = true;    // profile entries of the same key
+  bool use_measurements = true;      // profile entries of the same key
   bool calibrate_analytical = true;  // unmeasured ops: roofline x the class's measured ratio
-  bool use_concurrency = true;     // profile co-run slow-downs
+  bool use_concurrency = true;       // profile co-run slow-downs
+  // CPU Conv/Gemm/MatMul lose efficiency when the GEMM they lower to is thin: the compute
+  // efficiency is multiplied by d / (d + half_dim), d = min(M, N) of that GEMM (for a
+  // convolution M = output channels, N = output pixels per image). 0 = off.
+  double cpu_gemm_half_dim = 12;
 
   static std::array<Efficiency, static_cast<size_t>(OpClass::kCount)> default_gpu_efficiency();
   static std::array<Efficiency, static_cast<size_t>(OpClass::kCount)> default_cpu_efficiency();
 };
 
-// The work of one operator, as the cost model sees it.
+// The work of one operator, as the cost model sees it: the step's OpCost, except that
+// pooling counts its window (kernel area per output, the plane for global pools).
 struct OpWork {
   std::string op_type;
-  std::string key;             // op_key(); empty = never measured
+  std::string key;  // op_key(); empty = never measured
   double flops = 0;
   double bytes = 0;
   double output_elements = 0;  // parallelism for the occupancy model
+  double gemm_min_dim = 0;     // min(M, N) of the GEMM a Conv/Gemm/MatMul lowers to; 0 = n/a
 };
+// min(M, N) of the GEMM behind a Conv (M = output channels, N = output pixels per image),
+// Gemm or MatMul, from
+// its input shapes and output element count; 0 when not a GEMM, a matrix-vector product
+// (M or N = 1: BLAS takes a memory-bound path) or not recoverable.
+double gemm_min_dim(const std::string& op_type, const std::vector<Shape>& inputs, double output_elements);
 OpWork describe_step(const exec::ExecutionPlan& plan, const exec::Step& step);
 
 struct OpEstimate {
@@ -78,8 +89,8 @@ struct OpEstimate {
 const char* estimate_source_name(OpEstimate::Source s);
 
 struct StageEstimate {
-  double ms = 0;                       // until the last group finishes
-  double serial_ms = 0;                // the same operators one after another
+  double ms = 0;                        // until the last group finishes
+  double serial_ms = 0;                 // the same operators one after another
   std::vector<double> group_finish_ms;  // per group
 };
 

@@ -129,25 +129,24 @@ bool has_flag(const std::string& flags, const std::string& flag) {
 
 }  // namespace
 
-double last_level_cache_bytes() {
-  // The highest cache index of cpu0 is the last level ("32768K", "1024K", "8M").
-  double best = 0;
+double cache_size_bytes(int level) {
   for (int i = 0; i < 8; ++i) {
-    std::ifstream f("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/size");
-    std::string v;
-    if (!(f >> v) || v.empty()) continue;
+    std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+    std::ifstream lf(dir + "level"), tf(dir + "type"), sf(dir + "size");
+    int l = 0;
+    std::string type, v;
+    if (!(lf >> l) || !(tf >> type) || !(sf >> v) || l != level || type == "Instruction" || v.empty()) continue;
     double n = 0;
     try {
       n = std::stod(v);
     } catch (...) {
       continue;
     }
-    char unit = v.back();
-    if (unit == 'K') n *= 1024;
-    if (unit == 'M') n *= 1024 * 1024;
-    best = std::max(best, n);
+    if (v.back() == 'K') n *= 1024;
+    if (v.back() == 'M') n *= 1024 * 1024;
+    return n;
   }
-  return best;
+  return 0;
 }
 
 std::string cpu_device_name(int cores) {
@@ -194,14 +193,14 @@ DeviceSpec cpu_host(int threads) {
   double per_core = flops_per_cycle * ghz * 1e9 * 0.75;
   d.peak_fp32_flops = per_core * cores;
   d.memory_bandwidth = 10e9 * cores;
-  d.cache_bytes = last_level_cache_bytes();
+  d.cache_bytes = cache_size_bytes(2) * cores;
   d.cache_bandwidth = d.cache_bytes > 0 ? 40e9 * cores : 0;
   d.compute_units = cores;
   d.threads_per_unit = 1;
   d.max_concurrent_kernels = cores;
   d.launch_overhead_s = 2e-6;
-  d.source = "assumed from /proc/cpuinfo (" + std::to_string(static_cast<int>(flops_per_cycle)) +
-             " FLOP/cycle at " + std::to_string(ghz).substr(0, 4) + " GHz x 0.75, 10 GB/s per core, 40 GB/s per core from cache)";
+  d.source = "assumed from /proc/cpuinfo (" + std::to_string(static_cast<int>(flops_per_cycle)) + " FLOP/cycle at " +
+             std::to_string(ghz).substr(0, 4) + " GHz x 0.75, 10 GB/s per core, 40 GB/s per core from cache)";
   return d;
 }
 

@@ -25,23 +25,27 @@ const char* device_kind_name(DeviceKind k);  // "gpu" / "cpu"
 struct DeviceSpec {
   std::string name;  // stable id, the key of a profile: "h100-sxm", "cpu-amd-epyc-2c"
   DeviceKind kind = DeviceKind::kCpu;
-  std::string description;             // human-readable part name
-  double peak_fp32_flops = 0;          // FLOP/s, non-tensor FP32 (CPU: all cores, see below)
-  double peak_tf32_tensor_flops = 0;   // FLOP/s, dense (no sparsity); 0 when absent
-  double peak_fp16_tensor_flops = 0;   // FLOP/s, dense, FP32 accumulate; 0 when absent
-  double memory_bandwidth = 0;         // bytes/s of device memory (CPU: all cores together)
-  double memory_bytes = 0;             // capacity
+  std::string description;            // human-readable part name
+  double peak_fp32_flops = 0;         // FLOP/s, non-tensor FP32 (CPU: all cores, see below)
+  double peak_tf32_tensor_flops = 0;  // FLOP/s, dense (no sparsity); 0 when absent
+  double peak_fp16_tensor_flops = 0;  // FLOP/s, dense, FP32 accumulate; 0 when absent
+  double memory_bandwidth = 0;        // bytes/s of device memory (CPU: all cores together)
+  // CPU: what one core alone draws from memory (one core often gets well over its 1/N
+  // share); 0 = memory_bandwidth / compute_units. Unused on GPUs.
+  double memory_bandwidth_per_unit = 0;
+  double memory_bytes = 0;  // capacity
   // A second roofline level: operators whose bytes fit in half of `cache_bytes` stream
-  // at `cache_bandwidth` instead (CPU: last-level cache, measured; 0 = not modelled,
-  // the default for GPUs until a GPU profile measures its L2).
+  // at `cache_bandwidth` instead. CPU: the per-core L2 caches together (an operator's
+  // inputs and outputs are usually still there from its producer), measured; GPU: 0 =
+  // not modelled until a GPU profile measures its L2.
   double cache_bytes = 0;
   double cache_bandwidth = 0;
-  int compute_units = 1;               // SMs (GPU) or cores (CPU)
-  int threads_per_unit = 1;            // max resident threads per SM; 1 per CPU core
-  int max_concurrent_kernels = 1;      // GPU: resident grids; CPU: hardware threads
-  double launch_overhead_s = 0;        // per operator: kernel launch (GPU), dispatch (CPU)
-  bool measured = false;               // CPU figures come from a calibration, not assumptions
-  std::string source;                  // where the figures come from
+  int compute_units = 1;           // SMs (GPU) or cores (CPU)
+  int threads_per_unit = 1;        // max resident threads per SM; 1 per CPU core
+  int max_concurrent_kernels = 1;  // GPU: resident grids; CPU: hardware threads
+  double launch_overhead_s = 0;    // per operator: kernel launch (GPU), dispatch (CPU)
+  bool measured = false;           // CPU figures come from a calibration, not assumptions
+  std::string source;              // where the figures come from
 
   bool is_gpu() const { return kind == DeviceKind::kGpu; }
   // Threads the device keeps resident at once (SMs x threads per SM; CPU: cores).
@@ -57,14 +61,14 @@ DeviceSpec jetson_agx_orin();  // the 64 GB module's GPU at its 1.3 GHz maximum 
 // This machine's CPU with `threads` cores in use (0 = all hardware threads). The per-core
 // FP32 rate is assumed: 32 FLOP/cycle with AVX2+FMA (8 without), at the clock
 // /proc/cpuinfo reports (2.5 GHz if unknown), times 0.75 for what SGEMM attains; memory
-// bandwidth is assumed 10 GB/s per core from DRAM and 40 GB/s per core from the
-// last-level cache (size from sysfs). A profile's calibration replaces all of these.
+// bandwidth is assumed 10 GB/s per core from DRAM and 40 GB/s per core from L2 (size
+// from sysfs). A profile's calibration replaces all of these.
 DeviceSpec cpu_host(int threads = 0);
 // "cpu-<model name>-<N>c", lower-case, no host name: a profile key stable across machines
 // of the same kind.
 std::string cpu_device_name(int cores);
-// Size of this machine's last-level cache from sysfs; 0 when unknown.
-double last_level_cache_bytes();
+// Size of one core's data or unified cache of `level` (1, 2, 3) from sysfs; 0 when unknown.
+double cache_size_bytes(int level);
 
 // "h100-sxm" (aliases "h100"), "h200-sxm" ("h200"), "a100-sxm-80gb" ("a100"),
 // "jetson-agx-orin" ("orin"), "cpu" (this machine). NotFound lists the known names.

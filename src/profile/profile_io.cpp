@@ -45,9 +45,15 @@ void hash_attributes(Fnv& f, const ir::Attributes& attrs) {
     f.str(name);
     f.u64(static_cast<uint64_t>(a.kind));
     switch (a.kind) {
-      case ir::Attribute::Kind::kInt: f.u64(static_cast<uint64_t>(a.i)); break;
-      case ir::Attribute::Kind::kFloat: f.bytes(&a.f, sizeof a.f); break;
-      case ir::Attribute::Kind::kString: f.str(a.s); break;
+      case ir::Attribute::Kind::kInt:
+        f.u64(static_cast<uint64_t>(a.i));
+        break;
+      case ir::Attribute::Kind::kFloat:
+        f.bytes(&a.f, sizeof a.f);
+        break;
+      case ir::Attribute::Kind::kString:
+        f.str(a.s);
+        break;
       case ir::Attribute::Kind::kInts:
         for (int64_t v : a.ints) f.u64(static_cast<uint64_t>(v));
         break;
@@ -57,8 +63,11 @@ void hash_attributes(Fnv& f, const ir::Attributes& attrs) {
       case ir::Attribute::Kind::kStrings:
         for (const auto& s : a.strings) f.str(s);
         break;
-      case ir::Attribute::Kind::kTensor: f.tensor(a.t); break;
-      case ir::Attribute::Kind::kGraph: break;
+      case ir::Attribute::Kind::kTensor:
+        f.tensor(a.t);
+        break;
+      case ir::Attribute::Kind::kGraph:
+        break;
     }
   }
 }
@@ -121,8 +130,7 @@ std::string op_key(const exec::ExecutionPlan& plan, const exec::Step& step) {
     shapes.push_back(s.shape);
     // Small constant inputs are parameters that change the work (Reshape targets, Pad
     // amounts, Resize scales); weights are large and their values do not matter.
-    if (s.kind == exec::Slot::Kind::kConstant && s.constant.defined() && s.constant.numel() <= 64)
-      f.tensor(s.constant);
+    if (s.kind == exec::Slot::Kind::kConstant && s.constant.defined() && s.constant.numel() <= 64) f.tensor(s.constant);
   }
   return key_of(node.op_type, dtypes, shapes, f.h);
 }
@@ -147,7 +155,8 @@ Status Profile::merge(const Profile& other) {
     return InvalidArgument("cannot merge a profile of device '" + other.device.name + "' into one of '" + device.name +
                            "'");
   for (const auto& m : other.ops) {
-    auto it = std::find_if(ops.begin(), ops.end(), [&](const OpMeasurement& o) { return o.key == m.key && o.threads == m.threads; });
+    auto it = std::find_if(ops.begin(), ops.end(),
+                           [&](const OpMeasurement& o) { return o.key == m.key && o.threads == m.threads; });
     if (it != ops.end()) {
       *it = m;
     } else {
@@ -191,6 +200,7 @@ json device_to_json(const DeviceSpec& d) {
               {"peak_tf32_tensor_flops", d.peak_tf32_tensor_flops},
               {"peak_fp16_tensor_flops", d.peak_fp16_tensor_flops},
               {"memory_bandwidth", d.memory_bandwidth},
+              {"memory_bandwidth_per_unit", d.memory_bandwidth_per_unit},
               {"memory_bytes", d.memory_bytes},
               {"cache_bytes", d.cache_bytes},
               {"cache_bandwidth", d.cache_bandwidth},
@@ -259,6 +269,7 @@ DeviceSpec device_from_json(const json& j, const std::string& where) {
   d.peak_tf32_tensor_flops = non_negative(j, "peak_tf32_tensor_flops", where, false);
   d.peak_fp16_tensor_flops = non_negative(j, "peak_fp16_tensor_flops", where, false);
   d.memory_bandwidth = non_negative(j, "memory_bandwidth", where);
+  d.memory_bandwidth_per_unit = non_negative(j, "memory_bandwidth_per_unit", where, false);
   d.memory_bytes = non_negative(j, "memory_bytes", where, false);
   d.cache_bytes = non_negative(j, "cache_bytes", where, false);
   d.cache_bandwidth = non_negative(j, "cache_bandwidth", where, false);
@@ -280,7 +291,8 @@ Profile parse(const json& root) {
   Profile p;
   if (!root.is_object()) throw ParseError{"top level", "is not a JSON object"};
   p.format = static_cast<int>(number(root, "format", "top level", false, 1));
-  if (p.format != 1) throw ParseError{"format", "version " + std::to_string(p.format) + " is not supported (expected 1)"};
+  if (p.format != 1)
+    throw ParseError{"format", "version " + std::to_string(p.format) + " is not supported (expected 1)"};
   p.device = device_from_json(field(root, "device", "top level"), "device");
   p.created = text(root, "created", "top level", false);
   p.host_threads = static_cast<int>(non_negative(root, "host_threads", "top level", false));
@@ -358,7 +370,19 @@ std::string profile_to_json(const Profile& p, int indent) {
   root["created"] = p.created;
   root["host_threads"] = p.host_threads;
   root["models"] = p.models;
-  json ops = json::array();
+  if (p.has_concurrency) {
+    const auto& c = p.concurrency;
+    root["concurrency"] = json{{"streams", c.streams},
+                               {"threads_per_stream", c.threads_per_stream},
+                               {"pairwise_slowdown", c.pairwise_slowdown},
+                               {"by_op_type", c.by_op_type},
+                               {"alone_ms", c.alone_ms},
+                               {"concurrent_ms", c.concurrent_ms},
+                               {"method", c.method}};
+  } else {
+    root["concurrency"] = nullptr;
+  }
+  std::vector<json> ops;
   for (const auto& m : p.ops) {
     json shapes = json::array();
     for (const auto& s : m.shapes) shapes.push_back(s);
@@ -373,20 +397,18 @@ std::string profile_to_json(const Profile& p, int indent) {
                        {"ms", m.ms},
                        {"samples", m.samples}});
   }
-  root["ops"] = ops;
-  if (p.has_concurrency) {
-    const auto& c = p.concurrency;
-    root["concurrency"] = json{{"streams", c.streams},
-                               {"threads_per_stream", c.threads_per_stream},
-                               {"pairwise_slowdown", c.pairwise_slowdown},
-                               {"by_op_type", c.by_op_type},
-                               {"alone_ms", c.alone_ms},
-                               {"concurrent_ms", c.concurrent_ms},
-                               {"method", c.method}};
-  } else {
-    root["concurrency"] = nullptr;
+  if (indent < 0) {
+    root["ops"] = ops;
+    return root.dump();
   }
-  return root.dump(indent);
+  // Readable and diff-friendly: the header indented, then one operator per line, last.
+  root["ops"] = json::array();
+  std::string head = root.dump(indent);
+  size_t at = head.rfind("[]");
+  std::string body = "[";
+  for (size_t i = 0; i < ops.size(); ++i) body += (i ? ",\n" : "\n") + std::string(2 * indent, ' ') + ops[i].dump();
+  body += ops.empty() ? "]" : "\n" + std::string(indent, ' ') + "]";
+  return head.replace(at, 2, body);
 }
 
 Result<Profile> profile_from_json(const std::string& text_in, const std::string& origin) {

@@ -35,8 +35,8 @@ struct OpMeasurement {
   double flops = 0;
   double bytes = 0;
   double output_elements = 0;
-  int threads = 1;            // intra-op threads it ran with
-  double ms = 0;              // median
+  int threads = 1;  // intra-op threads it ran with
+  double ms = 0;    // median
   int samples = 0;
 };
 

@@ -12,6 +12,7 @@
 #include "exec/executor.h"
 #include "ir/graph.h"
 #include "ops/gemm.h"
+#include "profile/cost_model.h"
 #include "util/thread_pool.h"
 
 namespace top::profile {
@@ -99,7 +100,7 @@ void add_measurements(const exec::ExecutionPlan& plan, const Samples& s, int thr
     m.key = key;
     m.node = node.name;
     m.shapes = step_input_shapes(plan, step);
-    m.flops = step.cost.flops;
+    m.flops = describe_step(plan, step).flops;  // the cost model's view of the work
     m.bytes = step.cost.bytes;
     m.output_elements = step_output_elements(plan, step);
     m.threads = threads;
@@ -120,8 +121,9 @@ double sgemm_rate_one_thread() {
   for (auto& x : a) x = u(rng);
   for (auto& x : b) x = u(rng);
   ops::sgemm_serial(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);  // warm
+  // Best of several short trials: the rate when nothing else held the core.
   double best = 0;
-  for (int trial = 0; trial < 3; ++trial) {
+  for (int trial = 0; trial < 8; ++trial) {
     int calls = 0;
     auto t0 = Clock::now();
     double elapsed = 0;
@@ -129,7 +131,7 @@ double sgemm_rate_one_thread() {
       ops::sgemm_serial(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
       ++calls;
       elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    } while (elapsed < 0.03);
+    } while (elapsed < 0.015);
     best = std::max(best, 2.0 * n * n * n * calls / elapsed);
   }
   return best;
@@ -184,23 +186,28 @@ DeviceSpec calibrate_cpu() {
   int cores = d.compute_units;
   double per_core = sgemm_rate_one_thread();
   double bw = copy_bandwidth(cores, size_t(64) << 20, 2);
-  // A working set a quarter of the last-level cache: what small models' activations see.
-  size_t cache_set = d.cache_bytes > 0 ? static_cast<size_t>(std::min(d.cache_bytes / 4, 8.0 * (1 << 20))) : 0;
+  double bw1 = cores > 1 ? copy_bandwidth(1, size_t(64) << 20, 2) : bw;
+  // Source and destination together half of each core's L2: what an operator sees
+  // when its producer just wrote its input.
+  size_t cache_set = static_cast<size_t>(d.cache_bytes / 4);
   double cache_bw = cache_set >= (size_t(64) << 10) ? copy_bandwidth(cores, cache_set, 40) : 0;
   double overhead = dispatch_overhead_s(cores);
   if (per_core > 0) d.peak_fp32_flops = per_core * cores;
-  if (bw > 0) d.memory_bandwidth = bw;
+  if (bw > 0) d.memory_bandwidth = std::max(bw, bw1);
+  if (bw1 > 0) d.memory_bandwidth_per_unit = std::min(bw1, d.memory_bandwidth);
   if (cache_bw > bw) d.cache_bandwidth = cache_bw;
   d.launch_overhead_s = std::max(overhead, 1e-7);
   d.measured = true;
-  d.source = "measured: single-thread SGEMM 256^3 x cores, " + std::to_string(cores) +
-             "-thread memcpy of 64 MiB (memory) and of a quarter of the last-level cache (cache), thread-pool round trip";
+  d.source =
+      "measured: single-thread SGEMM 256^3 x cores, " + std::to_string(cores) +
+      "-thread memcpy of 64 MiB (memory; also on 1 thread) and of 1/4 of the L2 caches (cache), thread-pool round trip";
   return d;
 }
 
 Result<ProfileRun> profile_plan(const exec::ExecutionPlan& plan, const std::vector<const Tensor*>& inputs,
                                 const ProfilerOptions& opts) {
-  if (opts.repeat < 1) return InvalidArgument("profiler: repeat must be at least 1, got " + std::to_string(opts.repeat));
+  if (opts.repeat < 1)
+    return InvalidArgument("profiler: repeat must be at least 1, got " + std::to_string(opts.repeat));
   if (opts.warmup < 0) return InvalidArgument("profiler: warmup must be >= 0, got " + std::to_string(opts.warmup));
   if (!plan.graph) return InvalidArgument("profiler: the plan has no graph");
   const int hw = hardware_threads();
@@ -250,7 +257,8 @@ Result<ProfileRun> profile_plan(const exec::ExecutionPlan& plan, const std::vect
         ThreadPool pool(1);
         ready.fetch_add(1);
         while (ready.load() < streams) std::this_thread::yield();
-        status[static_cast<size_t>(s)] = sample_runs(plan, inputs, &pool, opts.warmup, opts.repeat, co[static_cast<size_t>(s)]);
+        status[static_cast<size_t>(s)] =
+            sample_runs(plan, inputs, &pool, opts.warmup, opts.repeat, co[static_cast<size_t>(s)]);
       });
     }
     for (auto& w : workers) w.join();
@@ -278,8 +286,10 @@ Result<ProfileRun> profile_plan(const exec::ExecutionPlan& plan, const std::vect
     cm.pairwise_slowdown = alone_total > 0 ? conc_total / alone_total / stretch : 1.0;
     for (const auto& [type, ca] : by_type)
       if (ca.second > 0) cm.by_op_type[type] = ca.first / ca.second / stretch;
-    cm.method = "two copies of the plan started together on two one-thread streams; sum of per-step medians "
-                "concurrent / alone, divided by max(1, streams / host threads) = " + std::to_string(stretch).substr(0, 4);
+    cm.method =
+        "two copies of the plan started together on two one-thread streams; sum of per-step medians "
+        "concurrent / alone, divided by max(1, streams / host threads) = " +
+        std::to_string(stretch).substr(0, 4);
     p.has_concurrency = true;
   }
   return run;

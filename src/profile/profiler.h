@@ -31,13 +31,13 @@
 namespace top::profile {
 
 struct ProfilerOptions {
-  int threads = 0;           // intra-op threads of the main measurement; 0 = every core
-  int repeat = 20;           // timed runs
-  int warmup = 3;            // untimed runs first
-  bool single_thread = true; // also measure at one thread (when threads != 1)
-  bool concurrency = true;   // co-run slow-down on two one-thread streams
-  bool calibrate = true;     // measure SGEMM rate, bandwidth, dispatch overhead
-  std::string model_name;    // recorded in the profile's "models"
+  int threads = 0;            // intra-op threads of the main measurement; 0 = every core
+  int repeat = 20;            // timed runs
+  int warmup = 3;             // untimed runs first
+  bool single_thread = true;  // also measure at one thread (when threads != 1)
+  bool concurrency = true;    // co-run slow-down on two one-thread streams
+  bool calibrate = true;      // measure SGEMM rate, bandwidth, dispatch overhead
+  std::string model_name;     // recorded in the profile's "models"
 };
 
 struct StepTiming {
@@ -49,9 +49,9 @@ struct StepTiming {
 
 struct ProfileRun {
   Profile profile;
-  std::vector<StepTiming> steps;         // every step of the plan at `threads`, plan order
-  std::vector<StepTiming> steps_1thread; // the same at one thread (empty when not measured)
-  double run_ms = 0;                     // median of whole runs at `threads`
+  std::vector<StepTiming> steps;          // every step of the plan at `threads`, plan order
+  std::vector<StepTiming> steps_1thread;  // the same at one thread (empty when not measured)
+  double run_ms = 0;                      // median of whole runs at `threads`
   int threads = 1;
 };
 

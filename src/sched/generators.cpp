@@ -222,7 +222,7 @@ Result<Schedule> make_schedule(const std::string& generator, const TaskGraph& g,
   if (generator == "sequential") return sequential_schedule(g, opts);
   if (generator == "greedy") return greedy_schedule(g, opts);
   if (generator == "ios-dp") return ios_dp_schedule(g, opts);
-  return Unsupported("unknown schedule generator '" + generator + "' (available: sequential, greedy)");
+  return Unsupported("unknown schedule generator '" + generator + "' (available: sequential, greedy, ios-dp)");
 }
 
 }  // namespace top::sched

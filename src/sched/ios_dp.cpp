@@ -6,7 +6,6 @@
 #include <cmath>
 #include <functional>
 #include <limits>
-#include <map>
 #include <queue>
 #include <unordered_map>
 #include <utility>
@@ -27,6 +26,15 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 inline uint64_t bit(int i) { return uint64_t{1} << i; }
 inline int lowest(uint64_t m) { return __builtin_ctzll(m); }
 inline int popcount(uint64_t m) { return __builtin_popcountll(m); }
+
+// splitmix64's finaliser: a cheap, well-spread 64-bit hash.
+inline size_t mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return static_cast<size_t>(x ^ (x >> 31));
+}
 
 // Costs from callers may be anything: NaN and +inf make a stage unusable, a negative
 // cost counts as free.
@@ -213,7 +221,18 @@ std::vector<std::pair<int, int>> partition_blocks(const TaskGraph& g, const std:
         if (width[p] <= g.num_tasks && (narrow < 0 || width[p] < width[narrow])) narrow = p;
         if (boundary < 0 && level[order[p - 1]] != level[order[p]]) boundary = p;
       }
-      end = narrow >= 0 ? narrow : boundary >= 0 ? boundary : end;
+      if (narrow >= 0) {
+        end = narrow;
+      } else if (boundary >= 0) {
+        end = boundary;
+      } else {
+        // Inside a level too wide for one block: split what is left of it evenly, so
+        // that no block gets a small remainder.
+        int next = end;
+        while (next < n && level[order[next]] == level[order[next - 1]]) ++next;
+        const int left = next - start, parts = (left + lo - 1) / lo;
+        end = start + (left + parts - 1) / parts;
+      }
     }
     blocks.emplace_back(start, end);
     start = end;
@@ -221,12 +240,69 @@ std::vector<std::pair<int, int>> partition_blocks(const TaskGraph& g, const std:
   return blocks;
 }
 
-// The DP on one block: local op i is order[begin + i]; masks are over local ops.
+// Memo of the DP: done-set -> best cost from there and the first stage taken (its group
+// masks, in a shared pool). Open addressing; the all-ones mask never needs storing (it is
+// the full 64-op block, whose cost is 0) and marks an empty slot.
+class StateTable {
+ public:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+  struct Entry {
+    uint64_t key = kEmpty;
+    double cost = 0;
+    uint32_t first = 0, count = 0;  // groups: pool[first, first + count)
+  };
+
+  explicit StateTable(size_t expected) {
+    size_t cap = 64;
+    while (cap < 2 * expected && cap < (size_t{1} << 22)) cap <<= 1;
+    slots_.resize(cap);
+  }
+  const Entry* find(uint64_t key) const {
+    for (size_t i = mix(key) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].key == key) return &slots_[i];
+      if (slots_[i].key == kEmpty) return nullptr;
+    }
+  }
+  void insert(uint64_t key, double cost, const uint64_t* groups, size_t count) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    Entry e{key, cost, static_cast<uint32_t>(pool_.size()), static_cast<uint32_t>(count)};
+    pool_.insert(pool_.end(), groups, groups + count);
+    place(e);
+    ++size_;
+  }
+  size_t size() const { return size_; }
+  std::vector<uint64_t> groups(const Entry& e) const {
+    return std::vector<uint64_t>(pool_.begin() + e.first, pool_.begin() + e.first + e.count);
+  }
+
+ private:
+  void place(const Entry& e) {
+    size_t i = mix(e.key) & (slots_.size() - 1);
+    while (slots_[i].key != kEmpty) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = e;
+  }
+  void grow() {
+    std::vector<Entry> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const Entry& e : old)
+      if (e.key != kEmpty) place(e);
+  }
+  std::vector<Entry> slots_;
+  std::vector<uint64_t> pool_;
+  size_t size_ = 0;
+};
+
+// The DP on one block: local op i is nodes[i] (level order); masks are over local ops.
 class BlockSolver {
  public:
   BlockSolver(const TaskGraph& g, const CostModel& model, const GeneratorOptions& opts, std::vector<int> nodes,
               IosDpStats& stats)
-      : g_(g), model_(model), opts_(opts), nodes_(std::move(nodes)), stats_(stats) {
+      : g_(g),
+        model_(model),
+        opts_(opts),
+        nodes_(std::move(nodes)),
+        stats_(stats),
+        memo_(static_cast<size_t>(std::min(opts.max_dp_states, 1 << 20))) {
     const int n = static_cast<int>(nodes_.size());
     std::unordered_map<int, int> local;
     for (int i = 0; i < n; ++i) local[nodes_[i]] = i;
@@ -241,7 +317,6 @@ class BlockSolver {
       w_[i] = model.weight(nodes_[i]);
     }
     full_ = n == 64 ? ~uint64_t{0} : bit(n) - 1;
-    memo_.reserve(static_cast<size_t>(std::min(opts.max_dp_states, 1 << 16)));
   }
 
   double solve() {
@@ -254,7 +329,7 @@ class BlockSolver {
   void emit(std::vector<Stage>& out) const {
     uint64_t done = 0;
     while (done != full_) {
-      std::vector<uint64_t> groups = memo_.at(done).groups;
+      std::vector<uint64_t> groups = memo_.groups(*memo_.find(done));
       std::sort(groups.begin(), groups.end(), [](uint64_t a, uint64_t b) { return lowest(a) < lowest(b); });
       Stage st;
       for (uint64_t gm : groups) {
@@ -268,71 +343,131 @@ class BlockSolver {
   }
 
  private:
-  struct Choice {
-    double cost = kInf;
-    std::vector<uint64_t> groups;
+  struct Cand {
+    uint64_t closure;
+    double weight;
+  };
+  // One DP state's enumeration.
+  struct Frame {
+    uint64_t done;
+    std::vector<Cand> cands;
+    std::vector<uint64_t> picked;  // current stage
+    std::vector<uint64_t> best_groups;
+    double work = 0;  // of the ops not done
+    double best = kInf;
+    size_t tried = 0;
+    bool truncated = false;
   };
 
-  double stage_cost(std::vector<uint64_t> groups) {
-    std::sort(groups.begin(), groups.end(), [](uint64_t a, uint64_t b) { return lowest(a) < lowest(b); });
-    if (!model_.custom()) {
-      double slowest = 0;
-      for (uint64_t gm : groups) {
-        double load = 0;
-        for (uint64_t m = gm; m; m &= m - 1) load += w_[lowest(m)];
-        slowest = std::max(slowest, load);
-      }
-      return slowest + model_.overhead();
+  // opts.stage_cost, memoised per distinct stage (the groups as a set: an order-free
+  // hash, then a comparison).
+  double custom_cost(const std::vector<uint64_t>& groups, uint64_t all) {
+    if (stage_slots_.empty()) stage_slots_.resize(1024);
+    uint64_t h = all;
+    for (uint64_t gm : groups) h += mix(gm);
+    const size_t mask = stage_slots_.size() - 1;
+    size_t i = mix(h) & mask;
+    for (; stage_slots_[i].count; i = (i + 1) & mask) {
+      const StageSlot& e = stage_slots_[i];
+      if (e.hash != h || e.all != all || e.count != groups.size()) continue;
+      bool same = true;
+      for (uint64_t gm : groups)
+        same = same && std::find(stage_pool_.begin() + e.first, stage_pool_.begin() + e.first + e.count, gm) !=
+                           stage_pool_.begin() + e.first + e.count;
+      if (same) return e.cost;
     }
-    auto it = stage_memo_.find(groups);
-    if (it != stage_memo_.end()) return it->second;
-    std::vector<std::vector<int>> ids(groups.size());
-    for (size_t i = 0; i < groups.size(); ++i)
-      for (uint64_t m = groups[i]; m; m &= m - 1) ids[i].push_back(nodes_[lowest(m)]);
-    double c = model_.stage(ids);
-    stage_memo_.emplace(std::move(groups), c);
+    std::vector<uint64_t> sorted = groups;
+    std::sort(sorted.begin(), sorted.end(), [](uint64_t a, uint64_t b) { return lowest(a) < lowest(b); });
+    std::vector<std::vector<int>> ids(sorted.size());
+    for (size_t k = 0; k < sorted.size(); ++k)
+      for (uint64_t m = sorted[k]; m; m &= m - 1) ids[k].push_back(nodes_[lowest(m)]);
+    const double c = model_.stage(ids);
+    stage_slots_[i] = StageSlot{h, all, stage_pool_.size(), groups.size(), c};
+    stage_pool_.insert(stage_pool_.end(), groups.begin(), groups.end());
+    if (2 * ++stage_count_ > stage_slots_.size()) grow_stage_cache();
     return c;
+  }
+
+  void grow_stage_cache() {
+    std::vector<StageSlot> old(stage_slots_.size() * 2);
+    old.swap(stage_slots_);
+    const size_t mask = stage_slots_.size() - 1;
+    for (const StageSlot& e : old) {
+      if (!e.count) continue;
+      size_t i = mix(e.hash) & mask;
+      while (stage_slots_[i].count) i = (i + 1) & mask;
+      stage_slots_[i] = e;
+    }
+  }
+
+  // Stage `f.picked` (covering `all`, of total weight `work`), whose slowest group weighs
+  // `slowest`. The default model bounds what the rest can cost from below: every stage
+  // lasts at least its work spread over max_groups streams, plus the overhead.
+  void consider(Frame& f, uint64_t all, double slowest, double work) {
+    ++stats_.stage_evaluations;
+    double c, bound = 0;
+    if (model_.custom()) {
+      c = custom_cost(f.picked, all);
+    } else {
+      c = slowest + model_.overhead();
+      const double left = f.work - work;
+      if ((f.done | all) != full_) bound = std::max(0.0, left) / opts_.max_groups + model_.overhead();
+    }
+    if (!(c + bound < f.best)) return;  // also drops +inf
+    double total = c + best(f.done | all);
+    if (total < f.best) {
+      f.best = total;
+      f.best_groups = f.picked;
+    }
+  }
+
+  // IOS stages: 1..max_groups disjoint closures, tails in increasing order.
+  void extend(Frame& f, size_t from, uint64_t all, double slowest, double work) {
+    for (size_t c = from; c < f.cands.size(); ++c) {
+      if (f.cands[c].closure & all) continue;
+      if (f.tried >= static_cast<size_t>(opts_.max_stage_choices)) {
+        f.truncated = true;
+        return;
+      }
+      ++f.tried;
+      const uint64_t next = all | f.cands[c].closure;
+      const double heaviest = std::max(slowest, f.cands[c].weight), sum = work + f.cands[c].weight;
+      f.picked.push_back(f.cands[c].closure);
+      consider(f, next, heaviest, sum);
+      if (static_cast<int>(f.picked.size()) < opts_.max_groups) extend(f, c + 1, next, heaviest, sum);
+      f.picked.pop_back();
+      if (f.truncated) return;
+    }
   }
 
   double best(uint64_t done) {
     if (done == full_) return 0;
-    auto found = memo_.find(done);
-    if (found != memo_.end()) return found->second.cost;
+    if (const StateTable::Entry* e = memo_.find(done)) return e->cost;
 
     const uint64_t rest = full_ & ~done;
     const int m = opts_.max_groups, r = opts_.max_group_size;
-    struct Cand {
-      uint64_t closure;
-    };
-    std::vector<Cand> cands;
+    Frame f;
+    f.done = done;
     std::vector<int> ready;
     for (uint64_t x = rest; x; x &= x - 1) {
       int i = lowest(x);
       uint64_t cl = anc_[i] & rest;  // i and its ancestors not yet done (see ios_dp.h)
+      f.work += w_[i];
       if (cl == bit(i)) ready.push_back(i);
-      if (popcount(cl) <= r) cands.push_back({cl});
-    }
-
-    Choice choice;
-    auto consider = [&](const std::vector<uint64_t>& groups, uint64_t all) {
-      ++stats_.stage_evaluations;
-      double c = stage_cost(groups);
-      if (!(c < kInf)) return;
-      double total = c + best(done | all);
-      if (total < choice.cost) {
-        choice.cost = total;
-        choice.groups = groups;
+      if (popcount(cl) <= r) {
+        double wsum = 0;
+        for (uint64_t y = cl; y; y &= y - 1) wsum += w_[lowest(y)];
+        f.cands.push_back({cl, wsum});
       }
-    };
+    }
 
     // The wavefront: every ready op, packed onto m groups of at most r ops (LPT).
     const int nready = static_cast<int>(ready.size());
-    if (nready > m && nready <= static_cast<long>(m) * r) {
-      std::vector<int> by_weight = ready;
-      std::stable_sort(by_weight.begin(), by_weight.end(), [&](int a, int b) { return w_[a] > w_[b]; });
+    if (nready > m && static_cast<long>(nready) <= static_cast<long>(m) * r) {
+      std::stable_sort(ready.begin(), ready.end(), [&](int a, int b) { return w_[a] > w_[b]; });
       std::vector<uint64_t> groups(m, 0);
       std::vector<double> load(m, 0);
-      for (int i : by_weight) {
+      for (int i : ready) {
         int g = -1;
         for (int k = 0; k < m; ++k)
           if (popcount(groups[k]) < r && (g < 0 || load[k] < load[g])) g = k;
@@ -341,34 +476,17 @@ class BlockSolver {
       }
       uint64_t all = 0;
       for (uint64_t gm : groups) all |= gm;
-      consider(groups, all);
+      f.picked = groups;
+      double work = 0;
+      for (double l : load) work += l;
+      consider(f, all, *std::max_element(load.begin(), load.end()), work);
+      f.picked.clear();
     }
 
-    // IOS stages: 1..m disjoint single-tail closures, tails in increasing order.
-    size_t tried = 0;
-    bool truncated = false;
-    std::vector<uint64_t> picked;
-    std::function<void(size_t, uint64_t)> extend = [&](size_t from, uint64_t all) {
-      for (size_t c = from; c < cands.size(); ++c) {
-        if (cands[c].closure & all) continue;
-        if (tried >= static_cast<size_t>(opts_.max_stage_choices)) {
-          truncated = true;
-          return;
-        }
-        ++tried;
-        picked.push_back(cands[c].closure);
-        consider(picked, all | cands[c].closure);
-        if (static_cast<int>(picked.size()) < m) extend(c + 1, all | cands[c].closure);
-        picked.pop_back();
-        if (truncated) return;
-      }
-    };
-    extend(0, 0);
-    if (truncated) ++stats_.truncated_states;
-
-    double cost = choice.cost;
-    memo_.emplace(done, std::move(choice));
-    return cost;
+    extend(f, 0, 0, 0.0, 0.0);
+    if (f.truncated) ++stats_.truncated_states;
+    memo_.insert(done, f.best, f.best_groups.data(), f.best_groups.size());
+    return f.best;
   }
 
   const TaskGraph& g_;
@@ -379,8 +497,16 @@ class BlockSolver {
   std::vector<uint64_t> anc_;  // local ancestors within the block, self included
   std::vector<double> w_;
   uint64_t full_ = 0;
-  std::unordered_map<uint64_t, Choice> memo_;
-  std::map<std::vector<uint64_t>, double> stage_memo_;  // custom stage_cost only
+  StateTable memo_;
+  // Custom stage costs: open addressing over a pool of group masks (count 0 = empty).
+  struct StageSlot {
+    uint64_t hash = 0, all = 0;
+    size_t first = 0, count = 0;
+    double cost = 0;
+  };
+  std::vector<StageSlot> stage_slots_;  // a power of two once used
+  std::vector<uint64_t> stage_pool_;
+  size_t stage_count_ = 0;
 };
 
 }  // namespace

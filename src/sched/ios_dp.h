@@ -32,8 +32,16 @@
 //     the stage lists are concatenated. The cut goes in the second half of the longest
 //     block allowed: at its narrowest point when that is narrow (at most one op per task
 //     whose output is read beyond the cut, e.g. a module boundary of a CNN), else at the
-//     last boundary between ASAP levels, else as late as allowed.
+//     last boundary between ASAP levels, else (inside a level too wide for one block)
+//     so as to split the rest of that level into equal blocks.
 //   Work is at most blocks × max_dp_states × max_stage_choices stage evaluations.
+//   With the default stage model the search is also branch-and-bound: the ops left
+//   cost at least their total weight / max_groups + one overhead, so a stage that cannot
+//   beat the best found so far is not followed (exact; often most states are never
+//   visited). A custom stage_cost gives no such bound and visits every state.
+//   Limitation: a level wider than a block (e.g. 16 parallel chains, or k merged tasks
+//   of a wide model) is split over several blocks, costing extra stages; greedy, which
+//   sees whole levels, can then win the comparison below.
 //
 // Stage cost: opts.stage_cost when set (memoised per distinct stage within a block);
 // otherwise the groups run in parallel and a stage lasts as long as its slowest group

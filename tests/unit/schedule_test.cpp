@@ -456,7 +456,7 @@ TEST(Generators, ByNameAndBadOptions) {
   auto c = sched::make_schedule("ios", g);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kUnsupported);
-  EXPECT_EQ(c.status().message(), "unknown schedule generator 'ios' (available: sequential, greedy)");
+  EXPECT_EQ(c.status().message(), "unknown schedule generator 'ios' (available: sequential, greedy, ios-dp)");
 
   sched::GeneratorOptions zero;
   zero.max_groups = 0;

@@ -101,8 +101,8 @@ void run_profile(const ProfileArgs& args) {
     total.predicted += r.predicted;
     total.measured1 += r.measured1;
     total.predicted1 += r.predicted1;
-    fmt::print("{:<20} {:>5} {:>9.4f} {:>11.4f} {:>11.4f} {:>7.2f}", t, r.count, r.flops / 1e9, r.measured,
-               r.predicted, r.measured > 0 ? r.predicted / r.measured : 0.0);
+    fmt::print("{:<20} {:>5} {:>9.4f} {:>11.4f} {:>11.4f} {:>7.2f}", t, r.count, r.flops / 1e9, r.measured, r.predicted,
+               r.measured > 0 ? r.predicted / r.measured : 0.0);
     if (one)
       fmt::print(" {:>10.4f} {:>11.4f} {:>7.2f}", r.measured1, r.predicted1,
                  r.measured1 > 0 ? r.predicted1 / r.measured1 : 0.0);
@@ -113,12 +113,14 @@ void run_profile(const ProfileArgs& args) {
   if (one)
     fmt::print(" {:>10.4f} {:>11.4f} {:>7.2f}", total.measured1, total.predicted1,
                total.measured1 > 0 ? total.predicted1 / total.measured1 : 0.0);
-  fmt::print("\n(ratio = roofline / measured; per-step medians over {} runs; whole run median {:.3f} ms at {} threads)\n",
-             args.repeat, run->run_ms, run->threads);
+  fmt::print(
+      "\n(ratio = roofline / measured; per-step medians over {} runs; whole run median {:.3f} ms at {} threads)\n",
+      args.repeat, run->run_ms, run->threads);
 
   if (run->profile.has_concurrency) {
     const auto& c = run->profile.concurrency;
-    fmt::print("\nco-run     {} one-thread streams: slow-down {:.3f} beyond core sharing", c.streams, c.pairwise_slowdown);
+    fmt::print("\nco-run     {} one-thread streams: slow-down {:.3f} beyond core sharing", c.streams,
+               c.pairwise_slowdown);
     std::string per;
     for (const auto& [t, f] : c.by_op_type) per += fmt::format("{}{} {:.2f}", per.empty() ? "" : ", ", t, f);
     fmt::print(" ({})\n", per);
