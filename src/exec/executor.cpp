@@ -65,7 +65,7 @@ Status run_step(const ExecutionPlan& plan, const Step& step, Bindings& b, Thread
   ops::KernelContext ctx(std::move(ins), std::move(outs), pool);
   Status st;
   try {
-    st = node.op->compute(ctx);
+    st = (step.op ? *step.op : *node.op).compute(ctx);
   } catch (const std::bad_alloc&) {
     st = OutOfMemory("out of memory");
   } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "exec/fusion.h"
 #include "exec/memory_plan.h"
 #include "ops/op.h"
 #include "util/memory_limits.h"
@@ -207,6 +208,7 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
   for (ir::ValueId v : g.outputs)
     if (slots[v].kind == Slot::Kind::kActivation) slots[v].kind = Slot::Kind::kOutput;
 
+  if (opts.fuse) plan->fused_nodes = fuse_operators(*plan);
   MemoryPlan mp = plan_activation_memory(*plan);  // assigns Slot::offset
   plan->arena_bytes = mp.arena_bytes;
   plan->naive_bytes = mp.naive_bytes;

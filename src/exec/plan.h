@@ -17,6 +17,10 @@
 #include "top/status.h"
 #include "top/tensor.h"
 
+namespace top::ops {
+class Op;
+}
+
 namespace top::exec {
 
 struct Slot {
@@ -31,6 +35,8 @@ struct Slot {
 
 struct Step {
   ir::NodeId node = -1;
+  // The kernel when it differs from the node's own (a fused operator, exec/fusion.h).
+  std::shared_ptr<const ops::Op> op;
   std::vector<ir::ValueId> inputs;   // kNoValue for absent optional inputs
   std::vector<ir::ValueId> outputs;  // kNoValue for outputs the model omitted
   ir::OpCost cost;
@@ -40,6 +46,8 @@ struct PlanOptions {
   // Folding runs kernels at plan time; tensors larger than this are left to run time
   // (folding a huge computation would only move the work, and keep a copy resident).
   size_t max_folded_bytes = size_t(256) << 20;
+  // Fuse Conv/Gemm with a following residual Add and activation (exec/fusion.h).
+  bool fuse = true;
 };
 
 class ExecutionPlan {
@@ -51,6 +59,7 @@ class ExecutionPlan {
   size_t arena_bytes = 0;           // peak activation memory of one run
   size_t naive_bytes = 0;           // what the activations would take without reuse
   int folded_nodes = 0;
+  int fused_nodes = 0;  // operators folded into a producer's kernel
 
   double total_flops() const;
 };
