@@ -132,6 +132,13 @@ std::string op_key(const exec::ExecutionPlan& plan, const exec::Step& step) {
     // amounts, Resize scales); weights are large and their values do not matter.
     if (s.kind == exec::Slot::Kind::kConstant && s.constant.defined() && s.constant.numel() <= 64) f.tensor(s.constant);
   }
+  // A fused step (exec/fusion.h) runs another kernel than its node's: the absorbed
+  // operators show in its cost, which then tells it apart from the plain operator.
+  if (step.op) {
+    f.str("fused");
+    f.bytes(&step.cost.flops, sizeof step.cost.flops);
+    f.bytes(&step.cost.bytes, sizeof step.cost.bytes);
+  }
   return key_of(node.op_type, dtypes, shapes, f.h);
 }
 

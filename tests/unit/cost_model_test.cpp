@@ -357,6 +357,49 @@ TEST(CostModelPlan, SchedulesOnABranchyPlan) {
   EXPECT_EQ(keys.size(), (*plan)->steps.size() - 1);
 }
 
+// x[1,2,6,6] -> Conv(W[3,2,3,3], pads 1) -> Relu -> y: fusable into one step.
+Model conv_relu_model() {
+  std::mt19937 rng(9);
+  onnx::ModelProto m = testing::empty_model(13);
+  auto* g = m.mutable_graph();
+  testing::add_value_info(g->add_input(), "x", onnx::TensorProto::FLOAT, {1, 2, 6, 6});
+  testing::add_value_info(g->add_output(), "y", onnx::TensorProto::FLOAT, {1, 3, 6, 6});
+  auto* w = g->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : {3, 2, 3, 3}) w->add_dims(d);
+  std::normal_distribution<float> nd(0.f, 0.5f);
+  for (int i = 0; i < 54; ++i) w->add_float_data(nd(rng));
+  auto* conv = testing::add_node(g, "Conv", {"x", "w"}, {"c"});
+  auto* pads = conv->add_attribute();
+  pads->set_name("pads");
+  pads->set_type(onnx::AttributeProto::INTS);
+  for (int i = 0; i < 4; ++i) pads->add_ints(1);
+  testing::add_node(g, "Relu", {"c"}, {"y"});
+  return testing::load_proto(m);
+}
+
+TEST(OpKeys, FusedStepsHaveTheirOwnKey) {
+  Model model = conv_relu_model();
+  exec::PlanOptions unfused_opts;
+  unfused_opts.fuse = false;
+  auto fused = exec::make_plan(model.graph(), {{1, 2, 6, 6}});
+  auto unfused = exec::make_plan(model.graph(), {{1, 2, 6, 6}}, unfused_opts);
+  ASSERT_TRUE(fused.ok() && unfused.ok());
+  ASSERT_EQ((*fused)->steps.size(), 1u);
+  ASSERT_EQ((*unfused)->steps.size(), 2u);
+  std::string k_fused = profile::op_key(**fused, (*fused)->steps[0]);
+  std::string k_conv = profile::op_key(**unfused, (*unfused)->steps[0]);
+  EXPECT_EQ(k_fused.substr(0, k_fused.rfind('|')), k_conv.substr(0, k_conv.rfind('|')));  // same type and inputs
+  EXPECT_NE(k_fused, k_conv);
+  // The cost model sees the fused step's work: the Conv's plus the Relu's.
+  profile::OpWork wf = profile::describe_step(**fused, (*fused)->steps[0]);
+  profile::OpWork wc = profile::describe_step(**unfused, (*unfused)->steps[0]);
+  EXPECT_EQ(wf.op_type, "Conv");
+  EXPECT_GT(wf.flops, wc.flops);
+  EXPECT_DOUBLE_EQ(wf.gemm_min_dim, 3);  // 3 output channels, 36 pixels
+}
+
 TEST(OpKeys, ShapesAndAttributesChangeTheKey) {
   ir::Attributes a, b;
   ir::Attribute k;

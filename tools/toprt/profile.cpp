@@ -74,7 +74,7 @@ void run_profile(const ProfileArgs& args) {
   const auto& steps = (*plan)->steps;
   for (size_t i = 0; i < steps.size(); ++i) {
     tp::OpWork w = tp::describe_step(**plan, steps[i]);
-    TypeRow& r = rows[w.op_type];
+    TypeRow& r = rows[steps[i].op ? w.op_type + "+fused" : w.op_type];
     ++r.count;
     r.flops += w.flops;
     r.measured += run->steps[i].ms;
