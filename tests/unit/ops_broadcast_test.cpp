@@ -6,30 +6,14 @@
 #include <random>
 #include <vector>
 
+#include "op_test_util.h"
 #include "ops/broadcast.h"
 #include "ops/elementwise_kernels.h"
 
 namespace top::ops {
 namespace {
 
-std::vector<int64_t> ref_strides(const Shape& in, const Shape& out) {
-  std::vector<int64_t> s(out.size(), 0);
-  int64_t st = 1;
-  for (size_t i = in.size(); i-- > 0;) {
-    s[out.size() - in.size() + i] = in[i] == 1 ? 0 : st;
-    st *= in[i];
-  }
-  return s;
-}
-
-int64_t ref_offset(int64_t flat, const Shape& out, const std::vector<int64_t>& strides) {
-  int64_t off = 0;
-  for (size_t d = out.size(); d-- > 0;) {
-    off += (flat % out[d]) * strides[d];
-    flat /= out[d];
-  }
-  return off;
-}
+using namespace top::testing;
 
 // A random output shape and `n` input shapes that broadcast to it.
 std::vector<Shape> random_case(std::mt19937& rng, size_t n, Shape& out) {

@@ -8,96 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "op_test_util.h"
 #include "ops/op.h"
 #include "util/thread_pool.h"
 
 namespace top::ops {
 namespace {
 
-// ---- small harness (each op test file keeps its own copy) --------------------------
-
-ir::Attribute a_int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-ir::Attribute a_ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute a_str(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-
-Tensor random_tensor(Shape shape, uint32_t seed) {
-  Tensor t = Tensor::zeros(DataType::kFloat32, std::move(shape));
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    float v = dist(rng);
-    p[i] = std::fabs(v) < 1e-3f ? 0.5f : v;
-  }
-  return t;
-}
-
-struct OpRun {
-  Status status;
-  std::vector<Tensor> outputs;
-};
-
-// Creates, infers and computes one node. Undefined tensors are absent optional inputs.
-OpRun run_op(const std::string& type, const ir::Attributes& attrs, const std::vector<Tensor>& inputs,
-             int threads = 2, size_t num_outputs = 1, int opset = 17) {
-  OpRun r;
-  ir::Node node;
-  node.name = "n0";
-  node.op_type = type;
-  node.opset = opset;
-  node.attrs = attrs;
-  Result<std::unique_ptr<Op>> op = OpRegistry::builtin().create(node);
-  if (!op.ok()) {
-    r.status = op.status();
-    return r;
-  }
-  std::vector<ValueInfo> infos;
-  for (const Tensor& t : inputs) infos.push_back(t.defined() ? ValueInfo{t.dtype(), t.shape(), nullptr} : ValueInfo{});
-  InferContext ictx("n0", infos, num_outputs);
-  r.status = (*op)->infer(ictx);
-  if (!r.status.ok()) return r;
-  std::vector<Tensor*> outs;
-  r.outputs.resize(num_outputs);
-  for (size_t i = 0; i < num_outputs; ++i) {
-    r.outputs[i] = Tensor::zeros(ictx.output(i).dtype, ictx.output(i).shape);
-    if (r.outputs[i].dtype() == DataType::kFloat32) {  // garbage the kernel must overwrite
-      float* p = r.outputs[i].data<float>();
-      std::fill(p, p + r.outputs[i].numel(), std::numeric_limits<float>::quiet_NaN());
-    }
-  }
-  for (auto& t : r.outputs) outs.push_back(&t);
-  std::vector<const Tensor*> ins;
-  for (const Tensor& t : inputs) ins.push_back(t.defined() ? &t : nullptr);
-  ThreadPool pool(threads);
-  KernelContext kctx(ins, outs, &pool);
-  r.status = (*op)->compute(kctx);
-  return r;
-}
-
-double rel_error(const Tensor& out, const std::vector<float>& ref) {
-  double max_ref = 0, max_diff = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    max_ref = std::max(max_ref, std::fabs(static_cast<double>(ref[i])));
-    const double d = std::fabs(static_cast<double>(out.data<float>()[i]) - ref[i]);
-    max_diff = std::isnan(d) ? std::numeric_limits<double>::infinity() : std::max(max_diff, d);
-  }
-  return max_ref > 0 ? max_diff / max_ref : max_diff;
-}
+using namespace top::testing;
 
 // ---- references ---------------------------------------------------------------------
 
@@ -113,15 +31,6 @@ struct ConvCfg {
   std::vector<int64_t> kernel, strides, dilations, pads;  // pads begin..., end...
   bool bias = true;
 };
-
-std::vector<int64_t> unravel(int64_t i, const std::vector<int64_t>& dims) {
-  std::vector<int64_t> idx(dims.size());
-  for (int64_t d = static_cast<int64_t>(dims.size()) - 1; d >= 0; --d) {
-    idx[d] = i % dims[d];
-    i /= dims[d];
-  }
-  return idx;
-}
 
 // Output spatial dims for explicit pads.
 std::vector<int64_t> conv_out_dims(const ConvCfg& c) {
@@ -172,14 +81,14 @@ void check_conv(ConvCfg c, int threads, bool set_kernel_attr = true, uint32_t se
   if (c.pads.empty()) c.pads.assign(2 * nd, 0);
   Shape wshape{c.m, c.x[1] / c.group};
   wshape.insert(wshape.end(), c.kernel.begin(), c.kernel.end());
-  Tensor x = random_tensor(c.x, seed), w = random_tensor(wshape, seed + 1), b = random_tensor({c.m}, seed + 2);
+  Tensor x = random_unit(c.x, seed), w = random_unit(wshape, seed + 1), b = random_unit({c.m}, seed + 2);
   ir::Attributes attrs;
   if (set_kernel_attr) attrs.set("kernel_shape", a_ints(c.kernel));
   attrs.set("strides", a_ints(c.strides));
   attrs.set("dilations", a_ints(c.dilations));
   attrs.set("pads", a_ints(c.pads));
   attrs.set("group", a_int(c.group));
-  OpRun r = run_op("Conv", attrs, c.bias ? std::vector<Tensor>{x, w, b} : std::vector<Tensor>{x, w}, threads);
+  OpRun r = run_kernel("Conv", attrs, c.bias ? std::vector<Tensor>{x, w, b} : std::vector<Tensor>{x, w}, threads);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   const std::vector<int64_t> out = conv_out_dims(c);
   Shape expect{c.x[0], c.m};
@@ -246,8 +155,8 @@ Shape conv_auto_pad_shape(const std::string& mode, const Shape& x, int64_t k, in
   ir::Attributes attrs;
   attrs.set("auto_pad", a_str(mode));
   attrs.set("strides", a_ints({s, s}));
-  Tensor xt = random_tensor(x, 3), w = random_tensor({3, x[1], k, k}, 4);
-  OpRun r = run_op("Conv", attrs, {xt, w});
+  Tensor xt = random_unit(x, 3), w = random_unit({3, x[1], k, k}, 4);
+  OpRun r = run_kernel("Conv", attrs, {xt, w});
   EXPECT_TRUE(r.status.ok()) << r.status.to_string();
   return r.status.ok() ? r.outputs[0].shape() : Shape{};
 }
@@ -260,10 +169,10 @@ TEST(OpsConv, AutoPadShapesAndValues) {
   for (const std::string mode : {"SAME_UPPER", "SAME_LOWER"}) {
     ConvCfg c{{1, 2, 6, 5}, 3, 1, {2, 2}, {1, 1}, {1, 1}, {}};
     c.pads = mode == "SAME_UPPER" ? std::vector<int64_t>{0, 0, 1, 1} : std::vector<int64_t>{1, 1, 0, 0};
-    Tensor x = random_tensor(c.x, 5), w = random_tensor({3, 2, 2, 2}, 6);
+    Tensor x = random_unit(c.x, 5), w = random_unit({3, 2, 2, 2}, 6);
     ir::Attributes attrs;
     attrs.set("auto_pad", a_str(mode));
-    OpRun r = run_op("Conv", attrs, {x, w});
+    OpRun r = run_kernel("Conv", attrs, {x, w});
     ASSERT_TRUE(r.status.ok()) << r.status.to_string();
     EXPECT_LE(rel_error(r.outputs[0], conv_ref(c, x, w, nullptr, {6, 5})), 1e-5) << mode;
   }
@@ -271,48 +180,48 @@ TEST(OpsConv, AutoPadShapesAndValues) {
 
 TEST(OpsConv, BadInputsReturnErrors) {
   ConvCfg c = simple_cfg();
-  Tensor x = random_tensor(c.x, 1);
+  Tensor x = random_unit(c.x, 1);
   ir::Attributes attrs;
   // Channel mismatch.
-  OpRun r = run_op("Conv", attrs, {x, random_tensor({3, 5, 3, 3}, 2)});
+  OpRun r = run_kernel("Conv", attrs, {x, random_unit({3, 5, 3, 3}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument) << r.status.to_string();
   // Kernel larger than the input.
-  r = run_op("Conv", attrs, {x, random_tensor({3, 2, 9, 9}, 2)});
+  r = run_kernel("Conv", attrs, {x, random_unit({3, 2, 9, 9}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   // Rank mismatch.
-  r = run_op("Conv", attrs, {x, random_tensor({3, 2, 3}, 2)});
+  r = run_kernel("Conv", attrs, {x, random_unit({3, 2, 3}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   // Bias of the wrong size.
-  r = run_op("Conv", attrs, {x, random_tensor({3, 2, 3, 3}, 2), random_tensor({4}, 3)});
+  r = run_kernel("Conv", attrs, {x, random_unit({3, 2, 3, 3}, 2), random_unit({4}, 3)});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   // group does not divide the output channels.
   ir::Attributes g2;
   g2.set("group", a_int(2));
-  r = run_op("Conv", g2, {random_tensor({1, 4, 5, 5}, 1), random_tensor({3, 2, 3, 3}, 2)});
+  r = run_kernel("Conv", g2, {random_unit({1, 4, 5, 5}, 1), random_unit({3, 2, 3, 3}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   // kernel_shape disagrees with W.
   ir::Attributes ks;
   ks.set("kernel_shape", a_ints({5, 5}));
-  r = run_op("Conv", ks, {x, random_tensor({3, 2, 3, 3}, 2)});
+  r = run_kernel("Conv", ks, {x, random_unit({3, 2, 3, 3}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   // Pads of the wrong length, negative strides, unknown auto_pad.
   ir::Attributes bad_pads;
   bad_pads.set("pads", a_ints({1, 1}));
-  r = run_op("Conv", bad_pads, {x, random_tensor({3, 2, 3, 3}, 2)});
+  r = run_kernel("Conv", bad_pads, {x, random_unit({3, 2, 3, 3}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   ir::Attributes bad_strides;
   bad_strides.set("strides", a_ints({0, 1}));
-  r = run_op("Conv", bad_strides, {x, random_tensor({3, 2, 3, 3}, 2)});
+  r = run_kernel("Conv", bad_strides, {x, random_unit({3, 2, 3, 3}, 2)});
   EXPECT_FALSE(r.status.ok());
   ir::Attributes bad_ap;
   bad_ap.set("auto_pad", a_str("SAME"));
-  r = run_op("Conv", bad_ap, {x, random_tensor({3, 2, 3, 3}, 2)});
+  r = run_kernel("Conv", bad_ap, {x, random_unit({3, 2, 3, 3}, 2)});
   EXPECT_FALSE(r.status.ok());
   // Non-float input.
-  r = run_op("Conv", attrs, {Tensor::zeros(DataType::kInt64, {1, 2, 5, 5}), random_tensor({3, 2, 3, 3}, 2)});
+  r = run_kernel("Conv", attrs, {Tensor::zeros(DataType::kInt64, {1, 2, 5, 5}), random_unit({3, 2, 3, 3}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kUnsupported);
   // Rank-2 input.
-  r = run_op("Conv", attrs, {random_tensor({2, 5}, 1), random_tensor({3, 5}, 2)});
+  r = run_kernel("Conv", attrs, {random_unit({2, 5}, 1), random_unit({3, 5}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
 }
 
@@ -367,14 +276,14 @@ void check_conv_transpose(ConvTCfg c, int threads, const ir::Attributes& extra, 
   if (c.dilations.empty()) c.dilations.assign(nd, 1);
   Shape wshape{c.x[1], c.m / c.group};
   wshape.insert(wshape.end(), c.kernel.begin(), c.kernel.end());
-  Tensor x = random_tensor(c.x, 11), w = random_tensor(wshape, 12), b = random_tensor({c.m}, 13);
+  Tensor x = random_unit(c.x, 11), w = random_unit(wshape, 12), b = random_unit({c.m}, 13);
   ir::Attributes attrs = extra;
   attrs.set("strides", a_ints(c.strides));
   attrs.set("dilations", a_ints(c.dilations));
   attrs.set("group", a_int(c.group));
   if (!c.pads.empty()) attrs.set("pads", a_ints(c.pads));
   if (!c.output_padding.empty()) attrs.set("output_padding", a_ints(c.output_padding));
-  OpRun r = run_op("ConvTranspose", attrs, {x, w, b}, threads);
+  OpRun r = run_kernel("ConvTranspose", attrs, {x, w, b}, threads);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   Shape expect{c.x[0], c.m};
   expect.insert(expect.end(), out.begin(), out.end());
@@ -415,13 +324,13 @@ TEST(OpsConv, ConvTransposeOutputShapeAndAutoPad) {
 
 TEST(OpsConv, ConvTransposeBadInputs) {
   ir::Attributes attrs;
-  OpRun r = run_op("ConvTranspose", attrs, {random_tensor({1, 3, 4, 4}, 1), random_tensor({2, 3, 3, 3}, 2)});
+  OpRun r = run_kernel("ConvTranspose", attrs, {random_unit({1, 3, 4, 4}, 1), random_unit({2, 3, 3, 3}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
-  r = run_op("ConvTranspose", attrs, {random_tensor({1, 2, 2, 2, 2}, 1), random_tensor({2, 3, 1, 1, 1}, 2)});
+  r = run_kernel("ConvTranspose", attrs, {random_unit({1, 2, 2, 2, 2}, 1), random_unit({2, 3, 1, 1, 1}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kUnsupported);
   ir::Attributes big_pads;
   big_pads.set("pads", a_ints({5, 5, 5, 5}));
-  r = run_op("ConvTranspose", big_pads, {random_tensor({1, 2, 2, 2}, 1), random_tensor({2, 3, 3, 3}, 2)});
+  r = run_kernel("ConvTranspose", big_pads, {random_unit({1, 2, 2, 2}, 1), random_unit({2, 3, 3, 3}, 2)});
   EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
 }
 
@@ -452,10 +361,10 @@ TEST(OpsConv, FusedSumAndActivation) {
       c.strides.resize(c.kernel.size(), 1);
       c.dilations.resize(c.kernel.size(), 1);
       c.pads.resize(2 * c.kernel.size(), 0);
-      Tensor x = random_tensor(c.x, 21), w = random_tensor({c.m, c.x[1] / c.group, c.kernel[0], c.kernel[1]}, 22),
-             b = random_tensor({c.m}, 23);
+      Tensor x = random_unit(c.x, 21), w = random_unit({c.m, c.x[1] / c.group, c.kernel[0], c.kernel[1]}, 22),
+             b = random_unit({c.m}, 23);
       const std::vector<int64_t> out = conv_out_dims(c);
-      Tensor z = random_tensor({c.x[0], c.m, out[0], out[1]}, 24);
+      Tensor z = random_unit({c.x[0], c.m, out[0], out[1]}, 24);
       ir::Attributes attrs;
       attrs.set("strides", a_ints(c.strides));
       attrs.set("pads", a_ints(c.pads));
@@ -471,7 +380,7 @@ TEST(OpsConv, FusedSumAndActivation) {
         std::vector<Tensor> ins{x, w, c.bias ? b : Tensor()};
         if (with_z) ins.push_back(z);
         for (int threads : {1, 2}) {
-          OpRun r = run_op("Conv", attrs, ins, threads);
+          OpRun r = run_kernel("Conv", attrs, ins, threads);
           ASSERT_TRUE(r.status.ok()) << r.status.to_string();
           EXPECT_LE(rel_error(r.outputs[0], ref), 1e-5)
               << act.name << " z=" << with_z << " x=" << shape_str(c.x) << " threads=" << threads;
@@ -480,20 +389,16 @@ TEST(OpsConv, FusedSumAndActivation) {
     }
   }
   // Z of the wrong shape and an unknown activation are errors.
-  Tensor x = random_tensor({1, 2, 5, 5}, 1), w = random_tensor({3, 2, 3, 3}, 2);
-  EXPECT_EQ(run_op("Conv", {}, {x, w, Tensor(), random_tensor({1, 3, 5, 5}, 3)}).status.code(),
+  Tensor x = random_unit({1, 2, 5, 5}, 1), w = random_unit({3, 2, 3, 3}, 2);
+  EXPECT_EQ(run_kernel("Conv", {}, {x, w, Tensor(), random_unit({1, 3, 5, 5}, 3)}).status.code(),
             StatusCode::kInvalidArgument);
   ir::Attributes bad;
   bad.set("activation", a_str("Softplus9"));
-  EXPECT_EQ(run_op("Conv", bad, {x, w}).status.code(), StatusCode::kUnsupported);
+  EXPECT_EQ(run_kernel("Conv", bad, {x, w}).status.code(), StatusCode::kUnsupported);
 }
 
 TEST(OpsConv, CostCountsMacs) {
-  ir::Node node;
-  node.name = "c";
-  node.op_type = "Conv";
-  node.opset = 13;
-  Result<std::unique_ptr<Op>> op = OpRegistry::builtin().create(node);
+  Result<std::unique_ptr<Op>> op = create_op("Conv", 13, "c");
   ASSERT_TRUE(op.ok());
   InferContext ctx("c", {ValueInfo{DataType::kFloat32, {1, 8, 10, 10}, nullptr}, ValueInfo{DataType::kFloat32, {16, 8, 3, 3}, nullptr}}, 1);
   ASSERT_TRUE((*op)->infer(ctx).ok());

@@ -8,103 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "op_test_util.h"
 #include "ops/op.h"
 #include "util/thread_pool.h"
 
 namespace top::ops {
 namespace {
 
-// ---- small harness (each op test file keeps its own copy) --------------------------
-
-ir::Attribute a_int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-[[maybe_unused]] ir::Attribute a_ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute a_str(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-
-Tensor random_tensor(Shape shape, uint32_t seed) {
-  Tensor t = Tensor::zeros(DataType::kFloat32, std::move(shape));
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    float v = dist(rng);
-    p[i] = std::fabs(v) < 1e-3f ? 0.5f : v;
-  }
-  return t;
-}
-
-struct OpRun {
-  Status status;
-  std::vector<Tensor> outputs;
-};
-
-// Creates, infers and computes one node. Undefined tensors are absent optional inputs.
-OpRun run_op(const std::string& type, const ir::Attributes& attrs, const std::vector<Tensor>& inputs,
-             int threads = 2, size_t num_outputs = 1, int opset = 17) {
-  OpRun r;
-  ir::Node node;
-  node.name = "n0";
-  node.op_type = type;
-  node.opset = opset;
-  node.attrs = attrs;
-  Result<std::unique_ptr<Op>> op = OpRegistry::builtin().create(node);
-  if (!op.ok()) {
-    r.status = op.status();
-    return r;
-  }
-  std::vector<ValueInfo> infos;
-  for (const Tensor& t : inputs) infos.push_back(t.defined() ? ValueInfo{t.dtype(), t.shape(), nullptr} : ValueInfo{});
-  InferContext ictx("n0", infos, num_outputs);
-  r.status = (*op)->infer(ictx);
-  if (!r.status.ok()) return r;
-  std::vector<Tensor*> outs;
-  r.outputs.resize(num_outputs);
-  for (size_t i = 0; i < num_outputs; ++i) {
-    r.outputs[i] = Tensor::zeros(ictx.output(i).dtype, ictx.output(i).shape);
-    if (r.outputs[i].dtype() == DataType::kFloat32) {  // garbage the kernel must overwrite
-      float* p = r.outputs[i].data<float>();
-      std::fill(p, p + r.outputs[i].numel(), std::numeric_limits<float>::quiet_NaN());
-    }
-  }
-  for (auto& t : r.outputs) outs.push_back(&t);
-  std::vector<const Tensor*> ins;
-  for (const Tensor& t : inputs) ins.push_back(t.defined() ? &t : nullptr);
-  ThreadPool pool(threads);
-  KernelContext kctx(ins, outs, &pool);
-  r.status = (*op)->compute(kctx);
-  return r;
-}
-
-double rel_error(const Tensor& out, const std::vector<float>& ref) {
-  double max_ref = 0, max_diff = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    max_ref = std::max(max_ref, std::fabs(static_cast<double>(ref[i])));
-    const double d = std::fabs(static_cast<double>(out.data<float>()[i]) - ref[i]);
-    max_diff = std::isnan(d) ? std::numeric_limits<double>::infinity() : std::max(max_diff, d);
-  }
-  return max_ref > 0 ? max_diff / max_ref : max_diff;
-}
-
-ir::Attribute a_float(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
+using namespace top::testing;
 
 std::vector<float> matmul_ref(const Tensor& a, const Tensor& b, Shape& out_shape) {
   // numpy semantics, written independently of the kernel: promote, broadcast, multiply.
@@ -153,11 +64,11 @@ TEST(OpsMatMul, MatMulShapesAndBroadcasting) {
       {{64, 128}, {128, 96}},    {{1, 256}, {256, 300}},  {{300, 64}, {64, 1}},   {{8, 33, 17}, {8, 17, 29}},
       {{1, 2, 3}, {1, 3, 2}}};
   for (const auto& c : cases) {
-    Tensor a = random_tensor(c.first, 1), b = random_tensor(c.second, 2);
+    Tensor a = random_unit(c.first, 1), b = random_unit(c.second, 2);
     Shape expect;
     const std::vector<float> ref = matmul_ref(a, b, expect);
     for (int threads : {1, 2}) {
-      OpRun r = run_op("MatMul", {}, {a, b}, threads, 1, 13);
+      OpRun r = run_kernel("MatMul", {}, {a, b}, threads, 1, 13);
       ASSERT_TRUE(r.status.ok()) << r.status.to_string();
       EXPECT_EQ(r.outputs[0].shape(), expect) << shape_str(c.first) << " x " << shape_str(c.second);
       EXPECT_LE(rel_error(r.outputs[0], ref), 1e-5) << shape_str(c.first) << " x " << shape_str(c.second);
@@ -168,24 +79,24 @@ TEST(OpsMatMul, MatMulShapesAndBroadcasting) {
 TEST(OpsMatMul, MatMulIntegers) {
   Tensor a = Tensor::from_vector<int64_t>({2, 3}, {1, 2, 3, 4, 5, 6});
   Tensor b = Tensor::from_vector<int64_t>({3, 2}, {7, 8, 9, 10, 11, 12});
-  OpRun r = run_op("MatMul", {}, {a, b});
+  OpRun r = run_kernel("MatMul", {}, {a, b});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   EXPECT_EQ(r.outputs[0].to_int_vector(), (std::vector<int64_t>{58, 64, 139, 154}));
 }
 
 TEST(OpsMatMul, MatMulErrors) {
-  EXPECT_EQ(run_op("MatMul", {}, {random_tensor({2, 3}, 1), random_tensor({4, 5}, 2)}).status.code(),
+  EXPECT_EQ(run_kernel("MatMul", {}, {random_unit({2, 3}, 1), random_unit({4, 5}, 2)}).status.code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(run_op("MatMul", {}, {random_tensor({2, 2, 3}, 1), random_tensor({3, 3, 5}, 2)}).status.code(),
+  EXPECT_EQ(run_kernel("MatMul", {}, {random_unit({2, 2, 3}, 1), random_unit({3, 3, 5}, 2)}).status.code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(run_op("MatMul", {}, {Tensor::scalar<float>(1.0f), random_tensor({3}, 2)}).status.code(),
+  EXPECT_EQ(run_kernel("MatMul", {}, {Tensor::scalar<float>(1.0f), random_unit({3}, 2)}).status.code(),
             StatusCode::kInvalidArgument);
-  EXPECT_FALSE(run_op("MatMul", {}, {random_tensor({2, 3}, 1), Tensor::zeros(DataType::kInt64, {3, 2})}).status.ok());
+  EXPECT_FALSE(run_kernel("MatMul", {}, {random_unit({2, 3}, 1), Tensor::zeros(DataType::kInt64, {3, 2})}).status.ok());
 }
 
 void check_gemm(int64_t m, int64_t n, int64_t k, bool ta, bool tb, float alpha, float beta, const Shape* c_shape) {
-  Tensor a = random_tensor(ta ? Shape{k, m} : Shape{m, k}, 1), b = random_tensor(tb ? Shape{n, k} : Shape{k, n}, 2);
-  Tensor c = c_shape ? random_tensor(*c_shape, 3) : Tensor();
+  Tensor a = random_unit(ta ? Shape{k, m} : Shape{m, k}, 1), b = random_unit(tb ? Shape{n, k} : Shape{k, n}, 2);
+  Tensor c = c_shape ? random_unit(*c_shape, 3) : Tensor();
   ir::Attributes attrs;
   attrs.set("transA", a_int(ta));
   attrs.set("transB", a_int(tb));
@@ -206,7 +117,7 @@ void check_gemm(int64_t m, int64_t n, int64_t k, bool ta, bool tb, float alpha, 
       ref[i * n + j] = static_cast<float>(alpha * acc + beta * cv);
     }
   for (int threads : {1, 2}) {
-    OpRun r = run_op("Gemm", attrs, c_shape ? std::vector<Tensor>{a, b, c} : std::vector<Tensor>{a, b}, threads, 1, 13);
+    OpRun r = run_kernel("Gemm", attrs, c_shape ? std::vector<Tensor>{a, b, c} : std::vector<Tensor>{a, b}, threads, 1, 13);
     ASSERT_TRUE(r.status.ok()) << r.status.to_string();
     EXPECT_EQ(r.outputs[0].shape(), (Shape{m, n}));
     EXPECT_LE(rel_error(r.outputs[0], ref), 1e-5) << m << "x" << n << "x" << k << " ta=" << ta << " tb=" << tb;
@@ -233,12 +144,12 @@ TEST(OpsMatMul, Gemm) {
 
 TEST(OpsMatMul, GemmFusedActivation) {
   // An optimiser may fold Gemm -> Relu into one node (activation attribute, conv_util.h).
-  Tensor a = random_tensor({37, 20}, 1), b = random_tensor({50, 20}, 2), c = random_tensor({50}, 3);
+  Tensor a = random_unit({37, 20}, 1), b = random_unit({50, 20}, 2), c = random_unit({50}, 3);
   ir::Attributes attrs;
   attrs.set("transB", a_int(1));
   attrs.set("activation", a_str("Relu"));
   for (int threads : {1, 2}) {
-    OpRun r = run_op("Gemm", attrs, {a, b, c}, threads, 1, 13);
+    OpRun r = run_kernel("Gemm", attrs, {a, b, c}, threads, 1, 13);
     ASSERT_TRUE(r.status.ok()) << r.status.to_string();
     double max_err = 0;
     for (int64_t i = 0; i < 37; ++i)
@@ -252,20 +163,16 @@ TEST(OpsMatMul, GemmFusedActivation) {
 }
 
 TEST(OpsMatMul, GemmErrors) {
-  EXPECT_EQ(run_op("Gemm", {}, {random_tensor({2, 3}, 1), random_tensor({4, 5}, 2)}).status.code(),
+  EXPECT_EQ(run_kernel("Gemm", {}, {random_unit({2, 3}, 1), random_unit({4, 5}, 2)}).status.code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(run_op("Gemm", {}, {random_tensor({2, 3}, 1), random_tensor({3, 5}, 2), random_tensor({3, 5}, 3)}).status.code(),
+  EXPECT_EQ(run_kernel("Gemm", {}, {random_unit({2, 3}, 1), random_unit({3, 5}, 2), random_unit({3, 5}, 3)}).status.code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(run_op("Gemm", {}, {random_tensor({2, 3, 1}, 1), random_tensor({3, 5}, 2)}).status.code(),
+  EXPECT_EQ(run_kernel("Gemm", {}, {random_unit({2, 3, 1}, 1), random_unit({3, 5}, 2)}).status.code(),
             StatusCode::kInvalidArgument);
 }
 
 TEST(OpsMatMul, CostCountsMacs) {
-  ir::Node node;
-  node.name = "mm";
-  node.op_type = "MatMul";
-  node.opset = 13;
-  Result<std::unique_ptr<Op>> op = OpRegistry::builtin().create(node);
+  Result<std::unique_ptr<Op>> op = create_op("MatMul", 13, "mm");
   ASSERT_TRUE(op.ok());
   InferContext ctx("mm", {ValueInfo{DataType::kFloat32, {2, 3, 4}, nullptr}, ValueInfo{DataType::kFloat32, {4, 5}, nullptr}}, 1);
   ASSERT_TRUE((*op)->infer(ctx).ok());

@@ -8,105 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "op_test_util.h"
 #include "ops/op.h"
 #include "util/thread_pool.h"
 
 namespace top::ops {
 namespace {
 
-// ---- small harness (each op test file keeps its own copy) --------------------------
-
-ir::Attribute a_int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-ir::Attribute a_ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute a_str(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-
-Tensor random_tensor(Shape shape, uint32_t seed) {
-  Tensor t = Tensor::zeros(DataType::kFloat32, std::move(shape));
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    float v = dist(rng);
-    p[i] = std::fabs(v) < 1e-3f ? 0.5f : v;
-  }
-  return t;
-}
-
-struct OpRun {
-  Status status;
-  std::vector<Tensor> outputs;
-};
-
-// Creates, infers and computes one node. Undefined tensors are absent optional inputs.
-OpRun run_op(const std::string& type, const ir::Attributes& attrs, const std::vector<Tensor>& inputs,
-             int threads = 2, size_t num_outputs = 1, int opset = 17) {
-  OpRun r;
-  ir::Node node;
-  node.name = "n0";
-  node.op_type = type;
-  node.opset = opset;
-  node.attrs = attrs;
-  Result<std::unique_ptr<Op>> op = OpRegistry::builtin().create(node);
-  if (!op.ok()) {
-    r.status = op.status();
-    return r;
-  }
-  std::vector<ValueInfo> infos;
-  for (const Tensor& t : inputs) infos.push_back(t.defined() ? ValueInfo{t.dtype(), t.shape(), nullptr} : ValueInfo{});
-  InferContext ictx("n0", infos, num_outputs);
-  r.status = (*op)->infer(ictx);
-  if (!r.status.ok()) return r;
-  std::vector<Tensor*> outs;
-  r.outputs.resize(num_outputs);
-  for (size_t i = 0; i < num_outputs; ++i) {
-    r.outputs[i] = Tensor::zeros(ictx.output(i).dtype, ictx.output(i).shape);
-    if (r.outputs[i].dtype() == DataType::kFloat32) {  // garbage the kernel must overwrite
-      float* p = r.outputs[i].data<float>();
-      std::fill(p, p + r.outputs[i].numel(), std::numeric_limits<float>::quiet_NaN());
-    }
-  }
-  for (auto& t : r.outputs) outs.push_back(&t);
-  std::vector<const Tensor*> ins;
-  for (const Tensor& t : inputs) ins.push_back(t.defined() ? &t : nullptr);
-  ThreadPool pool(threads);
-  KernelContext kctx(ins, outs, &pool);
-  r.status = (*op)->compute(kctx);
-  return r;
-}
-
-double rel_error(const Tensor& out, const std::vector<float>& ref) {
-  double max_ref = 0, max_diff = 0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    max_ref = std::max(max_ref, std::fabs(static_cast<double>(ref[i])));
-    const double d = std::fabs(static_cast<double>(out.data<float>()[i]) - ref[i]);
-    max_diff = std::isnan(d) ? std::numeric_limits<double>::infinity() : std::max(max_diff, d);
-  }
-  return max_ref > 0 ? max_diff / max_ref : max_diff;
-}
-
-std::vector<int64_t> unravel(int64_t i, const std::vector<int64_t>& dims) {
-  std::vector<int64_t> idx(dims.size());
-  for (int64_t d = static_cast<int64_t>(dims.size()) - 1; d >= 0; --d) {
-    idx[d] = i % dims[d];
-    i /= dims[d];
-  }
-  return idx;
-}
+using namespace top::testing;
 
 struct PoolCfg {
   PoolCfg(std::vector<int64_t> x_, std::vector<int64_t> kernel_, std::vector<int64_t> strides_ = {},
@@ -186,12 +95,12 @@ ir::Attributes pool_attrs(const PoolCfg& c) {
 
 void check_pool(PoolCfg c, int kind, int threads) {
   fill_defaults(c);
-  Tensor x = random_tensor(c.x, 7);
+  Tensor x = random_unit(c.x, 7);
   ir::Attributes attrs = pool_attrs(c);
   if (kind == 0) attrs.set("dilations", a_ints(c.dilations));
   if (kind == 2) attrs.set("count_include_pad", a_int(1));
   const bool with_indices = kind == 0;
-  OpRun r = run_op(kind == 0 ? "MaxPool" : "AveragePool", attrs, {x}, threads, with_indices ? 2 : 1);
+  OpRun r = run_kernel(kind == 0 ? "MaxPool" : "AveragePool", attrs, {x}, threads, with_indices ? 2 : 1);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   const std::vector<int64_t> out = pool_out_dims(c);
   Shape expect{c.x[0], c.x[1]};
@@ -230,10 +139,10 @@ TEST(OpsPool, AveragePool) {
 TEST(OpsPool, MaxPoolColumnMajorIndices) {
   PoolCfg c({1, 2, 5, 6}, {2, 2}, {2, 2});
   fill_defaults(c);
-  Tensor x = random_tensor(c.x, 8);
+  Tensor x = random_unit(c.x, 8);
   ir::Attributes attrs = pool_attrs(c);
   attrs.set("storage_order", a_int(1));
-  OpRun r = run_op("MaxPool", attrs, {x}, 2, 2);
+  OpRun r = run_kernel("MaxPool", attrs, {x}, 2, 2);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   std::vector<int64_t> idx;
   pool_ref(c, x, {2, 3}, 0, &idx);
@@ -244,13 +153,13 @@ TEST(OpsPool, MaxPoolColumnMajorIndices) {
 }
 
 TEST(OpsPool, AutoPad) {
-  Tensor x = random_tensor({1, 2, 7, 8}, 9);
+  Tensor x = random_unit({1, 2, 7, 8}, 9);
   for (const std::string mode : {"SAME_UPPER", "SAME_LOWER", "VALID"}) {
     ir::Attributes attrs;
     attrs.set("kernel_shape", a_ints({2, 3}));
     attrs.set("strides", a_ints({2, 2}));
     attrs.set("auto_pad", a_str(mode));
-    OpRun r = run_op("MaxPool", attrs, {x});
+    OpRun r = run_kernel("MaxPool", attrs, {x});
     ASSERT_TRUE(r.status.ok()) << r.status.to_string();
     // SAME: out = ceil(in / s); total pad = (out-1)*s + k - in: h 0+... = 1, w = 1; VALID: floor((in-k)/s)+1.
     PoolCfg c({1, 2, 7, 8}, {2, 3}, {2, 2});
@@ -265,7 +174,7 @@ TEST(OpsPool, AutoPad) {
 
 TEST(OpsPool, GlobalPools) {
   for (const Shape& s : {Shape{2, 3, 7, 5}, Shape{1, 4, 9}, Shape{2, 2, 3, 2, 4}, Shape{1, 3}}) {
-    Tensor x = random_tensor(s, 10);
+    Tensor x = random_unit(s, 10);
     const int64_t planes = s[0] * s[1], plane = x.numel() / planes;
     std::vector<float> avg(planes), mx(planes);
     for (int64_t i = 0; i < planes; ++i) {
@@ -282,11 +191,11 @@ TEST(OpsPool, GlobalPools) {
     expect[0] = s[0];
     expect[1] = s[1];
     for (int threads : {1, 2}) {
-      OpRun ra = run_op("GlobalAveragePool", {}, {x}, threads);
+      OpRun ra = run_kernel("GlobalAveragePool", {}, {x}, threads);
       ASSERT_TRUE(ra.status.ok()) << ra.status.to_string();
       EXPECT_EQ(ra.outputs[0].shape(), expect);
       EXPECT_LE(rel_error(ra.outputs[0], avg), 1e-6);
-      OpRun rm = run_op("GlobalMaxPool", {}, {x}, threads);
+      OpRun rm = run_kernel("GlobalMaxPool", {}, {x}, threads);
       ASSERT_TRUE(rm.status.ok()) << rm.status.to_string();
       EXPECT_LE(rel_error(rm.outputs[0], mx), 0);
     }
@@ -294,24 +203,24 @@ TEST(OpsPool, GlobalPools) {
 }
 
 TEST(OpsPool, BadInputsReturnErrors) {
-  Tensor x = random_tensor({1, 2, 4, 4}, 1);
+  Tensor x = random_unit({1, 2, 4, 4}, 1);
   ir::Attributes no_kernel;
-  EXPECT_EQ(run_op("MaxPool", no_kernel, {x}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_kernel("MaxPool", no_kernel, {x}).status.code(), StatusCode::kInvalidArgument);
   ir::Attributes big;
   big.set("kernel_shape", a_ints({5, 5}));
-  EXPECT_EQ(run_op("AveragePool", big, {x}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_kernel("AveragePool", big, {x}).status.code(), StatusCode::kInvalidArgument);
   ir::Attributes wrong_rank;
   wrong_rank.set("kernel_shape", a_ints({2, 2, 2}));
-  EXPECT_EQ(run_op("MaxPool", wrong_rank, {x}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_kernel("MaxPool", wrong_rank, {x}).status.code(), StatusCode::kInvalidArgument);
   ir::Attributes pad_too_big;
   pad_too_big.set("kernel_shape", a_ints({2, 2}));
   pad_too_big.set("pads", a_ints({2, 2, 2, 2}));
-  EXPECT_EQ(run_op("MaxPool", pad_too_big, {x}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_kernel("MaxPool", pad_too_big, {x}).status.code(), StatusCode::kInvalidArgument);
   ir::Attributes ok;
   ok.set("kernel_shape", a_ints({2, 2}));
-  EXPECT_EQ(run_op("MaxPool", ok, {random_tensor({4, 4}, 1)}).status.code(), StatusCode::kUnsupported);
-  EXPECT_EQ(run_op("MaxPool", ok, {Tensor::zeros(DataType::kInt32, {1, 1, 4, 4})}).status.code(), StatusCode::kUnsupported);
-  EXPECT_EQ(run_op("GlobalAveragePool", {}, {random_tensor({4}, 1)}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_kernel("MaxPool", ok, {random_unit({4, 4}, 1)}).status.code(), StatusCode::kUnsupported);
+  EXPECT_EQ(run_kernel("MaxPool", ok, {Tensor::zeros(DataType::kInt32, {1, 1, 4, 4})}).status.code(), StatusCode::kUnsupported);
+  EXPECT_EQ(run_kernel("GlobalAveragePool", {}, {random_unit({4}, 1)}).status.code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

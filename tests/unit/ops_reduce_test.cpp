@@ -12,146 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "op_test_util.h"
 #include "ops/op.h"
 #include "util/thread_pool.h"
 
 namespace top::ops {
 namespace {
 
-// ---- small harness (each op test file keeps its own copy) --------------------------
-
-ir::Attribute a_int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-[[maybe_unused]] ir::Attribute a_ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-[[maybe_unused]] ir::Attribute a_float(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-
-// Uniform in [lo, hi], never closer to 0 than 1e-3 for floats; ints in [lo, hi].
-template <class T>
-Tensor random_tensor(Shape shape, uint32_t seed, double lo = -2.0, double hi = 2.0) {
-  Tensor t = Tensor::zeros(dtype_of<T>(), std::move(shape));
-  std::mt19937 rng(seed);
-  T* p = t.data<T>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    if constexpr (std::is_same<T, bool>::value) {
-      p[i] = (rng() & 1) != 0;
-    } else if constexpr (std::is_floating_point<T>::value) {
-      double v = std::uniform_real_distribution<double>(lo, hi)(rng);
-      p[i] = static_cast<T>(std::fabs(v) < 1e-3 ? 0.5 : v);
-    } else {
-      p[i] = static_cast<T>(std::uniform_int_distribution<int64_t>(static_cast<int64_t>(lo), static_cast<int64_t>(hi))(rng));
-    }
-  }
-  return t;
-}
-
-struct OpRun {
-  Status status;
-  std::vector<Tensor> outputs;
-  const Tensor& out(size_t i = 0) const { return outputs[i]; }
-};
-
-// Creates, infers and computes one node. Undefined tensors are absent optional inputs;
-// inputs listed in `runtime_only` are not visible as constants to infer().
-OpRun run_op(const std::string& type, const ir::Attributes& attrs, const std::vector<Tensor>& inputs,
-             int opset = 17, int threads = 2, size_t num_outputs = 1, std::vector<size_t> runtime_only = {}) {
-  OpRun r;
-  ir::Node node;
-  node.name = "n0";
-  node.op_type = type;
-  node.opset = opset;
-  node.attrs = attrs;
-  Result<std::unique_ptr<Op>> op = OpRegistry::builtin().create(node);
-  if (!op.ok()) {
-    r.status = op.status();
-    return r;
-  }
-  std::vector<ValueInfo> infos;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Tensor& t = inputs[i];
-    bool constant = std::find(runtime_only.begin(), runtime_only.end(), i) == runtime_only.end();
-    infos.push_back(t.defined() ? ValueInfo{t.dtype(), t.shape(), constant ? &t : nullptr} : ValueInfo{});
-  }
-  InferContext ictx("n0", infos, num_outputs);
-  r.status = (*op)->infer(ictx);
-  if (!r.status.ok()) return r;
-  std::vector<Tensor*> outs;
-  r.outputs.resize(num_outputs);
-  for (size_t i = 0; i < num_outputs; ++i) {
-    r.outputs[i] = Tensor::zeros(ictx.output(i).dtype, ictx.output(i).shape);
-    std::memset(r.outputs[i].raw_data(), 0xAB, r.outputs[i].nbytes());  // garbage to overwrite
-    outs.push_back(&r.outputs[i]);
-  }
-  std::vector<const Tensor*> ins;
-  for (const Tensor& t : inputs) ins.push_back(t.defined() ? &t : nullptr);
-  ThreadPool pool(threads);
-  KernelContext kctx(ins, outs, &pool);
-  r.status = (*op)->compute(kctx);
-  return r;
-}
-
-ir::Attributes attrs_of(std::initializer_list<std::pair<const char*, ir::Attribute>> items) {
-  ir::Attributes a;
-  for (const auto& kv : items) a.set(kv.first, kv.second);
-  return a;
-}
-
-// max|out - ref| / max(|ref|, tiny): the conformance metric.
-template <class T>
-double rel_err(const Tensor& out, const std::vector<double>& ref) {
-  double num = 0, den = 0;
-  const T* p = out.data<T>();
-  for (size_t i = 0; i < ref.size(); ++i) {
-    const double o = static_cast<double>(p[i]);
-    if (std::isnan(ref[i]) && std::isnan(o)) continue;
-    if (std::isinf(ref[i]) && o == ref[i]) continue;
-    num = std::max(num, std::fabs(o - ref[i]));
-    den = std::max(den, std::fabs(ref[i]));
-  }
-  return num / std::max(den, 1e-30);
-}
-
-template <class T>
-std::vector<double> as_doubles(const Tensor& t) {
-  std::vector<double> v(static_cast<size_t>(t.numel()));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(t.data<T>()[i]);
-  return v;
-}
-
-// Row-major strides of `in` seen through `out` (numpy broadcasting), for the references.
-[[maybe_unused]] std::vector<int64_t> ref_strides(const Shape& in, const Shape& out) {
-  std::vector<int64_t> s(out.size(), 0);
-  int64_t st = 1;
-  for (size_t i = in.size(); i-- > 0;) {
-    s[out.size() - in.size() + i] = in[i] == 1 ? 0 : st;
-    st *= in[i];
-  }
-  return s;
-}
-
-[[maybe_unused]] int64_t ref_offset(int64_t flat, const Shape& out, const std::vector<int64_t>& strides) {
-  int64_t off = 0;
-  for (size_t d = out.size(); d-- > 0;) {
-    off += (flat % out[d]) * strides[d];
-    flat /= out[d];
-  }
-  return off;
-}
-
-Tensor i64(std::vector<int64_t> v) { return Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v); }
+using namespace top::testing;
 
 // Naive reduction in double: the output index of every input element, then fold.
 std::vector<double> ref_reduce(const std::vector<double>& x, const Shape& in, const std::vector<bool>& mask,

@@ -10,95 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "op_test_util.h"
 #include "ops/op.h"
 #include "util/thread_pool.h"
 
 namespace top::ops {
 namespace {
 
-// ---- small harness (each op test file keeps its own copy) --------------------------
+using namespace top::testing;
 
-ir::Attribute a_int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-ir::Attribute a_ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute a_float(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-ir::Attribute a_floats(std::vector<float> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
-ir::Attribute a_str(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-
-Tensor random_float(Shape shape, uint32_t seed) {
-  Tensor t = Tensor::zeros(DataType::kFloat32, std::move(shape));
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    float v = dist(rng);
-    t.data<float>()[i] = std::fabs(v) < 1e-3f ? 0.5f : v;
-  }
-  return t;
-}
-
-Tensor f32(Shape s, std::vector<float> v) { return Tensor::from_vector<float>(std::move(s), v); }
-Tensor f32v(std::vector<float> v) { return f32({static_cast<int64_t>(v.size())}, v); }
-Tensor i64(std::vector<int64_t> v) { return Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v); }
-
-struct OpRun {
-  Status status;
-  std::vector<Tensor> outputs;
-};
-
-OpRun run_op(const std::string& type, const ir::Attributes& attrs, const std::vector<Tensor>& inputs,
-             int opset = 13, int threads = 2, std::vector<size_t> runtime_only = {}) {
-  OpRun r;
-  ir::Node node;
-  node.name = "n0";
-  node.op_type = type;
-  node.opset = opset;
-  node.attrs = attrs;
-  Result<std::unique_ptr<Op>> op = OpRegistry::builtin().create(node);
-  if (!op.ok()) {
-    r.status = op.status();
-    return r;
-  }
-  std::vector<ValueInfo> infos;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Tensor& t = inputs[i];
-    bool constant = std::find(runtime_only.begin(), runtime_only.end(), i) == runtime_only.end();
-    infos.push_back(t.defined() ? ValueInfo{t.dtype(), t.shape(), constant ? &t : nullptr} : ValueInfo{});
-  }
-  InferContext ictx("n0", infos, 1);
-  r.status = (*op)->infer(ictx);
-  if (!r.status.ok()) return r;
-  r.outputs.push_back(Tensor::zeros(ictx.output(0).dtype, ictx.output(0).shape));
-  std::memset(r.outputs[0].raw_data(), 0xAB, r.outputs[0].nbytes());
-  std::vector<const Tensor*> ins;
-  for (const Tensor& t : inputs) ins.push_back(t.defined() ? &t : nullptr);
-  ThreadPool pool(threads);
-  KernelContext kctx(ins, {&r.outputs[0]}, &pool);
-  r.status = (*op)->compute(kctx);
-  return r;
+// Resize tests run at opset 13 unless they say otherwise.
+OpRun run_resize(const std::string& type, const ir::Attributes& attrs, const std::vector<Tensor>& inputs,
+                 int opset = 13, int threads = 2, std::vector<size_t> runtime_only = {}) {
+  return run_op(type, attrs, inputs, opset, threads, 1, std::move(runtime_only));
 }
 
 void expect_near(const Tensor& y, const std::vector<float>& want, float tol = 1e-5f) {
@@ -117,7 +41,7 @@ Tensor iota_image(Shape s) {
 TEST(ResizeOps, SpecNearestUpsample) {
   ir::Attributes a;
   a.set("mode", a_str("nearest"));
-  OpRun r = run_op("Resize", a, {iota_image({1, 1, 2, 2}), Tensor(), f32v({1, 1, 2, 3})});
+  OpRun r = run_resize("Resize", a, {iota_image({1, 1, 2, 2}), Tensor(), f32v({1, 1, 2, 3})});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   EXPECT_EQ(r.outputs[0].shape(), (Shape{1, 1, 4, 6}));
   expect_near(r.outputs[0], {1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4});
@@ -126,7 +50,7 @@ TEST(ResizeOps, SpecNearestUpsample) {
 TEST(ResizeOps, SpecNearestDownsample) {
   ir::Attributes a;
   a.set("mode", a_str("nearest"));
-  OpRun r = run_op("Resize", a, {iota_image({1, 1, 2, 4}), f32v({}), f32v({1, 1, 0.6f, 0.6f})}, 11);
+  OpRun r = run_resize("Resize", a, {iota_image({1, 1, 2, 4}), f32v({}), f32v({1, 1, 0.6f, 0.6f})}, 11);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   EXPECT_EQ(r.outputs[0].shape(), (Shape{1, 1, 1, 2}));
   expect_near(r.outputs[0], {1, 3});
@@ -135,12 +59,12 @@ TEST(ResizeOps, SpecNearestDownsample) {
 TEST(ResizeOps, SpecLinearHalfPixelAndAlignCorners) {
   ir::Attributes a;
   a.set("mode", a_str("linear"));
-  OpRun r = run_op("Resize", a, {iota_image({1, 1, 2, 2}), Tensor(), f32v({1, 1, 2, 2})});
+  OpRun r = run_resize("Resize", a, {iota_image({1, 1, 2, 2}), Tensor(), f32v({1, 1, 2, 2})});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   expect_near(r.outputs[0], {1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f, 3.75f, 4});
 
   a.set("coordinate_transformation_mode", a_str("align_corners"));
-  r = run_op("Resize", a, {iota_image({1, 1, 2, 2}), Tensor(), f32v({1, 1, 2, 2})});
+  r = run_resize("Resize", a, {iota_image({1, 1, 2, 2}), Tensor(), f32v({1, 1, 2, 2})});
   ASSERT_TRUE(r.status.ok());
   expect_near(r.outputs[0], {1, 1.3333333f, 1.6666667f, 2, 1.6666666f, 2, 2.3333333f, 2.6666665f, 2.3333333f,
                              2.6666665f, 3, 3.3333333f, 3, 3.3333333f, 3.6666667f, 4});
@@ -149,7 +73,7 @@ TEST(ResizeOps, SpecLinearHalfPixelAndAlignCorners) {
 TEST(ResizeOps, SpecLinearDownsample) {
   ir::Attributes a;
   a.set("mode", a_str("linear"));
-  OpRun r = run_op("Resize", a, {iota_image({1, 1, 2, 4}), Tensor(), f32v({1, 1, 0.6f, 0.6f})});
+  OpRun r = run_resize("Resize", a, {iota_image({1, 1, 2, 4}), Tensor(), f32v({1, 1, 0.6f, 0.6f})});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   expect_near(r.outputs[0], {2.6666665f, 4.3333331f});
 }
@@ -158,13 +82,13 @@ TEST(ResizeOps, SpecTfCropAndResize) {
   ir::Attributes a;
   a.set("mode", a_str("linear"));
   a.set("coordinate_transformation_mode", a_str("tf_crop_and_resize"));
-  OpRun r = run_op("Resize", a,
+  OpRun r = run_resize("Resize", a,
                    {iota_image({1, 1, 4, 4}), f32v({0, 0, 0.4f, 0.6f, 1, 1, 0.6f, 0.8f}), Tensor(), i64({1, 1, 3, 3})});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   expect_near(r.outputs[0], {7.6f, 7.9f, 8.2f, 8.8f, 9.1f, 9.4f, 10.0f, 10.3f, 10.6f}, 1e-4f);
   // Extrapolation: roi reaching outside the image.
   a.set("extrapolation_value", a_float(10.0f));
-  r = run_op("Resize", a,
+  r = run_resize("Resize", a,
              {iota_image({1, 1, 4, 4}), f32v({0, 0, 0.4f, 0.6f, 1, 1, 1.2f, 1.7f}), Tensor(), i64({1, 1, 3, 3})});
   ASSERT_TRUE(r.status.ok());
   expect_near(r.outputs[0], {7.6f, 10, 10, 12.4f, 10, 10, 10, 10, 10}, 1e-4f);
@@ -173,7 +97,7 @@ TEST(ResizeOps, SpecTfCropAndResize) {
 TEST(ResizeOps, SpecCubic) {
   ir::Attributes a;
   a.set("mode", a_str("cubic"));
-  OpRun r = run_op("Resize", a, {iota_image({1, 1, 4, 4}), Tensor(), f32v({1, 1, 2, 2})});
+  OpRun r = run_resize("Resize", a, {iota_image({1, 1, 4, 4}), Tensor(), f32v({1, 1, 2, 2})});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   ASSERT_EQ(r.outputs[0].shape(), (Shape{1, 1, 8, 8}));
   const std::vector<float> row0 = {0.47265625f, 0.76953125f, 1.24609375f, 1.875f,
@@ -276,9 +200,9 @@ TEST(ResizeOps, RandomAgainstNaiveReference) {
     a.set("mode", a_str(cfg.mode));
     a.set("coordinate_transformation_mode", a_str(cfg.coord));
     a.set("nearest_mode", a_str(cfg.nearest));
-    Tensor x = random_float(in, rng());
-    OpRun r = use_sizes ? run_op("Resize", a, {x, Tensor(), Tensor(), i64(out)}, 13, 1 + iter % 3)
-                        : run_op("Resize", a, {x, Tensor(), f32v(scales)}, 13, 1 + iter % 3);
+    Tensor x = random_unit(in, rng());
+    OpRun r = use_sizes ? run_resize("Resize", a, {x, Tensor(), Tensor(), i64(out)}, 13, 1 + iter % 3)
+                        : run_resize("Resize", a, {x, Tensor(), f32v(scales)}, 13, 1 + iter % 3);
     ASSERT_TRUE(r.status.ok()) << r.status.to_string();
     ASSERT_EQ(r.outputs[0].shape(), out) << "iter " << iter;
     if (out == in) continue;  // copied through, like ONNX Runtime
@@ -303,7 +227,7 @@ TEST(ResizeOps, NearestAllDtypesAndLargeParallel) {
   a.set("mode", a_str("nearest"));
   a.set("coordinate_transformation_mode", a_str("asymmetric"));
   a.set("nearest_mode", a_str("floor"));
-  OpRun r = run_op("Resize", a, {u, Tensor(), f32v({1, 1, 2, 2})}, 13, 4);
+  OpRun r = run_resize("Resize", a, {u, Tensor(), f32v({1, 1, 2, 2})}, 13, 4);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   const Tensor& y = r.outputs[0];
   ASSERT_EQ(y.shape(), (Shape{2, 3, 34, 46}));
@@ -313,7 +237,7 @@ TEST(ResizeOps, NearestAllDtypesAndLargeParallel) {
         ASSERT_EQ(y.data<uint8_t>()[(n * 34 + h) * 46 + w], u.data<uint8_t>()[(n * 17 + h / 2) * 23 + w / 2]);
 
   Tensor l = Tensor::from_vector<int64_t>({1, 3}, {5, 6, 7});
-  r = run_op("Resize", a, {l, Tensor(), Tensor(), i64({2, 6})});
+  r = run_resize("Resize", a, {l, Tensor(), Tensor(), i64({2, 6})});
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.outputs[0].to_int_vector(), (std::vector<int64_t>{5, 5, 6, 6, 7, 7, 5, 5, 6, 6, 7, 7}));
 }
@@ -321,17 +245,17 @@ TEST(ResizeOps, NearestAllDtypesAndLargeParallel) {
 TEST(ResizeOps, UpsampleAndResize10) {
   ir::Attributes a;
   a.set("mode", a_str("nearest"));
-  OpRun r = run_op("Upsample", a, {iota_image({1, 1, 2, 2}), f32v({1, 1, 2, 3})}, 9);
+  OpRun r = run_resize("Upsample", a, {iota_image({1, 1, 2, 2}), f32v({1, 1, 2, 3})}, 9);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   expect_near(r.outputs[0], {1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4});
   ir::Attributes b;
   b.set("mode", a_str("linear"));
   b.set("scales", a_floats({1, 1, 2, 2}));
-  r = run_op("Upsample", b, {iota_image({1, 1, 2, 2})}, 7);
+  r = run_resize("Upsample", b, {iota_image({1, 1, 2, 2})}, 7);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   // Asymmetric: x/2 -> 0, 0.5, 1, 1.5 (clamped).
   expect_near(r.outputs[0], {1, 1.5f, 2, 2, 2, 2.5f, 3, 3, 3, 3.5f, 4, 4, 3, 3.5f, 4, 4});
-  r = run_op("Resize", a, {iota_image({1, 1, 2, 4}), f32v({1, 1, 0.6f, 0.6f})}, 10);
+  r = run_resize("Resize", a, {iota_image({1, 1, 2, 4}), f32v({1, 1, 0.6f, 0.6f})}, 10);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   EXPECT_EQ(r.outputs[0].shape(), (Shape{1, 1, 1, 2}));
   expect_near(r.outputs[0], {1, 3});  // opset 10: x/0.6 -> ceil when downsampling: 0, 2
@@ -341,11 +265,11 @@ TEST(ResizeOps, Opset18AxesAndAspectPolicy) {
   ir::Attributes a;
   a.set("mode", a_str("nearest"));
   a.set("axes", a_ints({2, 3}));
-  OpRun r = run_op("Resize", a, {iota_image({1, 1, 2, 2}), Tensor(), f32v({2, 3})}, 18);
+  OpRun r = run_resize("Resize", a, {iota_image({1, 1, 2, 2}), Tensor(), f32v({2, 3})}, 18);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   EXPECT_EQ(r.outputs[0].shape(), (Shape{1, 1, 4, 6}));
   a.set("keep_aspect_ratio_policy", a_str("not_larger"));
-  r = run_op("Resize", a, {iota_image({1, 1, 2, 4}), Tensor(), Tensor(), i64({4, 4})}, 18);
+  r = run_resize("Resize", a, {iota_image({1, 1, 2, 4}), Tensor(), Tensor(), i64({4, 4})}, 18);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   EXPECT_EQ(r.outputs[0].shape(), (Shape{1, 1, 2, 4}));  // min(4/2, 4/4) = 1
 }
@@ -355,30 +279,30 @@ TEST(ResizeOps, BadInputs) {
   ir::Attributes a;
   a.set("mode", a_str("linear"));
   // Non-constant scales: the output shape cannot be planned.
-  Status s = run_op("Resize", a, {x, Tensor(), f32v({1, 1, 2, 2})}, 13, 2, {2}).status;
+  Status s = run_resize("Resize", a, {x, Tensor(), f32v({1, 1, 2, 2})}, 13, 2, {2}).status;
   EXPECT_EQ(s.code(), StatusCode::kUnsupported);
   EXPECT_NE(s.message().find("not constant"), std::string::npos);
-  EXPECT_EQ(run_op("Resize", a, {x, Tensor(), f32v({1, 2, 2})}).status.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(run_op("Resize", a, {x, Tensor(), f32v({1, 1, 0, 2})}).status.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(run_op("Resize", a, {x, Tensor(), f32v({1, 1, 2, 2}), i64({1, 1, 4, 4})}).status.code(),
+  EXPECT_EQ(run_resize("Resize", a, {x, Tensor(), f32v({1, 2, 2})}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_resize("Resize", a, {x, Tensor(), f32v({1, 1, 0, 2})}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_resize("Resize", a, {x, Tensor(), f32v({1, 1, 2, 2}), i64({1, 1, 4, 4})}).status.code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(run_op("Resize", a, {x, Tensor(), Tensor(), i64({1, 1, -4, 4})}).status.code(),
+  EXPECT_EQ(run_resize("Resize", a, {x, Tensor(), Tensor(), i64({1, 1, -4, 4})}).status.code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(run_op("Resize", a, {x}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_resize("Resize", a, {x}).status.code(), StatusCode::kInvalidArgument);
   // Linear on integers is not implemented; nearest is.
   Tensor xi = Tensor::from_vector<int32_t>({1, 2}, {1, 2});
-  EXPECT_EQ(run_op("Resize", a, {xi, Tensor(), f32v({1, 2})}).status.code(), StatusCode::kUnsupported);
+  EXPECT_EQ(run_resize("Resize", a, {xi, Tensor(), f32v({1, 2})}).status.code(), StatusCode::kUnsupported);
   ir::Attributes bad;
   bad.set("mode", a_str("bicubic"));
-  EXPECT_FALSE(run_op("Resize", bad, {x, Tensor(), f32v({1, 1, 2, 2})}).status.ok());
+  EXPECT_FALSE(run_resize("Resize", bad, {x, Tensor(), f32v({1, 1, 2, 2})}).status.ok());
   ir::Attributes aa;
   aa.set("mode", a_str("linear"));
   aa.set("antialias", a_int(1));
-  EXPECT_EQ(run_op("Resize", aa, {x, Tensor(), f32v({1, 1, 0.5f, 0.5f})}, 18).status.code(),
+  EXPECT_EQ(run_resize("Resize", aa, {x, Tensor(), f32v({1, 1, 0.5f, 0.5f})}, 18).status.code(),
             StatusCode::kUnsupported);
   ir::Attributes crop;
   crop.set("coordinate_transformation_mode", a_str("tf_crop_and_resize"));
-  EXPECT_EQ(run_op("Resize", crop, {x, Tensor(), f32v({1, 1, 2, 2})}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_resize("Resize", crop, {x, Tensor(), f32v({1, 1, 2, 2})}).status.code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -11,117 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "op_test_util.h"
 #include "ops/op.h"
 #include "util/thread_pool.h"
 
 namespace top::ops {
 namespace {
 
-// ---- small harness (each op test file keeps its own copy) --------------------------
-
-ir::Attribute a_int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-ir::Attribute a_ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute a_float(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-ir::Attribute a_floats(std::vector<float> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
-ir::Attribute a_tensor(Tensor t) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kTensor;
-  a.t = std::move(t);
-  return a;
-}
-
-template <class T>
-Tensor random_tensor(Shape shape, uint32_t seed) {
-  Tensor t = Tensor::zeros(dtype_of<T>(), std::move(shape));
-  std::mt19937 rng(seed);
-  T* p = t.data<T>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    if constexpr (std::is_same<T, bool>::value) {
-      p[i] = (rng() & 1) != 0;
-    } else if constexpr (std::is_floating_point<T>::value) {
-      float v = std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng);
-      p[i] = static_cast<T>(std::fabs(v) < 1e-3f ? 0.5f : v);
-    } else {
-      p[i] = static_cast<T>(1 + rng() % 100);
-    }
-  }
-  return t;
-}
-
-Tensor i64(std::vector<int64_t> v) { return Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v); }
-
-struct OpRun {
-  Status status;
-  std::vector<Tensor> outputs;
-};
-
-// Creates, infers and computes one node. Undefined tensors are absent optional inputs;
-// inputs listed in `runtime_only` are not visible as constants to infer().
-OpRun run_op(const std::string& type, const ir::Attributes& attrs, const std::vector<Tensor>& inputs,
-             int opset = 17, int threads = 2, size_t num_outputs = 1, std::vector<size_t> runtime_only = {}) {
-  OpRun r;
-  ir::Node node;
-  node.name = "n0";
-  node.op_type = type;
-  node.opset = opset;
-  node.attrs = attrs;
-  Result<std::unique_ptr<Op>> op = OpRegistry::builtin().create(node);
-  if (!op.ok()) {
-    r.status = op.status();
-    return r;
-  }
-  std::vector<ValueInfo> infos;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Tensor& t = inputs[i];
-    bool constant = std::find(runtime_only.begin(), runtime_only.end(), i) == runtime_only.end();
-    infos.push_back(t.defined() ? ValueInfo{t.dtype(), t.shape(), constant ? &t : nullptr} : ValueInfo{});
-  }
-  InferContext ictx("n0", infos, num_outputs);
-  r.status = (*op)->infer(ictx);
-  if (!r.status.ok()) return r;
-  std::vector<Tensor*> outs;
-  r.outputs.resize(num_outputs);
-  for (size_t i = 0; i < num_outputs; ++i) {
-    r.outputs[i] = Tensor::zeros(ictx.output(i).dtype, ictx.output(i).shape);
-    std::memset(r.outputs[i].raw_data(), 0xAB, r.outputs[i].nbytes());  // garbage to overwrite
-    outs.push_back(&r.outputs[i]);
-  }
-  std::vector<const Tensor*> ins;
-  for (const Tensor& t : inputs) ins.push_back(t.defined() ? &t : nullptr);
-  ThreadPool pool(threads);
-  KernelContext kctx(ins, outs, &pool);
-  r.status = (*op)->compute(kctx);
-  return r;
-}
-
-bool same_bytes(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && a.nbytes() == b.nbytes() && std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
-}
+using namespace top::testing;
 
 // ---- Reshape ------------------------------------------------------------------------
 
 TEST(ShapeOps, ReshapeInfersAndCopies) {
-  Tensor x = random_tensor<float>({2, 3, 4}, 1);
+  Tensor x = random_unit<float>({2, 3, 4}, 1);
   ir::Attributes none;
   OpRun r = run_op("Reshape", none, {x, i64({0, -1, 2})});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
@@ -136,15 +38,15 @@ TEST(ShapeOps, ReshapeInfersAndCopies) {
 }
 
 TEST(ShapeOps, ReshapeDtypesAndLargeParallelCopy) {
-  Tensor a = random_tensor<int64_t>({6, 5}, 2);
+  Tensor a = random_unit<int64_t>({6, 5}, 2);
   OpRun r = run_op("Reshape", {}, {a, i64({3, 10})});
   ASSERT_TRUE(r.status.ok());
   EXPECT_TRUE(std::memcmp(r.outputs[0].raw_data(), a.raw_data(), a.nbytes()) == 0);
-  Tensor b = random_tensor<bool>({4, 4}, 3);
+  Tensor b = random_unit<bool>({4, 4}, 3);
   r = run_op("Reshape", {}, {b, i64({16})});
   ASSERT_TRUE(r.status.ok());
   EXPECT_TRUE(std::memcmp(r.outputs[0].raw_data(), b.raw_data(), b.nbytes()) == 0);
-  Tensor big = random_tensor<float>({1 << 21, 3}, 4);  // 24 MiB: the chunked parallel copy
+  Tensor big = random_unit<float>({1 << 21, 3}, 4);  // 24 MiB: the chunked parallel copy
   r = run_op("Reshape", {}, {big, i64({-1})}, 17, 4);
   ASSERT_TRUE(r.status.ok());
   EXPECT_TRUE(std::memcmp(r.outputs[0].raw_data(), big.raw_data(), big.nbytes()) == 0);
@@ -158,7 +60,7 @@ TEST(ShapeOps, ReshapeAllowZero) {
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   EXPECT_EQ(r.outputs[0].shape(), (Shape{3, 0}));
   // Without allowzero, 0 copies the input dim.
-  Tensor y = random_tensor<float>({2, 3}, 5);
+  Tensor y = random_unit<float>({2, 3}, 5);
   r = run_op("Reshape", {}, {y, i64({0, 3})}, 14);
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.outputs[0].shape(), (Shape{2, 3}));
@@ -167,7 +69,7 @@ TEST(ShapeOps, ReshapeAllowZero) {
 }
 
 TEST(ShapeOps, ReshapeErrors) {
-  Tensor x = random_tensor<float>({2, 3, 4}, 6);
+  Tensor x = random_unit<float>({2, 3, 4}, 6);
   EXPECT_EQ(run_op("Reshape", {}, {x, i64({-1, -1})}).status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(run_op("Reshape", {}, {x, i64({5, 5})}).status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(run_op("Reshape", {}, {x, i64({-2, 12})}).status.code(), StatusCode::kInvalidArgument);
@@ -182,7 +84,7 @@ TEST(ShapeOps, ReshapeErrors) {
 // ---- Flatten / Squeeze / Unsqueeze ------------------------------------------------------
 
 TEST(ShapeOps, Flatten) {
-  Tensor x = random_tensor<float>({2, 3, 4, 5}, 7);
+  Tensor x = random_unit<float>({2, 3, 4, 5}, 7);
   struct C {
     int64_t axis;
     Shape out;
@@ -201,7 +103,7 @@ TEST(ShapeOps, Flatten) {
 }
 
 TEST(ShapeOps, SqueezeAttributeAndInput) {
-  Tensor x = random_tensor<int32_t>({1, 3, 1, 4, 1}, 8);
+  Tensor x = random_unit<int32_t>({1, 3, 1, 4, 1}, 8);
   OpRun r = run_op("Squeeze", {}, {x}, 11);
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.outputs[0].shape(), (Shape{3, 4}));
@@ -227,7 +129,7 @@ TEST(ShapeOps, SqueezeAttributeAndInput) {
 }
 
 TEST(ShapeOps, Unsqueeze) {
-  Tensor x = random_tensor<float>({3, 4}, 9);
+  Tensor x = random_unit<float>({3, 4}, 9);
   ir::Attributes a;
   a.set("axes", a_ints({0, 3}));
   OpRun r = run_op("Unsqueeze", a, {x}, 11);
@@ -253,7 +155,7 @@ TEST(ShapeOps, Unsqueeze) {
 // ---- Shape / Size ------------------------------------------------------------------------
 
 TEST(ShapeOps, ShapeWithStartEnd) {
-  Tensor x = random_tensor<uint8_t>({2, 3, 4, 5}, 10);
+  Tensor x = random_unit<uint8_t>({2, 3, 4, 5}, 10);
   OpRun r = run_op("Shape", {}, {x});
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.outputs[0].to_int_vector(), (std::vector<int64_t>{2, 3, 4, 5}));
@@ -277,7 +179,7 @@ TEST(ShapeOps, ShapeWithStartEnd) {
 }
 
 TEST(ShapeOps, Size) {
-  OpRun r = run_op("Size", {}, {random_tensor<float>({2, 3, 7}, 11)});
+  OpRun r = run_op("Size", {}, {random_unit<float>({2, 3, 7}, 11)});
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.outputs[0].shape(), Shape{});
   EXPECT_EQ(r.outputs[0].data<int64_t>()[0], 42);
@@ -344,7 +246,7 @@ TEST(ShapeOps, RangeIntAndFloat) {
 
 TEST(ShapeOps, Constant) {
   ir::Attributes a;
-  Tensor v = random_tensor<float>({2, 3}, 12);
+  Tensor v = random_unit<float>({2, 3}, 12);
   a.set("value", a_tensor(v));
   OpRun r = run_op("Constant", a, {});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
@@ -404,19 +306,19 @@ void check_expand(const Tensor& x, const Tensor& y) {
 }
 
 TEST(ShapeOps, ExpandBroadcasts) {
-  Tensor x = random_tensor<float>({3, 1, 5}, 13);
+  Tensor x = random_unit<float>({3, 1, 5}, 13);
   OpRun r = run_op("Expand", {}, {x, i64({2, 3, 4, 5})});
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   EXPECT_EQ(r.outputs[0].shape(), (Shape{2, 3, 4, 5}));
   check_expand<float>(x, r.outputs[0]);
 
-  Tensor c = random_tensor<int64_t>({3, 1}, 14);  // bidirectional: shape dims of 1 keep the input's
+  Tensor c = random_unit<int64_t>({3, 1}, 14);  // bidirectional: shape dims of 1 keep the input's
   r = run_op("Expand", {}, {c, i64({1, 4})});
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.outputs[0].shape(), (Shape{3, 4}));
   check_expand<int64_t>(c, r.outputs[0]);
 
-  Tensor b = random_tensor<bool>({1, 7}, 15);
+  Tensor b = random_unit<bool>({1, 7}, 15);
   r = run_op("Expand", {}, {b, i64({300, 1})}, 13, 4);
   ASSERT_TRUE(r.status.ok());
   check_expand<bool>(b, r.outputs[0]);
@@ -432,7 +334,7 @@ TEST(ShapeOps, ExpandBroadcasts) {
 }
 
 TEST(ShapeOps, UnknownOpsetAndMissingInputsDoNotCrash) {
-  Tensor x = random_tensor<float>({2, 2}, 16);
+  Tensor x = random_unit<float>({2, 2}, 16);
   EXPECT_FALSE(run_op("Range", {}, {x}).status.ok());
   EXPECT_FALSE(run_op("Expand", {}, {x}).status.ok());
   EXPECT_FALSE(run_op("ConstantOfShape", {}, {}).status.ok());

@@ -12,115 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "op_test_util.h"
 #include "ops/op.h"
 #include "util/thread_pool.h"
 
 namespace top::ops {
 namespace {
 
-// ---- small harness (each op test file keeps its own copy) --------------------------
-
-ir::Attribute a_int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-ir::Attribute a_ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute a_float(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-ir::Attribute a_str(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-
-template <class T>
-Tensor random_tensor(Shape shape, uint32_t seed) {
-  Tensor t = Tensor::zeros(dtype_of<T>(), std::move(shape));
-  std::mt19937 rng(seed);
-  T* p = t.data<T>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    if constexpr (std::is_same<T, bool>::value) {
-      p[i] = (rng() & 1) != 0;
-    } else if constexpr (std::is_floating_point<T>::value) {
-      float v = std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng);
-      p[i] = static_cast<T>(std::fabs(v) < 1e-3f ? 0.5f : v);
-    } else {
-      p[i] = static_cast<T>(1 + rng() % 100);
-    }
-  }
-  return t;
-}
-
-Tensor i64(std::vector<int64_t> v) { return Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v); }
-
-struct OpRun {
-  Status status;
-  std::vector<Tensor> outputs;
-};
-
-OpRun run_op(const std::string& type, const ir::Attributes& attrs, const std::vector<Tensor>& inputs,
-             int opset = 17, int threads = 2, size_t num_outputs = 1, std::vector<size_t> runtime_only = {}) {
-  OpRun r;
-  ir::Node node;
-  node.name = "n0";
-  node.op_type = type;
-  node.opset = opset;
-  node.attrs = attrs;
-  Result<std::unique_ptr<Op>> op = OpRegistry::builtin().create(node);
-  if (!op.ok()) {
-    r.status = op.status();
-    return r;
-  }
-  std::vector<ValueInfo> infos;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const Tensor& t = inputs[i];
-    bool constant = std::find(runtime_only.begin(), runtime_only.end(), i) == runtime_only.end();
-    infos.push_back(t.defined() ? ValueInfo{t.dtype(), t.shape(), constant ? &t : nullptr} : ValueInfo{});
-  }
-  InferContext ictx("n0", infos, num_outputs);
-  r.status = (*op)->infer(ictx);
-  if (!r.status.ok()) return r;
-  std::vector<Tensor*> outs;
-  r.outputs.resize(num_outputs);
-  for (size_t i = 0; i < num_outputs; ++i) {
-    r.outputs[i] = Tensor::zeros(ictx.output(i).dtype, ictx.output(i).shape);
-    std::memset(r.outputs[i].raw_data(), 0xAB, r.outputs[i].nbytes());
-    outs.push_back(&r.outputs[i]);
-  }
-  std::vector<const Tensor*> ins;
-  for (const Tensor& t : inputs) ins.push_back(t.defined() ? &t : nullptr);
-  ThreadPool pool(threads);
-  KernelContext kctx(ins, outs, &pool);
-  r.status = (*op)->compute(kctx);
-  return r;
-}
-
-// Row-major multi-index helpers for the naive references.
-std::vector<int64_t> unravel(int64_t i, const Shape& s) {
-  std::vector<int64_t> idx(s.size());
-  for (size_t d = s.size(); d-- > 0;) {
-    idx[d] = i % s[d];
-    i /= s[d];
-  }
-  return idx;
-}
-int64_t ravel(const std::vector<int64_t>& idx, const Shape& s) {
-  int64_t o = 0;
-  for (size_t d = 0; d < s.size(); ++d) o = o * s[d] + idx[d];
-  return o;
-}
+using namespace top::testing;
 
 template <class T>
 T at(const Tensor& t, int64_t i) {
@@ -154,7 +53,7 @@ TEST(TensorOps, ConcatRandom) {
     for (int k = 0; k < n; ++k) {
       Shape s = base;
       s[static_cast<size_t>(axis < 0 ? axis + rank : axis)] = static_cast<int64_t>(rng() % 4);  // may be 0
-      xs.push_back(random_tensor<float>(s, rng()));
+      xs.push_back(random_unit<float>(s, rng()));
     }
     ir::Attributes a;
     a.set("axis", a_int(axis));
@@ -169,7 +68,7 @@ TEST(TensorOps, ConcatRandom) {
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.outputs[0].to_int_vector(), (std::vector<int64_t>{1, -1, 7}));
   // Large outer: parallel path.
-  std::vector<Tensor> big = {random_tensor<uint8_t>({5000, 3}, 2), random_tensor<uint8_t>({5000, 5}, 3)};
+  std::vector<Tensor> big = {random_unit<uint8_t>({5000, 3}, 2), random_unit<uint8_t>({5000, 5}, 3)};
   ir::Attributes a1;
   a1.set("axis", a_int(1));
   r = run_op("Concat", a1, big, 13, 4);
@@ -180,10 +79,10 @@ TEST(TensorOps, ConcatRandom) {
 TEST(TensorOps, ConcatErrors) {
   ir::Attributes a;
   a.set("axis", a_int(1));
-  Tensor x = random_tensor<float>({2, 3}, 4);
-  EXPECT_EQ(run_op("Concat", a, {x, random_tensor<float>({3, 3}, 5)}).status.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(run_op("Concat", a, {x, random_tensor<int64_t>({2, 3}, 5)}).status.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(run_op("Concat", a, {x, random_tensor<float>({2, 3, 1}, 5)}).status.code(), StatusCode::kInvalidArgument);
+  Tensor x = random_unit<float>({2, 3}, 4);
+  EXPECT_EQ(run_op("Concat", a, {x, random_unit<float>({3, 3}, 5)}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_op("Concat", a, {x, random_unit<int64_t>({2, 3}, 5)}).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_op("Concat", a, {x, random_unit<float>({2, 3, 1}, 5)}).status.code(), StatusCode::kInvalidArgument);
   ir::Attributes bad;
   bad.set("axis", a_int(2));
   EXPECT_EQ(run_op("Concat", bad, {x, x}).status.code(), StatusCode::kInvalidArgument);
@@ -191,7 +90,7 @@ TEST(TensorOps, ConcatErrors) {
 }
 
 TEST(TensorOps, SplitVariants) {
-  Tensor x = random_tensor<float>({4, 6, 3}, 6);
+  Tensor x = random_unit<float>({4, 6, 3}, 6);
   // Equal split, 3 outputs along axis 1.
   ir::Attributes a;
   a.set("axis", a_int(1));
@@ -257,7 +156,7 @@ TEST(TensorOps, SliceRandomAgainstReference) {
     int rank = 1 + static_cast<int>(rng() % 4);
     Shape s;
     for (int d = 0; d < rank; ++d) s.push_back(1 + static_cast<int64_t>(rng() % 6));
-    Tensor x = random_tensor<int32_t>(s, rng());
+    Tensor x = random_unit<int32_t>(s, rng());
     std::vector<int64_t> axes, starts, ends, steps;
     for (int d = 0; d < rank; ++d) {
       if (rng() % 3 == 0) continue;
@@ -298,7 +197,7 @@ TEST(TensorOps, SliceRandomAgainstReference) {
 }
 
 TEST(TensorOps, SliceOpsetsAndErrors) {
-  Tensor x = random_tensor<float>({5, 6}, 8);
+  Tensor x = random_unit<float>({5, 6}, 8);
   // Opset 1-9: attributes.
   ir::Attributes a;
   a.set("starts", a_ints({1, -3}));
@@ -346,7 +245,7 @@ TEST(TensorOps, GatherAxesAndIndexTypes) {
       if (idx.dtype() == DataType::kInt32) idx.data<int32_t>()[i] = static_cast<int32_t>(v);
       else idx.data<int64_t>()[i] = v;
     }
-    Tensor x = random_tensor<double>(s, rng());
+    Tensor x = random_unit<double>(s, rng());
     ir::Attributes at_;
     at_.set("axis", a_int(axis));
     OpRun r = run_op("Gather", at_, {x, idx}, 13, 1 + iter % 2, 1, {1});
@@ -371,7 +270,7 @@ TEST(TensorOps, GatherAxesAndIndexTypes) {
   EXPECT_EQ(r.outputs[0].shape(), Shape{});
   EXPECT_EQ(r.outputs[0].data<int64_t>()[0], 3);
   // Out of range index (runtime and plan time), float indices.
-  Tensor x = random_tensor<float>({3, 4}, 10);
+  Tensor x = random_unit<float>({3, 4}, 10);
   EXPECT_EQ(run_op("Gather", {}, {x, i64({3})}, 13, 2, 1, {1}).status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(run_op("Gather", {}, {x, i64({-4})}).status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(run_op("Gather", {}, {x, Tensor::from_vector<float>({1}, {0.0f})}).status.code(),
@@ -379,7 +278,7 @@ TEST(TensorOps, GatherAxesAndIndexTypes) {
 }
 
 TEST(TensorOps, GatherElements) {
-  Tensor x = random_tensor<float>({3, 4, 5}, 11);
+  Tensor x = random_unit<float>({3, 4, 5}, 11);
   std::mt19937 rng(12);
   for (int64_t axis : {0, 1, 2, -1}) {
     int64_t a = axis < 0 ? axis + 3 : axis;
@@ -430,17 +329,17 @@ TEST(TensorOps, TransposeRandomPerms) {
     ir::Attributes a;
     a.set("perm", a_ints(perm));
     if (iter % 3 == 0) {
-      Tensor x = random_tensor<float>(s, rng());
+      Tensor x = random_unit<float>(s, rng());
       OpRun r = run_op("Transpose", a, {x}, 13, 1 + iter % 2);
       ASSERT_TRUE(r.status.ok()) << r.status.to_string();
       check_transpose<float>(x, perm, r.outputs[0]);
     } else if (iter % 3 == 1) {
-      Tensor x = random_tensor<int64_t>(s, rng());
+      Tensor x = random_unit<int64_t>(s, rng());
       OpRun r = run_op("Transpose", a, {x}, 13, 2);
       ASSERT_TRUE(r.status.ok());
       check_transpose<int64_t>(x, perm, r.outputs[0]);
     } else {
-      Tensor x = random_tensor<bool>(s, rng());
+      Tensor x = random_unit<bool>(s, rng());
       OpRun r = run_op("Transpose", a, {x}, 13, 2);
       ASSERT_TRUE(r.status.ok());
       check_transpose<bool>(x, perm, r.outputs[0]);
@@ -455,19 +354,19 @@ TEST(TensorOps, TransposeCommonLayoutsLarge) {
   };
   for (C c : {C{{2, 37, 19, 23}, {0, 2, 3, 1}}, C{{2, 19, 23, 37}, {0, 3, 1, 2}}, C{{131, 77}, {1, 0}},
               C{{2, 4, 6, 9, 11}, {0, 2, 1, 3, 4}}, C{{3, 5, 7}, {2, 1, 0}}}) {
-    Tensor x = random_tensor<float>(c.s, 14);
+    Tensor x = random_unit<float>(c.s, 14);
     ir::Attributes a;
     a.set("perm", a_ints(c.perm));
     OpRun r = run_op("Transpose", a, {x}, 13, 4);
     ASSERT_TRUE(r.status.ok());
     check_transpose<float>(x, c.perm, r.outputs[0]);
-    Tensor u = random_tensor<uint8_t>(c.s, 15);
+    Tensor u = random_unit<uint8_t>(c.s, 15);
     r = run_op("Transpose", a, {u}, 13, 3);
     ASSERT_TRUE(r.status.ok());
     check_transpose<uint8_t>(u, c.perm, r.outputs[0]);
   }
   // Default perm reverses the dims.
-  Tensor x = random_tensor<float>({2, 3, 4}, 16);
+  Tensor x = random_unit<float>({2, 3, 4}, 16);
   OpRun r = run_op("Transpose", {}, {x});
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(r.outputs[0].shape(), (Shape{4, 3, 2}));
@@ -523,7 +422,7 @@ TEST(TensorOps, PadModesRandom) {
       }
       ir::Attributes a;
       a.set("mode", a_str(mode));
-      Tensor x = random_tensor<float>(s, rng());
+      Tensor x = random_unit<float>(s, rng());
       Tensor cv = Tensor::scalar<float>(1.25f);
       OpRun r = run_op("Pad", a, {x, i64(pads), iter % 2 ? cv : Tensor()}, 13, 1 + iter % 3);
       ASSERT_TRUE(r.status.ok()) << r.status.to_string();
@@ -533,7 +432,7 @@ TEST(TensorOps, PadModesRandom) {
 }
 
 TEST(TensorOps, PadOpsetsDtypesAndErrors) {
-  Tensor x = random_tensor<int64_t>({2, 3}, 18);
+  Tensor x = random_unit<int64_t>({2, 3}, 18);
   // Opset 2-10: pads and value attributes.
   ir::Attributes a;
   a.set("pads", a_ints({1, 0, 0, 2}));
@@ -550,7 +449,7 @@ TEST(TensorOps, PadOpsetsDtypesAndErrors) {
   EXPECT_EQ(r.outputs[0].shape(), (Shape{2, 6}));
   check_pad<int64_t>(x, {0, 2, 0, 1}, "edge", 0, r.outputs[0]);
   // uint8 NCHW reflect, bigger, several threads.
-  Tensor img = random_tensor<uint8_t>({2, 3, 40, 50}, 19);
+  Tensor img = random_unit<uint8_t>({2, 3, 40, 50}, 19);
   ir::Attributes rf;
   rf.set("mode", a_str("reflect"));
   std::vector<int64_t> pads = {0, 0, 3, 2, 0, 0, 1, 4};
@@ -580,7 +479,7 @@ TEST(TensorOps, TileRandom) {
       s.push_back(1 + static_cast<int64_t>(rng() % 4));
       reps.push_back(static_cast<int64_t>(rng() % 4));
     }
-    Tensor x = random_tensor<int32_t>(s, rng());
+    Tensor x = random_unit<int32_t>(s, rng());
     OpRun r = run_op("Tile", {}, {x, i64(reps)}, 13, 1 + iter % 3);
     ASSERT_TRUE(r.status.ok()) << r.status.to_string();
     const Tensor& y = r.outputs[0];
@@ -591,7 +490,7 @@ TEST(TensorOps, TileRandom) {
       ASSERT_EQ(at<int32_t>(y, i), at<int32_t>(x, ravel(o, s)));
     }
   }
-  Tensor x = random_tensor<float>({2, 3}, 21);
+  Tensor x = random_unit<float>({2, 3}, 21);
   EXPECT_EQ(run_op("Tile", {}, {x, i64({2})}).status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(run_op("Tile", {}, {x, i64({2, -1})}).status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(run_op("Tile", {}, {x, i64({2, 2})}, 13, 2, 1, {1}).status.code(), StatusCode::kUnsupported);
