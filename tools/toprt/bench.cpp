@@ -305,6 +305,10 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--trace-out", args->trace_out, "write <policy>.trace.json (Chrome/Perfetto) here");
   cmd->add_option("--write-arrivals", args->write_arrivals, "write the arrivals (time model batch) for peers");
   cmd->add_option("--sweep-k", args->sweep_k, "k values: saturated throughput of the first model, merge vs batch");
+  // A scalar option given twice keeps the last value, so wrappers (scripts/demo) can set
+  // defaults that a user's own flags override.
+  for (CLI::Option* opt : cmd->get_options())
+    if (opt->get_expected_max() == 1) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->callback([args] { run_bench(*args); });
 }
 
