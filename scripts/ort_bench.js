@@ -18,14 +18,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-function loadOrt() {
-  const dir = process.env.TOP_NPM_DIR || path.join(__dirname, '..', '.deps', 'npm', 'node_modules');
-  const mod = path.join(dir, 'onnxruntime-node');
-  if (!fs.existsSync(mod)) {
-    throw new Error(`onnxruntime-node not found in ${dir} (run scripts/npm-peer or set TOP_NPM_DIR)`);
-  }
-  return require(mod);
-}
+const {loadOrt, sessionOptions, makeRng, randomTensor, percentile} = require('./ort_common');
 
 function usage(code, msg) {
   if (msg) process.stderr.write(msg + '\n');
@@ -66,67 +59,12 @@ function parseArgs(argv) {
   return o;
 }
 
-// xorshift32 + Box-Muller: reproducible N(0,1) samples without dependencies.
-function makeRng(seed) {
-  let s = seed >>> 0 || 1;
-  const u = () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return (s + 0.5) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-}
-
-function randomTensor(ort, meta, batch, rng) {
-  if (!meta.isTensor) throw new Error(`input '${meta.name}' is not a tensor`);
-  const dims = meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : batch));
-  const n = dims.reduce((a, b) => a * b, 1);
-  switch (meta.type) {
-    case 'float32': case 'float64': {
-      const data = meta.type === 'float32' ? new Float32Array(n) : new Float64Array(n);
-      for (let i = 0; i < n; i++) data[i] = rng();
-      return new ort.Tensor(meta.type, data, dims);
-    }
-    case 'int64': {
-      const data = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) data[i] = BigInt(Math.floor(Math.abs(rng()) * 10));
-      return new ort.Tensor('int64', data, dims);
-    }
-    case 'int32': {
-      const data = new Int32Array(n);
-      for (let i = 0; i < n; i++) data[i] = Math.floor(Math.abs(rng()) * 10);
-      return new ort.Tensor('int32', data, dims);
-    }
-    case 'bool': {
-      const data = new Uint8Array(n);
-      for (let i = 0; i < n; i++) data[i] = rng() > 0 ? 1 : 0;
-      return new ort.Tensor('bool', data, dims);
-    }
-    default:
-      throw new Error(`input '${meta.name}' has unsupported type ${meta.type}`);
-  }
-}
-
-function percentile(sorted, p) {
-  // nearest-rank on the sorted sample
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx];
-}
-
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const ort = loadOrt();
   if (!fs.existsSync(o.model)) throw new Error(`model not found: ${o.model}`);
   const tLoad = process.hrtime.bigint();
-  const session = await ort.InferenceSession.create(o.model, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: o.threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: o.optLevel,
-    logSeverityLevel: 3,
-  });
+  const session = await ort.InferenceSession.create(o.model, sessionOptions(o.threads, o.optLevel));
   const loadMs = Number(process.hrtime.bigint() - tLoad) / 1e6;
   const rng = makeRng(12345);
   const feeds = {};

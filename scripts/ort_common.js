@@ -1,7 +1,7 @@
 'use strict';
-// Helpers shared by the ONNX Runtime peer scripts (ort_serve_bench.js; ort_bench.js
-// carries its own copy of the same functions): loading onnxruntime-node, reproducible
-// random inputs shaped from a session's input metadata, session options, percentiles.
+// Helpers shared by the ONNX Runtime peer scripts (ort_bench.js, ort_serve_bench.js):
+// loading onnxruntime-node, reproducible random inputs shaped from a session's input
+// metadata, session options, percentiles.
 
 const fs = require('fs');
 const path = require('path');

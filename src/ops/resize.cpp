@@ -17,6 +17,7 @@
 
 #include "ops/families.h"
 #include "ops/op.h"
+#include "ops/op_util.h"
 
 namespace top::ops {
 namespace {
@@ -414,21 +415,7 @@ class ResizeOp final : public Op {
     return Status::Ok();
   }
 
-  void store_extrapolation(DataType t, uint8_t* out) const {
-    const double v = extrapolation_;
-    auto put = [&](auto x) { std::memcpy(out, &x, sizeof(x)); };
-    switch (t) {
-      case DataType::kFloat32: put(static_cast<float>(v)); break;
-      case DataType::kFloat64: put(v); break;
-      case DataType::kInt8: put(static_cast<int8_t>(v)); break;
-      case DataType::kUint8: put(static_cast<uint8_t>(v)); break;
-      case DataType::kInt16: put(static_cast<int16_t>(v)); break;
-      case DataType::kInt32: put(static_cast<int32_t>(v)); break;
-      case DataType::kInt64: put(static_cast<int64_t>(v)); break;
-      case DataType::kBool: put(static_cast<uint8_t>(v != 0)); break;
-      default: break;
-    }
-  }
+  void store_extrapolation(DataType t, uint8_t* out) const { put_scalar(t, extrapolation_, out); }
 
   AxisTaps axis_taps(size_t d, const ResizePlan& rp, const Shape& in, int64_t stride) const {
     AxisTaps t;

@@ -18,32 +18,12 @@
 #include "ops/broadcast.h"
 #include "ops/families.h"
 #include "ops/op.h"
+#include "ops/op_util.h"
 
 namespace top::ops {
 namespace {
 
-bool is_index_dtype(DataType t) { return t == DataType::kInt64 || t == DataType::kInt32; }
-
 std::string ints_str(const std::vector<int64_t>& v) { return shape_str(v); }
-
-// Copies `bytes` bytes; large copies are split across the pool (memcpy is memory bound,
-// but one core rarely saturates the memory bus).
-void parallel_memcpy(const KernelContext& ctx, void* dst, const void* src, size_t bytes) {
-  if (bytes == 0 || dst == src) return;
-  constexpr size_t kChunk = size_t{1} << 20;
-  if (bytes < 4 * kChunk || ctx.num_threads() <= 1) {
-    std::memcpy(dst, src, bytes);
-    return;
-  }
-  const int64_t chunks = static_cast<int64_t>((bytes + kChunk - 1) / kChunk);
-  auto* d = static_cast<uint8_t*>(dst);
-  const auto* s = static_cast<const uint8_t*>(src);
-  ctx.parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
-    size_t lo = static_cast<size_t>(b) * kChunk;
-    size_t hi = std::min(bytes, static_cast<size_t>(e) * kChunk);
-    std::memcpy(d + lo, s + lo, hi - lo);
-  });
-}
 
 // Output = input bytes, for ops that only relabel the shape.
 Status copy_same_bytes(const KernelContext& ctx, const char* op) {
@@ -56,37 +36,6 @@ Status copy_same_bytes(const KernelContext& ctx, const char* op) {
                            " does not hold the same data as input " + dtype_name(x.dtype()) + shape_str(x.shape()));
   }
   parallel_memcpy(ctx, y.raw_data(), x.raw_data(), x.nbytes());
-  return Status::Ok();
-}
-
-// Plan-time value of an integer input that determines an output shape.
-Result<std::vector<int64_t>> constant_ints(const InferContext& ctx, size_t i, const std::string& op,
-                                           const char* what) {
-  if (!ctx.has_input(i)) {
-    return InvalidArgument(op + " node '" + ctx.node_name() + "': required input '" + what + "' is missing");
-  }
-  const Tensor* t = ctx.constant_input(i);
-  if (t == nullptr) {
-    return Unsupported(op + " node '" + ctx.node_name() + "': input '" + what +
-                       "' is not constant at plan time (data-dependent output shape)");
-  }
-  if (!is_index_dtype(t->dtype())) {
-    return InvalidArgument(op + " node '" + ctx.node_name() + "': input '" + what + "' must be int64, got " +
-                           dtype_name(t->dtype()));
-  }
-  if (t->rank() > 1) {
-    return InvalidArgument(op + " node '" + ctx.node_name() + "': input '" + what + "' must be 1-D, got shape " +
-                           shape_str(t->shape()));
-  }
-  return t->to_int_vector();
-}
-
-Status require_inputs(const InferContext& ctx, size_t n, const std::string& op) {
-  for (size_t i = 0; i < n; ++i) {
-    if (!ctx.has_input(i)) {
-      return InvalidArgument(op + " node '" + ctx.node_name() + "': input " + std::to_string(i) + " is missing");
-    }
-  }
   return Status::Ok();
 }
 
@@ -103,11 +52,7 @@ Result<std::vector<int64_t>> normalize_axes(const std::vector<int64_t>& axes, in
   std::vector<int64_t> out;
   std::set<int64_t> seen;
   for (int64_t a : axes) {
-    if (a < -rank || a >= rank) {
-      return InvalidArgument(op + " node '" + node + "': axis " + std::to_string(a) + " is out of range for rank " +
-                             std::to_string(rank));
-    }
-    int64_t n = a < 0 ? a + rank : a;
+    TOP_ASSIGN_OR_RETURN(int64_t n, norm_axis(a, rank, op + " node '" + node + "': "));
     if (!seen.insert(n).second) {
       return InvalidArgument(op + " node '" + node + "': axis " + std::to_string(a) + " is repeated in " +
                              ints_str(axes));
@@ -116,16 +61,6 @@ Result<std::vector<int64_t>> normalize_axes(const std::vector<int64_t>& axes, in
   }
   return out;
 }
-
-// Data movement: no arithmetic, only bytes in and out.
-class MovementOp : public Op {
- public:
-  ir::OpCost cost(const InferContext& ctx) const override {
-    ir::OpCost c = Op::cost(ctx);
-    c.flops = 0;
-    return c;
-  }
-};
 
 // ---------------------------------------------------------------------------------
 class ReshapeOp final : public MovementOp {
@@ -353,24 +288,6 @@ class SizeOp final : public MovementOp {
 };
 
 // ---------------------------------------------------------------------------------
-// Fills `n` elements of `esize` bytes at dst with the element at `value`.
-void fill_pattern(uint8_t* dst, int64_t n, const uint8_t* value, size_t esize) {
-  if (n <= 0) return;
-  bool all_zero = std::all_of(value, value + esize, [](uint8_t b) { return b == 0; });
-  if (all_zero) {
-    std::memset(dst, 0, static_cast<size_t>(n) * esize);
-    return;
-  }
-  switch (esize) {
-    case 1: std::memset(dst, value[0], static_cast<size_t>(n)); return;
-    case 2: { uint16_t v; std::memcpy(&v, value, 2); std::fill_n(reinterpret_cast<uint16_t*>(dst), n, v); return; }
-    case 4: { uint32_t v; std::memcpy(&v, value, 4); std::fill_n(reinterpret_cast<uint32_t*>(dst), n, v); return; }
-    case 8: { uint64_t v; std::memcpy(&v, value, 8); std::fill_n(reinterpret_cast<uint64_t*>(dst), n, v); return; }
-    default:
-      for (int64_t i = 0; i < n; ++i) std::memcpy(dst + static_cast<size_t>(i) * esize, value, esize);
-  }
-}
-
 class ConstantOfShapeOp final : public MovementOp {
  public:
   Status init(const ir::Attributes& attrs, int opset) override {

@@ -14,83 +14,17 @@
 
 #include "ops/families.h"
 #include "ops/op.h"
+#include "ops/op_util.h"
 
 namespace top::ops {
 namespace {
 
 // ---- shared helpers ----------------------------------------------------------------
 
-bool is_index_dtype(DataType t) { return t == DataType::kInt64 || t == DataType::kInt32; }
-
-std::string node_prefix(const std::string& op, const InferContext& ctx) {
-  return op + " node '" + ctx.node_name() + "': ";
-}
-
-Status require_inputs(const InferContext& ctx, size_t n, const std::string& op) {
-  for (size_t i = 0; i < n; ++i) {
-    if (!ctx.has_input(i)) return InvalidArgument(node_prefix(op, ctx) + "input " + std::to_string(i) + " is missing");
-  }
-  return Status::Ok();
-}
-
-// The plan-time value of an integer input that decides an output shape.
-Result<std::vector<int64_t>> constant_ints(const InferContext& ctx, size_t i, const std::string& op,
-                                           const char* what) {
-  if (!ctx.has_input(i)) return InvalidArgument(node_prefix(op, ctx) + "required input '" + what + "' is missing");
-  const Tensor* t = ctx.constant_input(i);
-  if (t == nullptr) {
-    return Unsupported(node_prefix(op, ctx) + "input '" + what +
-                       "' is not constant at plan time (data-dependent output shape)");
-  }
-  if (!is_index_dtype(t->dtype())) {
-    return InvalidArgument(node_prefix(op, ctx) + "input '" + what + "' must be int64 or int32, got " +
-                           dtype_name(t->dtype()));
-  }
-  if (t->rank() > 1) {
-    return InvalidArgument(node_prefix(op, ctx) + "input '" + what + "' must be 1-D, got " + shape_str(t->shape()));
-  }
-  return t->to_int_vector();
-}
-
-// The run-time value of an integer input (compute side of constant_ints).
-Result<std::vector<int64_t>> input_ints(const KernelContext& ctx, size_t i, const std::string& op, const char* what) {
-  if (!ctx.has_input(i)) return InvalidArgument(op + ": required input '" + what + "' is missing");
-  const Tensor& t = ctx.input(i);
-  if (!is_index_dtype(t.dtype())) {
-    return InvalidArgument(op + ": input '" + what + "' must be int64 or int32, got " + dtype_name(t.dtype()));
-  }
-  return t.to_int_vector();
-}
-
-Result<int64_t> norm_axis(int64_t axis, int64_t rank, const std::string& prefix) {
-  if (axis < -rank || axis >= rank) {
-    return InvalidArgument(prefix + "axis " + std::to_string(axis) + " is out of range for rank " +
-                           std::to_string(rank));
-  }
-  return axis < 0 ? axis + rank : axis;
-}
-
 std::vector<int64_t> row_major_strides(const Shape& s) {
   std::vector<int64_t> st(s.size(), 1);
   for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
   return st;
-}
-
-void parallel_memcpy(const KernelContext& ctx, void* dst, const void* src, size_t bytes) {
-  if (bytes == 0 || dst == src) return;
-  constexpr size_t kChunk = size_t{1} << 20;
-  if (bytes < 4 * kChunk || ctx.num_threads() <= 1) {
-    std::memcpy(dst, src, bytes);
-    return;
-  }
-  const int64_t chunks = static_cast<int64_t>((bytes + kChunk - 1) / kChunk);
-  auto* d = static_cast<uint8_t*>(dst);
-  const auto* s = static_cast<const uint8_t*>(src);
-  ctx.parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
-    size_t lo = static_cast<size_t>(b) * kChunk;
-    size_t hi = std::min(bytes, static_cast<size_t>(e) * kChunk);
-    std::memcpy(d + lo, s + lo, hi - lo);
-  });
 }
 
 // Calls f(T{}) with an unsigned integer type as wide as one element, so element loops
@@ -106,20 +40,6 @@ void with_element_type(size_t esize, F&& f) {
 }
 
 bool supported_esize(size_t esize) { return esize == 1 || esize == 2 || esize == 4 || esize == 8; }
-
-void fill_pattern(uint8_t* dst, int64_t n, const uint8_t* value, size_t esize) {
-  if (n <= 0) return;
-  if (std::all_of(value, value + esize, [](uint8_t b) { return b == 0; })) {
-    std::memset(dst, 0, static_cast<size_t>(n) * esize);
-    return;
-  }
-  with_element_type(esize, [&](auto t) {
-    using T = decltype(t);
-    T v;
-    std::memcpy(&v, value, sizeof(T));
-    std::fill_n(reinterpret_cast<T*>(dst), n, v);
-  });
-}
 
 // n elements from src (element stride `stride`, may be 0 or negative) to dense dst.
 void copy_run(uint8_t* dst, const uint8_t* src, int64_t n, int64_t stride, size_t esize) {
@@ -137,14 +57,6 @@ void copy_run(uint8_t* dst, const uint8_t* src, int64_t n, int64_t stride, size_
   }
 }
 
-class MovementOp : public Op {
- public:
-  ir::OpCost cost(const InferContext& ctx) const override {
-    ir::OpCost c = Op::cost(ctx);
-    c.flops = 0;
-    return c;
-  }
-};
 
 // ---- strided view copy ----------------------------------------------------------------
 
@@ -846,18 +758,8 @@ enum class PadMode { kConstant, kReflect, kEdge, kWrap };
 // Writes `v` converted to `t` into out (at least 8 bytes).
 Status store_scalar(DataType t, double v, uint8_t* out) {
   std::memset(out, 0, 8);
-  auto put = [&](auto x) { std::memcpy(out, &x, sizeof(x)); };
-  switch (t) {
-    case DataType::kFloat32: put(static_cast<float>(v)); break;
-    case DataType::kFloat64: put(v); break;
-    case DataType::kInt8: put(static_cast<int8_t>(v)); break;
-    case DataType::kUint8: put(static_cast<uint8_t>(v)); break;
-    case DataType::kInt16: put(static_cast<int16_t>(v)); break;
-    case DataType::kInt32: put(static_cast<int32_t>(v)); break;
-    case DataType::kInt64: put(static_cast<int64_t>(v)); break;
-    case DataType::kBool: put(static_cast<uint8_t>(v != 0)); break;
-    default:
-      if (v != 0) return Unsupported(std::string("Pad: constant value for dtype ") + dtype_name(t));
+  if (!put_scalar(t, v, out) && v != 0) {
+    return Unsupported(std::string("Pad: constant value for dtype ") + dtype_name(t));
   }
   return Status::Ok();
 }

@@ -3,29 +3,18 @@ ThresholdedRelu, Elu, Celu, Selu, Sigmoid, HardSigmoid, HardSwish, Tanh, Softplu
 Softsign, Clip (attributes before opset 11, optional inputs since), and Softmax /
 LogSoftmax / Hardmax with the opset-13 change from 2-D coercion to a single axis."""
 
+import functools
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from case_util import make_model, nonzero as _nonzero, vi as _vi
+
 F, I64, I32, U8 = TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32, TensorProto.UINT8
 
 
-def _model(nodes, inputs, outputs, opset, initializers=()):
-    graph = helper.make_graph(nodes, "activation", inputs, outputs, initializer=list(initializers))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="top-tests")
-    model.ir_version = 7 if opset <= 13 else 8
-    return model
-
-
-def _vi(name, elem, shape):
-    return helper.make_tensor_value_info(name, elem, shape)
-
-
-def _nonzero(rng, shape, scale=1.0):
-    x = np.asarray(rng.standard_normal(shape) * scale).astype(np.float32)
-    x[np.abs(x) < 1e-3] = 0.5
-    return x
+_model = functools.partial(make_model, graph="activation")
 
 
 def _unary(name, op, x, opset, elem=F, **attrs):

@@ -2,33 +2,18 @@
 (depthwise included), auto_pad modes, 1-D/3-D, optional bias, kernel_shape inferred
 from the weights, weights as initializers and as graph inputs."""
 
+import functools
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from case_util import infer_outputs as _with_inferred_outputs, make_model, nonzero as _nonzero
+
 F = TensorProto.FLOAT
 
 
-def _model(nodes, inputs, outputs, opset, initializers=()):
-    graph = helper.make_graph(nodes, "conv", inputs, outputs, initializer=list(initializers))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="top-tests")
-    model.ir_version = 7
-    return model
-
-
-def _with_inferred_outputs(model):
-    """Fills the declared outputs' dims from ONNX shape inference."""
-    inferred = onnx.shape_inference.infer_shapes(model)
-    model.graph.ClearField("output")
-    model.graph.output.extend(inferred.graph.output)
-    return model
-
-
-def _nonzero(rng, shape):
-    x = rng.standard_normal(shape).astype(np.float32)
-    x[np.abs(x) < 1e-3] = 0.5
-    return x
+_model = functools.partial(make_model, graph="conv", ir_version=7)
 
 
 def _conv_case(rng, name, x_shape, w_shape, opset=13, bias=True, weights_as_inputs=False,

@@ -2,31 +2,20 @@
 numpy broadcasting (Add, Sub, Mul, Div, Pow, Mod), variadic Min/Max/Sum/Mean,
 comparisons and logic, unary math, Where, Cast/CastLike, Identity, Dropout."""
 
+import functools
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from case_util import make_model, nonzero as _nonzero, vi as _vi
 
 F, D, F16 = TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16
 I64, I32, I8, U8, B = TensorProto.INT64, TensorProto.INT32, TensorProto.INT8, TensorProto.UINT8, TensorProto.BOOL
 NP = {F: np.float32, D: np.float64, I64: np.int64, I32: np.int32, I8: np.int8, U8: np.uint8, B: np.bool_}
 
 
-def _model(nodes, inputs, outputs, opset, initializers=()):
-    graph = helper.make_graph(nodes, "elementwise", inputs, outputs, initializer=list(initializers))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="top-tests")
-    model.ir_version = 7 if opset <= 13 else 8
-    return model
-
-
-def _vi(name, elem, shape):
-    return helper.make_tensor_value_info(name, elem, shape)
-
-
-def _nonzero(rng, shape, dtype=np.float32, scale=1.0):
-    x = np.asarray(rng.standard_normal(shape) * scale).astype(dtype)
-    x[np.abs(x) < 1e-3] = 0.5
-    return x
+_model = functools.partial(make_model, graph="elementwise")
 
 
 def _positive(rng, shape):

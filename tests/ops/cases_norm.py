@@ -2,32 +2,18 @@
 ranks 2-5, parameters as initializers and as graph inputs, axis/epsilon, optional bias and
 the Mean/InvStdDev outputs."""
 
+import functools
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from case_util import make_model, nonzero as _nonzero, out as _out
+
 F = TensorProto.FLOAT
 
 
-def _model(nodes, inputs, outputs, opset, initializers=()):
-    graph = helper.make_graph(nodes, "norm", inputs, outputs, initializer=list(initializers))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="top-tests")
-    model.ir_version = 7
-    inferred = onnx.shape_inference.infer_shapes(model)  # fill the declared outputs' dims
-    model.graph.ClearField("output")
-    model.graph.output.extend(inferred.graph.output)
-    return model
-
-
-def _nonzero(rng, shape):
-    x = rng.standard_normal(shape).astype(np.float32)
-    x[np.abs(x) < 1e-3] = 0.5
-    return x
-
-
-def _out(name):
-    return helper.make_tensor_value_info(name, F, None)
+_model = functools.partial(make_model, graph="norm", ir_version=7, infer="outputs")
 
 
 def cases():

@@ -2,31 +2,20 @@
 L1/L2/SumSquare/LogSum/LogSumExp (axes as attribute, ReduceSum's axes input from opset
 13, keepdims, noop_with_empty_axes) and ArgMax/ArgMin (keepdims, select_last_index)."""
 
+import functools
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from case_util import make_model, nonzero as _nonzero, vi as _vi
 
 F, I64, I32 = TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32
 KINDS = ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
          "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp")
 
 
-def _model(nodes, inputs, outputs, opset, initializers=()):
-    graph = helper.make_graph(nodes, "reduce", inputs, outputs, initializer=list(initializers))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="top-tests")
-    model.ir_version = 7 if opset <= 13 else 8
-    return model
-
-
-def _vi(name, elem, shape):
-    return helper.make_tensor_value_info(name, elem, shape)
-
-
-def _nonzero(rng, shape, scale=1.0):
-    x = np.asarray(rng.standard_normal(shape) * scale).astype(np.float32)
-    x[np.abs(x) < 1e-3] = 0.5
-    return x
+_model = functools.partial(make_model, graph="reduce")
 
 
 def _out_shape(shape, axes, keepdims):

@@ -2,32 +2,18 @@
 nearest_mode, linear and cubic with every coordinate_transformation_mode, scales and
 sizes, up- and down-sampling, tf_crop_and_resize with extrapolation, uint8 nearest."""
 
+import functools
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from case_util import make_model, nonzero as _nonzero, vi as _vi
+
 F, I64, U8 = TensorProto.FLOAT, TensorProto.INT64, TensorProto.UINT8
 
 
-def _model(nodes, inputs, outputs, opset, initializers=()):
-    graph = helper.make_graph(nodes, "resize_ops", inputs, outputs, initializer=list(initializers))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="top-tests")
-    model.ir_version = 7 if opset <= 13 else 8
-    # Outputs declared without a shape get the one ONNX shape inference derives.
-    model = onnx.shape_inference.infer_shapes(model, data_prop=True)
-    del model.graph.value_info[:]
-    return model
-
-
-def _vi(name, elem, shape):
-    return helper.make_tensor_value_info(name, elem, shape)
-
-
-def _nonzero(rng, shape, dtype=np.float32):
-    x = rng.standard_normal(shape).astype(dtype)
-    x[np.abs(x) < 1e-3] = 0.5
-    return x
+_model = functools.partial(make_model, graph="resize_ops", infer="data_prop")
 
 
 def _f(name, values):

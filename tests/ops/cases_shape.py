@@ -4,40 +4,18 @@ Unsqueeze, Shape, Size, ConstantOfShape, Range, Expand, Constant.
 Shape inputs are initializers or come from Shape->Gather->Concat chains, so the
 planner's constant folding is exercised too."""
 
+import functools
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from case_util import const as _const, ints as _ints, make_model, nonzero as _nonzero, vi as _vi
+
 F, I64, I32, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32, TensorProto.BOOL
 
 
-def _model(nodes, inputs, outputs, opset, initializers=()):
-    graph = helper.make_graph(nodes, "shape_ops", inputs, outputs, initializer=list(initializers))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="top-tests")
-    model.ir_version = 7 if opset <= 13 else 8
-    # Outputs declared without a shape get the one ONNX shape inference derives.
-    model = onnx.shape_inference.infer_shapes(model, data_prop=True)
-    del model.graph.value_info[:]
-    return model
-
-
-def _vi(name, elem, shape):
-    return helper.make_tensor_value_info(name, elem, shape)
-
-
-def _nonzero(rng, shape, dtype=np.float32):
-    x = rng.standard_normal(shape).astype(dtype)
-    x[np.abs(x) < 1e-3] = 0.5
-    return x
-
-
-def _ints(rng, shape, dtype=np.int64):
-    return rng.integers(1, 100, shape).astype(dtype)
-
-
-def _const(name, values, dtype=np.int64):
-    return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+_model = functools.partial(make_model, graph="shape_ops", infer="data_prop")
 
 
 def cases():

@@ -2,26 +2,15 @@
 ort_reference.js -> C++ comparison): tiny graphs that exercise broadcasting, int64
 and bool tensors, several outputs, and tensor names that need sanitizing."""
 
+import functools
+
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
-
-def _model(nodes, inputs, outputs, opset, initializers=()):
-    graph = helper.make_graph(nodes, "smoke", inputs, outputs, initializer=list(initializers))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="top-tests")
-    model.ir_version = 7  # readable by every runtime that supports opsets 11-17
-    return model
+from case_util import make_model, nonzero as _nonzero, vi as _vi
 
 
-def _vi(name, elem, shape):
-    return helper.make_tensor_value_info(name, elem, shape)
-
-
-def _nonzero(rng, shape, dtype=np.float32):
-    x = rng.standard_normal(shape).astype(dtype)
-    x[np.abs(x) < 1e-3] = 0.5
-    return x
+_model = functools.partial(make_model, graph="smoke", ir_version=7)
 
 
 def cases():
