@@ -12,10 +12,14 @@
 #include "exec/plan.h"
 #include "exec/schedule.h"
 #include "ir/graph.h"
+#include "plan_builder.h"
 #include "sched/generators.h"
 
 namespace top {
 namespace {
+
+using testing::chains_plan;
+using testing::PlanBuilder;
 
 using exec::ExecutionPlan;
 using exec::OpRef;
@@ -23,33 +27,6 @@ using exec::Schedule;
 using exec::TaskGraph;
 using ir::kNoValue;
 using ir::ValueId;
-
-// Builds plans step by step: values are plain ids; step names are "n<index>".
-struct PlanBuilder {
-  std::shared_ptr<ir::Graph> graph = std::make_shared<ir::Graph>();
-  std::shared_ptr<ExecutionPlan> plan = std::make_shared<ExecutionPlan>();
-  ValueId next_value = 0;
-
-  ValueId new_value() { return next_value++; }
-  int add_step(std::vector<ValueId> inputs, std::vector<ValueId> outputs, double flops = 1.0) {
-    ir::Node node;
-    node.name = "n" + std::to_string(plan->steps.size());
-    node.op_type = "Test";
-    graph->nodes.push_back(node);
-    exec::Step st;
-    st.node = static_cast<ir::NodeId>(graph->nodes.size() - 1);
-    st.inputs = std::move(inputs);
-    st.outputs = std::move(outputs);
-    st.cost.flops = flops;
-    plan->steps.push_back(st);
-    return static_cast<int>(plan->steps.size() - 1);
-  }
-  std::shared_ptr<const ExecutionPlan> finish() {
-    plan->graph = graph;
-    plan->slots.resize(static_cast<size_t>(next_value));
-    return plan;
-  }
-};
 
 // A random DAG in topological order: each step reads 1-3 values among graph inputs,
 // constants, earlier outputs and absent optionals, and writes 1-2 values (sometimes an
@@ -96,20 +73,6 @@ std::shared_ptr<const ExecutionPlan> random_plan(std::mt19937& rng) {
   return b.finish();
 }
 
-// `chains` independent chains of `length` steps, each starting from the graph input.
-std::shared_ptr<const ExecutionPlan> chains_plan(int chains, int length) {
-  PlanBuilder b;
-  ValueId x = b.new_value();
-  for (int c = 0; c < chains; ++c) {
-    ValueId prev = x;
-    for (int i = 0; i < length; ++i) {
-      ValueId out = b.new_value();
-      b.add_step({prev}, {out});
-      prev = out;
-    }
-  }
-  return b.finish();
-}
 
 // Independent check that every op appears exactly once and no group is empty.
 void expect_each_op_once(const Schedule& s) {
