@@ -117,6 +117,7 @@ int fuse_operators(ExecutionPlan& plan) {
     fused_step.inputs = inputs;
     fused_step.outputs = {out};
     fused_step.op = std::shared_ptr<const ops::Op>(std::move(op).value());
+    fused_step.attrs = std::make_shared<const ir::Attributes>(attrs);
     for (size_t e : eaten) {
       fused_step.cost.bytes += plan.steps[e].cost.bytes;
       fused_step.cost.flops += plan.steps[e].cost.flops;

@@ -37,6 +37,9 @@ struct Step {
   ir::NodeId node = -1;
   // The kernel when it differs from the node's own (a fused operator, exec/fusion.h).
   std::shared_ptr<const ops::Op> op;
+  // The attributes `op` was built with (set with `op`); other backends build their own
+  // kernel for the fused step from these.
+  std::shared_ptr<const ir::Attributes> attrs;
   std::vector<ir::ValueId> inputs;   // kNoValue for absent optional inputs
   std::vector<ir::ValueId> outputs;  // kNoValue for outputs the model omitted
   ir::OpCost cost;
