@@ -1,6 +1,8 @@
 // TaskGraph construction and schedule validation.
 #include "exec/schedule.h"
 
+#include "exec/conv_merge.h"
+
 #include <algorithm>
 #include <string>
 
@@ -96,6 +98,22 @@ TaskGraph TaskGraph::build(std::shared_ptr<const ExecutionPlan> plan, int num_ta
   return g;
 }
 
+// A merged group: at least two same-input convolutions of one task (exec/conv_merge.h).
+static Status validate_merged(const ExecutionPlan& plan, const Group& gr, const std::string& at) {
+  if (gr.ops.size() < 2) return InvalidArgument("schedule: " + at + " is merged but has fewer than two operators");
+  std::string key;
+  for (const OpRef& r : gr.ops) {
+    if (r.step < 0 || r.step >= static_cast<int>(plan.steps.size()) || r.task != gr.ops[0].task)
+      return InvalidArgument("schedule: " + at + " is merged across tasks or out of range");
+    std::string k = conv_merge_key(plan, r.step);
+    if (k.empty() || (!key.empty() && k != key))
+      return InvalidArgument("schedule: " + at + " is merged but " + op_desc(plan, r) +
+                             " is not a convolution of the same input and window as the others");
+    key = k;
+  }
+  return Status::Ok();
+}
+
 Status validate(const Schedule& s) {
   if (!s.plan) return InvalidArgument("schedule has no plan");
   if (s.num_tasks < 1)
@@ -116,6 +134,7 @@ Status validate(const Schedule& s) {
     for (size_t gi = 0; gi < st.groups.size(); ++gi) {
       const Group& gr = st.groups[gi];
       if (gr.ops.empty()) return InvalidArgument("schedule: " + where(si, gi) + " is empty");
+      if (gr.merged) TOP_RETURN_IF_ERROR(validate_merged(plan, gr, where(si, gi)));
       for (size_t oi = 0; oi < gr.ops.size(); ++oi) {
         const OpRef& r = gr.ops[oi];
         if (r.task < 0 || r.task >= s.num_tasks)

@@ -26,6 +26,9 @@ struct OpRef {
 
 struct Group {
   std::vector<OpRef> ops;  // run in this order on one stream
+  // IOS's merge stage kind: the ops are same-input convolutions of one task, run as one
+  // wider convolution (exec/conv_merge.h). Executors without merging run them in order.
+  bool merged = false;
 };
 
 struct Stage {

@@ -1,5 +1,7 @@
 #include "profile/cost_model.h"
 
+#include "exec/conv_merge.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -420,10 +422,47 @@ StageEstimate CostModel::stage(const std::vector<std::vector<OpEstimate>>& group
   return out;
 }
 
+OpEstimate CostModel::merged_conv(const exec::ExecutionPlan& plan, const std::vector<int>& steps, int threads) const {
+  OpEstimate out;
+  out.op_type = "Conv";
+  if (steps.empty()) return out;
+  double parts_ms = 0, parts_roofline = 0, out_elements = 0;
+  int64_t channels = 0;
+  for (int s : steps) {
+    const exec::Step& step = plan.steps[static_cast<size_t>(s)];
+    parts_ms += op(plan, step, threads).ms;
+    OpWork w = describe_step(plan, step);
+    parts_roofline += roofline_ms(w, threads);
+    out_elements += w.output_elements;
+    channels += plan.slots[step.inputs[1]].shape[0];
+  }
+  OpWork wide = describe_step(plan, plan.steps[static_cast<size_t>(steps[0])]);
+  const ir::OpCost c = exec::merged_conv_cost(plan, steps);
+  wide.key.clear();
+  wide.flops = c.flops;
+  wide.bytes = c.bytes;
+  wide.output_elements = out_elements;
+  std::vector<Shape> shapes = step_input_shapes(plan, plan.steps[static_cast<size_t>(steps[0])]);
+  if (shapes.size() >= 2 && !shapes[1].empty()) shapes[1][0] = channels;
+  wide.gemm_min_dim = gemm_min_dim("Conv", shapes, out_elements);
+  const double ratio = parts_roofline > 0 ? roofline_ms(wide, threads) / parts_roofline : 1.0;
+  out.ms = parts_ms * ratio;
+  out.demand = demand(wide, threads);
+  out.source = OpEstimate::Source::kCalibrated;
+  return out;
+}
+
 double CostModel::stage_ms(const exec::ExecutionPlan& plan, const exec::Stage& stage_in, int threads_per_stream) const {
   std::vector<std::vector<OpEstimate>> groups;
   for (const exec::Group& g : stage_in.groups) {
     std::vector<OpEstimate> ops;
+    if (g.merged) {
+      std::vector<int> steps;
+      for (const exec::OpRef& r : g.ops) steps.push_back(r.step);
+      ops.push_back(merged_conv(plan, steps, threads_per_stream));
+      groups.push_back(std::move(ops));
+      continue;
+    }
     for (const exec::OpRef& r : g.ops)
       if (r.step >= 0 && static_cast<size_t>(r.step) < plan.steps.size())
         ops.push_back(op(plan, plan.steps[static_cast<size_t>(r.step)], threads_per_stream));

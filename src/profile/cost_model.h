@@ -112,6 +112,11 @@ class CostModel {
   int effective_threads(const OpWork& w, int threads = 0) const;
   OpEstimate op(const OpWork& w, int threads = 0) const;
   OpEstimate op(const exec::ExecutionPlan& plan, const exec::Step& step, int threads = 0) const;
+  // A merged group (exec::Group::merged) run as one wide convolution: the sum of the
+  // parts' own estimates (measured where the profile has them) times roofline(wide) /
+  // sum of roofline(part), so measurements stay the anchor and the model only says what
+  // merging changes (one input pass, one fuller GEMM).
+  OpEstimate merged_conv(const exec::ExecutionPlan& plan, const std::vector<int>& steps, int threads = 0) const;
   // measured / analytical of the profile's ops of this class at `threads` (median), or 1.
   double class_correction(OpClass c, int threads) const;
 

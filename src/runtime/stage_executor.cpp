@@ -18,6 +18,13 @@ Result<std::shared_ptr<const CompiledSchedule>> CompiledSchedule::compile(exec::
       c->groups.push_back(&g);
       c->stage_of.push_back(static_cast<int>(st));
       for (const exec::OpRef& r : g.ops) group_of[tg.index_of(r)] = id;
+      std::shared_ptr<const exec::MergedConv> m;
+      if (g.merged) {
+        std::vector<int> steps;
+        for (const exec::OpRef& r : g.ops) steps.push_back(r.step);
+        TOP_ASSIGN_OR_RETURN(m, exec::merge_convs(*sch.plan, steps));
+      }
+      c->merged.push_back(std::move(m));
     }
   c->successors.assign(c->groups.size(), {});
   c->num_deps.assign(c->groups.size(), 0);
@@ -120,12 +127,15 @@ void StageExecutor::run_group(int stream, Work& w) {
   const exec::Group& group = *cs.groups[w.group];
   busy_.fetch_add(1);
   auto group_begin = Clock::now();
+  const exec::MergedConv* merged = cs.merged[w.group].get();
+  // A merged group runs as one wide convolution: one pass of the loop stands for all.
   for (const exec::OpRef& r : group.ops) {
     if (inst.cancelled.load(std::memory_order_relaxed)) break;
     if (inst.task_failed[r.task].load(std::memory_order_acquire)) continue;
     const exec::Step& step = plan.steps[r.step];
     auto b = Clock::now();
-    Status st = exec::run_step(plan, step, inst.bindings[r.task], pools_[stream].get());
+    Status st = merged ? exec::run_merged_conv(plan, *merged, inst.bindings[r.task], pools_[stream].get())
+                       : exec::run_step(plan, step, inst.bindings[r.task], pools_[stream].get());
     auto e = Clock::now();
     if (!st.ok()) {
       std::lock_guard<std::mutex> lock(inst.error_mu);
@@ -150,6 +160,10 @@ void StageExecutor::run_group(int stream, Work& w) {
       s.begin = b;
       s.end = e;
       trace_->add(std::move(s));
+    }
+    if (merged) {
+      inst.ops_done.fetch_add(static_cast<int>(group.ops.size()) - 1, std::memory_order_relaxed);
+      break;
     }
   }
   if (metrics_) metrics_->on_stream_busy(stream, group_begin, Clock::now());

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "exec/conv_merge.h"
 #include "exec/executor.h"
 #include "exec/schedule.h"
 #include "runtime/metrics.h"
@@ -36,6 +37,8 @@ struct CompiledSchedule {
   std::vector<int> num_deps;
   // Per task: activation offsets valid under the concurrency this schedule allows.
   std::vector<exec::ArenaLayout> task_layouts;
+  // Per group: the wide convolution of a merged group (Group::merged), else null.
+  std::vector<std::shared_ptr<const exec::MergedConv>> merged;
 
   static Result<std::shared_ptr<const CompiledSchedule>> compile(exec::Schedule s);
 };

@@ -10,6 +10,9 @@
 //   ios-dp     – IOS-style dynamic programming over stage sequences (sched/ios_dp.h)
 // When opts.op_cost is given, Schedule::predicted_ms is a barrier estimate: the sum over
 // stages of the stage's slowest group (sum of its ops' op_cost); otherwise it stays 0.
+// make_schedule("greedy") with a cost (op_cost or stage_cost) returns the sequential
+// schedule, named "greedy(sequential)", when that is predicted to be faster: a chosen
+// schedule is never predicted slower than sequential (ios-dp does the same itself).
 // Errors: InvalidArgument for max_groups < 1, a TaskGraph not built from its plan, or a
 // cycle.
 #pragma once
@@ -34,6 +37,11 @@ struct GeneratorOptions {
   // Predicted latency (ms) of one stage: its groups, each run in order on its own stream,
   // all concurrently. When empty: slowest group (sum of op_cost) + stage_overhead.
   std::function<double(const std::vector<std::vector<exec::OpRef>>& groups)> stage_cost;
+  // IOS's merge stage kind (exec/conv_merge.h): predicted latency (ms) of running `ops`,
+  // same-input convolutions of one task, as one wider convolution. When set, ios-dp also
+  // considers stages that merge the ready convolutions sharing an input (the stage costs
+  // this plus stage_overhead); when empty, no merging.
+  std::function<double(const std::vector<exec::OpRef>& ops)> merged_cost;
   double stage_overhead = -1;   // sync cost per stage; < 0: 1% of the mean op weight
   int max_group_size = 8;       // ops per group in a DP stage
   int max_block_ops = 24;       // ops per DP block (at most 64)

@@ -1,6 +1,8 @@
 // ios-dp: the IOS-style dynamic program over stage sequences (see ios_dp.h).
 #include "sched/ios_dp.h"
 
+#include "exec/conv_merge.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -72,6 +74,13 @@ class CostModel {
   }
 
   bool custom() const { return static_cast<bool>(opts_.stage_cost); }
+  bool merging() const { return static_cast<bool>(opts_.merged_cost); }
+  // A merge stage: the nodes (same-input convolutions) as one wide convolution.
+  double merged(const std::vector<int>& nodes) const {
+    std::vector<OpRef> refs;
+    for (int n : nodes) refs.push_back(g_.ops[n]);
+    return sanitize(opts_.merged_cost(refs)) + overhead_;
+  }
   double weight(int node) const { return w_[node]; }
   double overhead() const { return overhead_; }
 
@@ -100,7 +109,8 @@ class CostModel {
       groups.assign(st.groups.size(), {});
       for (size_t i = 0; i < st.groups.size(); ++i)
         for (const OpRef& r : st.groups[i].ops) groups[i].push_back(g_.index_of(r));
-      total += stage(groups);
+      const bool merge_stage = st.groups.size() == 1 && st.groups[0].merged && merging();
+      total += merge_stage ? merged(groups[0]) : stage(groups);
     }
     return total;
   }
@@ -250,6 +260,7 @@ class StateTable {
     uint64_t key = kEmpty;
     double cost = 0;
     uint32_t first = 0, count = 0;  // groups: pool[first, first + count)
+    bool merged = false;            // the stage is one merged group
   };
 
   explicit StateTable(size_t expected) {
@@ -263,9 +274,9 @@ class StateTable {
       if (slots_[i].key == kEmpty) return nullptr;
     }
   }
-  void insert(uint64_t key, double cost, const uint64_t* groups, size_t count) {
+  void insert(uint64_t key, double cost, const uint64_t* groups, size_t count, bool merged) {
     if (2 * (size_ + 1) > slots_.size()) grow();
-    Entry e{key, cost, static_cast<uint32_t>(pool_.size()), static_cast<uint32_t>(count)};
+    Entry e{key, cost, static_cast<uint32_t>(pool_.size()), static_cast<uint32_t>(count), merged};
     pool_.insert(pool_.end(), groups, groups + count);
     place(e);
     ++size_;
@@ -316,6 +327,18 @@ class BlockSolver {
       }
       w_[i] = model.weight(nodes_[i]);
     }
+    // Same-input convolutions of one task share a merge class (-1: not mergeable).
+    merge_class_.assign(n, -1);
+    if (model.merging()) {
+      std::unordered_map<std::string, int> classes;
+      for (int i = 0; i < n; ++i) {
+        const OpRef& r = g.ops[nodes_[i]];
+        std::string key = exec::conv_merge_key(*g.plan, r.step);
+        if (key.empty()) continue;
+        key += "|task=" + std::to_string(r.task);
+        merge_class_[i] = classes.emplace(key, static_cast<int>(classes.size())).first->second;
+      }
+    }
     full_ = n == 64 ? ~uint64_t{0} : bit(n) - 1;
   }
 
@@ -329,11 +352,13 @@ class BlockSolver {
   void emit(std::vector<Stage>& out) const {
     uint64_t done = 0;
     while (done != full_) {
-      std::vector<uint64_t> groups = memo_.groups(*memo_.find(done));
+      const StateTable::Entry& entry = *memo_.find(done);
+      std::vector<uint64_t> groups = memo_.groups(entry);
       std::sort(groups.begin(), groups.end(), [](uint64_t a, uint64_t b) { return lowest(a) < lowest(b); });
       Stage st;
       for (uint64_t gm : groups) {
         Group gr;
+        gr.merged = entry.merged;
         for (uint64_t m = gm; m; m &= m - 1) gr.ops.push_back(g_.ops[nodes_[lowest(m)]]);
         st.groups.push_back(std::move(gr));
         done |= gm;
@@ -353,11 +378,21 @@ class BlockSolver {
     std::vector<Cand> cands;
     std::vector<uint64_t> picked;  // current stage
     std::vector<uint64_t> best_groups;
+    bool picked_merged = false, best_merged = false;
     double work = 0;  // of the ops not done
     double best = kInf;
     size_t tried = 0;
     bool truncated = false;
   };
+
+  // opts.merged_cost of the convolutions in `mask`, memoised per mask.
+  double merged_cost(uint64_t mask) {
+    auto it = merged_memo_.find(mask);
+    if (it != merged_memo_.end()) return it->second;
+    std::vector<int> ids;
+    for (uint64_t m = mask; m; m &= m - 1) ids.push_back(nodes_[lowest(m)]);
+    return merged_memo_[mask] = model_.merged(ids);
+  }
 
   // opts.stage_cost, memoised per distinct stage (the groups as a set: an order-free
   // hash, then a comparison).
@@ -406,7 +441,9 @@ class BlockSolver {
   void consider(Frame& f, uint64_t all, double slowest, double work) {
     ++stats_.stage_evaluations;
     double c, bound = 0;
-    if (model_.custom()) {
+    if (f.picked_merged) {
+      c = merged_cost(all);
+    } else if (model_.custom()) {
       c = custom_cost(f.picked, all);
     } else {
       c = slowest + model_.overhead();
@@ -418,6 +455,7 @@ class BlockSolver {
     if (total < f.best) {
       f.best = total;
       f.best_groups = f.picked;
+      f.best_merged = f.picked_merged;
     }
   }
 
@@ -483,9 +521,26 @@ class BlockSolver {
       f.picked.clear();
     }
 
+    // IOS merge stages: all ready convolutions of one merge class as one convolution.
+    if (model_.merging()) {
+      std::unordered_map<int, uint64_t> by_class;
+      for (int i : ready)
+        if (merge_class_[i] >= 0) by_class[merge_class_[i]] |= bit(i);
+      for (const auto& [cls, mask] : by_class) {
+        if (popcount(mask) < 2) continue;
+        double work = 0;
+        for (uint64_t y = mask; y; y &= y - 1) work += w_[lowest(y)];
+        f.picked = {mask};
+        f.picked_merged = true;
+        consider(f, mask, work, work);
+        f.picked_merged = false;
+        f.picked.clear();
+      }
+    }
+
     extend(f, 0, 0, 0.0, 0.0);
     if (f.truncated) ++stats_.truncated_states;
-    memo_.insert(done, f.best, f.best_groups.data(), f.best_groups.size());
+    memo_.insert(done, f.best, f.best_groups.data(), f.best_groups.size(), f.best_merged);
     return f.best;
   }
 
@@ -496,6 +551,8 @@ class BlockSolver {
   IosDpStats& stats_;
   std::vector<uint64_t> anc_;  // local ancestors within the block, self included
   std::vector<double> w_;
+  std::vector<int> merge_class_;
+  std::unordered_map<uint64_t, double> merged_memo_;
   uint64_t full_ = 0;
   StateTable memo_;
   // Custom stage costs: open addressing over a pool of group masks (count 0 = empty).

@@ -18,9 +18,11 @@
 //     them packed onto max_groups groups, longest first onto the least loaded group that
 //     has fewer than max_group_size ops (ties: lower group); skipped when they don't fit.
 //     IOS's single-tail groups cannot put two independent ops on one stream.
-//   The IOS stage kind that merges same-input convolutions into one wider convolution is
-//   NOT implemented: no backend can run a merged convolution yet. When one can, it is
-//   one more candidate per state (subsets of ready convolutions sharing their input).
+//   * merge stages (IOS's second kind, when opts.merged_cost is set): the ready
+//     convolutions of one task that read the same tensor with the same window
+//     (exec::conv_merge_key), all of them as one group marked Group::merged, run as one
+//     wider convolution (exec/conv_merge.h). IOS also tries subsets; we take the whole
+//     set, which is what pays when merging pays at all (one im2col, one fuller GEMM).
 //
 // Pruning (IOS's knobs), which bounds the work on graphs of any size:
 //   * max_groups (streams) and max_group_size bound the groups of a stage, and

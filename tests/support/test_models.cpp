@@ -68,6 +68,85 @@ onnx::ModelProto gather_model() {
   return m;
 }
 
+namespace {
+
+void add_random_initializer(onnx::GraphProto* g, const std::string& name, const std::vector<int64_t>& dims,
+                            unsigned& state) {
+  auto* t = g->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    t->add_dims(d);
+    n *= d;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    state = state * 1664525u + 1013904223u;  // LCG: deterministic without <random>
+    t->add_float_data(static_cast<float>(state >> 8) / static_cast<float>(1u << 24) - 0.5f);
+  }
+}
+
+}  // namespace
+
+onnx::ModelProto inception_block_model(unsigned seed) {
+  onnx::ModelProto m = empty_model();
+  auto* g = m.mutable_graph();
+  add_value_info(g->add_input(), "x", onnx::TensorProto::FLOAT, {-1, 8, 10, 10});
+  add_value_info(g->add_output(), "y", onnx::TensorProto::FLOAT, {-1, 21, 10, 10});
+  unsigned st = seed;
+  const int64_t ch[3] = {4, 6, 3};
+  std::vector<std::string> branches;
+  for (int b = 0; b < 3; ++b) {
+    const std::string w = "w" + std::to_string(b), bias = "b" + std::to_string(b);
+    add_random_initializer(g, w, {ch[b], 8, 1, 1}, st);
+    std::vector<std::string> in{"x", w};
+    if (b != 1) {
+      add_random_initializer(g, bias, {ch[b]}, st);
+      in.push_back(bias);
+    }
+    const std::string c = "c" + std::to_string(b), r = "r" + std::to_string(b);
+    add_node(g, "Conv", in, {c}, "conv1x1_" + std::to_string(b));
+    add_node(g, "Relu", {c}, {r});
+    branches.push_back(r);
+  }
+  add_random_initializer(g, "w3", {5, 8, 3, 3}, st);
+  auto* conv3 = add_node(g, "Conv", {"x", "w3"}, {"c3"}, "conv3x3");
+  auto* pads = conv3->add_attribute();
+  pads->set_name("pads");
+  pads->set_type(onnx::AttributeProto::INTS);
+  for (int i = 0; i < 4; ++i) pads->add_ints(1);
+  branches.push_back("c3");
+  auto* pool = add_node(g, "MaxPool", {"x"}, {"p"}, "pool");
+  auto* ks = pool->add_attribute();
+  ks->set_name("kernel_shape");
+  ks->set_type(onnx::AttributeProto::INTS);
+  ks->add_ints(3);
+  ks->add_ints(3);
+  auto* pp = pool->add_attribute();
+  pp->set_name("pads");
+  pp->set_type(onnx::AttributeProto::INTS);
+  for (int i = 0; i < 4; ++i) pp->add_ints(1);
+  // 4 + 6 + 3 + 5 = 18 convolution channels and the pool's first 3: 21.
+  add_node(g, "Slice", {"p", "starts", "ends", "axes"}, {"ps"}, "pool_slice");
+  auto add_ints = [&](const std::string& name, std::vector<int64_t> v) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(static_cast<int64_t>(v.size()));
+    for (int64_t x : v) t->add_int64_data(x);
+  };
+  add_ints("starts", {0});
+  add_ints("ends", {3});
+  add_ints("axes", {1});
+  branches.push_back("ps");
+  auto* cat = add_node(g, "Concat", branches, {"y"}, "concat");
+  auto* axis = cat->add_attribute();
+  axis->set_name("axis");
+  axis->set_type(onnx::AttributeProto::INT);
+  axis->set_i(1);
+  return m;
+}
+
 Model load_proto(const onnx::ModelProto& m) {
   std::string bytes = m.SerializeAsString();
   auto r = Model::load_from_memory(bytes.data(), bytes.size());

@@ -26,6 +26,13 @@ onnx::ModelProto branchy_model(int64_t width = 64);
 // time in the kernel, not at admission.
 onnx::ModelProto gather_model();
 
+// x[batch, 8, 10, 10] -> an Inception-style block: three 1x1 Conv+Relu branches of 4, 6
+// and 3 channels (the second without bias), a 3x3 Conv (5 channels, pad 1) and a 3x3
+// MaxPool, concatenated on channels (21). The 1x1 convolutions read the same input
+// with the same window: a merge stage candidate (exec/conv_merge.h). Random weights
+// from `seed`.
+onnx::ModelProto inception_block_model(unsigned seed = 7);
+
 Model load_proto(const onnx::ModelProto& m);  // aborts the test binary on failure
 
 }  // namespace top::testing

@@ -2,6 +2,8 @@
 //   toprt info MODEL                 operators, shapes, parameters, FLOPs, DAG width
 //   toprt run MODEL [--input N=F.npy] [--output-dir D] [--batch N] [--threads N]
 //   toprt bench --model M [--model M2 ...] [--arrival SPEC] [--policies P1;P2] [--sweep-k 1,2,4]
+//   toprt profile MODEL [--out profile.json]   per-operator timings -> device profile
+//   toprt schedules MODEL [--ks 1,2,4]      generators side by side: predicted and measured
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -16,6 +18,7 @@ int main(int argc, char** argv) {
   toprt::add_run_command(app);
   toprt::add_bench_command(app);
   toprt::add_profile_command(app);
+  toprt::add_schedules_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
