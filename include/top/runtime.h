@@ -50,6 +50,10 @@ struct RuntimeConfig {
   int max_in_flight_instances = 0; // 0: 2 x num_streams (bounds activation memory)
   std::shared_ptr<LaunchPolicy> launch_policy;  // default: fifo_launch_policy()
   std::shared_ptr<GraphPolicy> graph_policy;    // default: merge + greedy
+  // Device profile (JSON from `toprt profile`) for the cost model that prices schedules:
+  // generators then fall back to sequential where parallelism does not pay, and ios-dp
+  // may merge same-input convolutions. Empty: this CPU's analytical model.
+  std::string profile;
   bool record_trace = false;       // keep operator slices for write_trace()
 };
 

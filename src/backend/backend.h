@@ -13,7 +13,11 @@
 namespace top::backend {
 
 struct BackendOptions {
-  int num_threads = 0;  // 0: all hardware threads
+  int num_threads = 0;  // 0: all hardware threads (sim: the simulated CPU's cores)
+  // sim only: a device profile JSON (profiles/*.json) whose measurements and device the
+  // cost model uses; else `device` names a DeviceSpec ("cpu", "h100", ...; default cpu).
+  std::string profile;
+  std::string device;
 };
 
 class Backend {

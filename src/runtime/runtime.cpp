@@ -11,14 +11,18 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "exec/plan.h"
 #include "exec/schedule.h"
 #include "ir/graph.h"
+#include "profile/cost_model.h"
+#include "profile/profile_io.h"
+#include "runtime/launcher_core.h"
 #include "runtime/metrics.h"
+#include "runtime/schedule_cache.h"
 #include "runtime/stage_executor.h"
 #include "runtime/trace.h"
-#include "sched/generators.h"
 
 namespace top {
 
@@ -26,37 +30,14 @@ using runtime::Clock;
 
 namespace {
 
-double ms_between(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
+using runtime::ms_between;
 
+// A task out of its queue: the launcher's view of it plus what only the runtime keeps.
 struct Task {
-  uint64_t id = 0;
+  runtime::QueuedTask q;
   std::vector<Tensor> inputs;
-  std::vector<Shape> shapes;
   std::function<void(TaskResult)> done;
-  Clock::time_point submitted;
-  int priority = 0;
-  std::optional<Clock::time_point> deadline;
 };
-
-// Dim 0 of every input and output is the same symbolic dimension: k tasks can be one batch.
-bool is_batchable(const ir::Graph& g) {
-  std::string sym;
-  auto check = [&](ir::ValueId v) {
-    const ir::Value& val = g.values[v];
-    if (!val.has_shape || val.shape.empty() || val.shape[0] >= 0) return false;
-    const std::string& name = val.dim_names.empty() ? std::string() : val.dim_names[0];
-    if (name.empty()) return false;
-    if (sym.empty()) sym = name;
-    return name == sym;
-  };
-  for (ir::ValueId v : g.inputs)
-    if (!check(v)) return false;
-  for (ir::ValueId v : g.outputs)
-    if (!check(v)) return false;
-  return !g.inputs.empty();
-}
 
 Tensor concat_batch(const std::vector<const Tensor*>& parts) {
   Shape s = parts[0]->shape();
@@ -83,35 +64,41 @@ Tensor slice_batch(const Tensor& t, int64_t begin, int64_t count) {
 }
 
 struct ModelEntry {
-  std::string name;
   Model model;
-  int metrics_index = 0;
-  bool batchable = false;
-  std::deque<Task> queue;
-  size_t queued_with_deadline = 0;  // lets the launcher skip the deadline scan
-  Clock::time_point last_dequeue{};
-  bool dequeued_once = false;
-  std::deque<Clock::time_point> recent_arrivals;  // sliding window for the rate estimate
-  size_t in_flight_instances = 0;
-  size_t in_flight_tasks = 0;
-  double latency_ewma_ms = 0;
+  runtime::ModelQueue q;  // name, queue and launcher bookkeeping (runtime/launcher_core.h)
+  // Inputs and callbacks of the queued tasks, by task id.
+  struct Waiting {
+    std::vector<Tensor> inputs;
+    std::function<void(TaskResult)> done;
+  };
+  std::unordered_map<uint64_t, Waiting> waiting;
   std::vector<std::weak_ptr<runtime::Instance>> active;
   bool unloading = false;
-  // Caches: plan per input shapes, compiled schedule per (shapes, k, mode, generator).
-  std::mutex cache_mu;
-  std::map<std::vector<Shape>, std::shared_ptr<const exec::ExecutionPlan>> plans;
-  std::map<std::string, std::shared_ptr<const runtime::CompiledSchedule>> schedules;
+  runtime::ScheduleCache cache;  // plans per input shapes, compiled schedules
   // Activation arenas of finished instances, reused so a launch does not allocate.
+  std::mutex arena_mu;
   std::vector<exec::Arena> arena_pool;
 
-  ModelEntry(std::string n, Model m) : name(std::move(n)), model(std::move(m)) {}
-};
+  ModelEntry(std::string n, Model m, int max_groups, std::shared_ptr<const profile::CostModel> cost,
+             int threads_per_stream)
+      : model(std::move(m)), cache(model.graph(), max_groups, std::move(cost), threads_per_stream) {
+    q.name = std::move(n);
+  }
+  const std::string& name() const { return q.name; }
 
-std::string shapes_key(const std::vector<Shape>& shapes) {
-  std::string k;
-  for (const Shape& s : shapes) k += shape_str(s) + ";";
-  return k;
-}
+  // Joins a queued task with its inputs and callback.
+  Task take(runtime::QueuedTask qt) {
+    Task t;
+    auto it = waiting.find(qt.id);
+    if (it != waiting.end()) {
+      t.inputs = std::move(it->second.inputs);
+      t.done = std::move(it->second.done);
+      waiting.erase(it);
+    }
+    t.q = std::move(qt);
+    return t;
+  }
+};
 
 }  // namespace
 
@@ -121,6 +108,7 @@ struct Runtime::Impl {
   runtime::MetricsRecorder metrics;
   std::unique_ptr<runtime::TraceRecorder> trace;
   std::unique_ptr<runtime::StageExecutor> executor;
+  std::shared_ptr<const profile::CostModel> cost;  // prices every model's schedules
 
   mutable std::mutex mu;
   std::condition_variable launcher_cv;  // queue or capacity changed
@@ -128,7 +116,7 @@ struct Runtime::Impl {
   std::condition_variable idle_cv;      // in-flight count dropped
   std::map<std::string, std::shared_ptr<ModelEntry>> models;
   std::vector<std::shared_ptr<ModelEntry>> all_entries;  // metrics index order, kept after unload
-  size_t in_flight_instances = 0;
+  runtime::LauncherCore core;  // the launcher's decisions (guarded by mu)
   bool accepting = true;
   bool stopping = false;
   ShutdownMode stop_mode = ShutdownMode::kDrain;
@@ -137,17 +125,18 @@ struct Runtime::Impl {
   bool shut_down = false;
   std::mutex shutdown_mu;
 
-  explicit Impl(const RuntimeConfig& c) : cfg(c), metrics(std::max(1, c.num_streams), start) {}
+  explicit Impl(const RuntimeConfig& c)
+      : cfg(c), metrics(std::max(1, c.num_streams), start), core(start, max_total_in_flight(c), &metrics) {}
 
-  int max_total_in_flight() const {
-    return cfg.max_in_flight_instances > 0 ? cfg.max_in_flight_instances : 2 * std::max(1, cfg.num_streams);
+  static int max_total_in_flight(const RuntimeConfig& c) {
+    return c.max_in_flight_instances > 0 ? c.max_in_flight_instances : 2 * std::max(1, c.num_streams);
   }
 
   void fail(Task& t, Status s) {
     TaskResult r;
     r.status = std::move(s);
-    r.task_id = t.id;
-    r.latency_ms = ms_between(t.submitted, Clock::now());
+    r.task_id = t.q.id;
+    r.latency_ms = ms_between(t.q.submitted, Clock::now());
     if (t.done) t.done(std::move(r));
   }
 
@@ -162,12 +151,12 @@ struct Runtime::Impl {
     for (const Tensor& t : inputs) ptrs.push_back(&t);
     auto shapes = exec::check_inputs(*e->model.graph(), ptrs);
     if (!shapes.ok()) {
-      metrics.on_reject(e->metrics_index);
+      metrics.on_reject(e->q.metrics_index);
       return shapes.status().with_context("model '" + model + "'");
     }
-    while (e->queue.size() >= cfg.queue_capacity) {
+    while (e->q.queue.size() >= cfg.queue_capacity) {
       if (!cfg.block_when_full) {
-        metrics.on_reject(e->metrics_index);
+        metrics.on_reject(e->q.metrics_index);
         return Status(StatusCode::kResourceExhausted, "queue of model '" + model + "' is full (" +
                                                           std::to_string(cfg.queue_capacity) + " tasks waiting)");
       }
@@ -175,61 +164,18 @@ struct Runtime::Impl {
       if (!accepting || e->unloading)
         return Status(StatusCode::kUnavailable, "the runtime is shutting down or the model was unloaded");
     }
-    Task t;
+    runtime::QueuedTask t;
     t.id = next_task_id++;
-    t.inputs = std::move(inputs);
     t.shapes = std::move(shapes).value();
-    t.done = std::move(done);
     t.submitted = Clock::now();
     t.priority = opts.priority;
     t.deadline = opts.deadline;
-    // Higher priority first; FIFO among equal priorities.
-    auto pos = e->queue.end();
-    if (t.priority != 0)
-      pos = std::find_if(e->queue.begin(), e->queue.end(), [&](const Task& q) { return q.priority < t.priority; });
-    if (t.deadline) e->queued_with_deadline++;
-    e->queue.insert(pos, std::move(t));
-    e->recent_arrivals.push_back(Clock::now());
-    while (e->recent_arrivals.size() > 256) e->recent_arrivals.pop_front();
-    metrics.on_submit(e->metrics_index, e->queue.size(), Clock::now());
+    e->waiting[t.id] = ModelEntry::Waiting{std::move(inputs), std::move(done)};
+    e->q.push(std::move(t), Clock::now());
+    metrics.on_submit(e->q.metrics_index, e->q.queue.size(), Clock::now());
     lock.unlock();
     launcher_cv.notify_one();
     return Status::Ok();
-  }
-
-  LaunchObservation observe(Clock::time_point now,
-                            const std::vector<std::shared_ptr<ModelEntry>>& order) const {
-    LaunchObservation obs;
-    obs.now_ms = ms_between(start, now);
-    obs.num_streams = executor->num_streams();
-    obs.busy_streams = executor->busy_streams();
-    obs.ready_groups = executor->ready_groups();
-    obs.in_flight_instances = in_flight_instances;
-    for (const auto& e : order) {
-      ModelObservation m;
-      m.model = e->name;
-      m.queue_length = e->queue.size();
-      m.oldest_wait_ms = e->queue.empty() ? 0 : ms_between(e->queue.front().submitted, now);
-      if (e->recent_arrivals.size() >= 2) {
-        double span = ms_between(e->recent_arrivals.front(), now) / 1000;
-        m.arrival_rate_per_s = span > 0 ? static_cast<double>(e->recent_arrivals.size()) / span : 0;
-      }
-      m.in_flight_instances = e->in_flight_instances;
-      m.in_flight_tasks = e->in_flight_tasks;
-      double progress = 0;
-      int n = 0;
-      for (const auto& w : e->active)
-        if (auto inst = w.lock()) {
-          progress += inst->progress();
-          ++n;
-        }
-      m.mean_progress = n ? progress / n : 0;
-      m.recent_latency_ms = e->latency_ewma_ms;
-      m.ms_since_last_dequeue = e->dequeued_once ? ms_between(e->last_dequeue, now) : 1e9;
-      m.batchable = e->batchable;
-      obs.models.push_back(std::move(m));
-    }
-    return obs;
   }
 
   struct Launch {
@@ -246,71 +192,30 @@ struct Runtime::Impl {
         cancel_queued_locked();
         fail_doomed_locked(lock);
       }
-      bool queues_empty = std::all_of(models.begin(), models.end(), [](const auto& kv) { return kv.second->queue.empty(); });
-      if (stopping && queues_empty && in_flight_instances == 0) break;
+      bool queues_empty =
+          std::all_of(models.begin(), models.end(), [](const auto& kv) { return kv.second->q.queue.empty(); });
+      if (stopping && queues_empty && core.in_flight_instances() == 0) break;
 
-      // Models in the order of their oldest waiting task: across models, FIFO.
-      std::vector<std::shared_ptr<ModelEntry>> order;
-      for (auto& kv : models) order.push_back(kv.second);
-      std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-        if (a->queue.empty() != b->queue.empty()) return !a->queue.empty();
-        if (a->queue.empty()) return a->name < b->name;
-        return a->queue.front().submitted < b->queue.front().submitted;
-      });
-      LaunchObservation obs = observe(now, order);
-      LaunchDecision d = cfg.launch_policy->decide(obs);
-      int total_cap = d.max_in_flight_total > 0 ? std::min(d.max_in_flight_total, max_total_in_flight())
-                                                : max_total_in_flight();
+      std::vector<runtime::ModelQueue*> queues;
+      std::map<const runtime::ModelQueue*, std::shared_ptr<ModelEntry>> entry_of;
+      for (auto& kv : models) {
+        queues.push_back(&kv.second->q);
+        entry_of[&kv.second->q] = kv.second;
+      }
+      runtime::ExecutorView view{executor->num_streams(), executor->busy_streams(), executor->ready_groups()};
+      // Draining at shutdown: take whatever waits, without the policy's pacing.
+      runtime::LaunchRound round =
+          core.launch_round(now, std::move(queues), view, *cfg.launch_policy, *cfg.graph_policy, stopping);
+      for (runtime::ExpiredTask& x : round.expired) {
+        Task t = entry_of[x.model]->take(std::move(x.task));
+        doomed.emplace_back(std::move(t), std::move(x.status));
+      }
       std::vector<Launch> launches;
-      Clock::time_point wake = now + std::chrono::seconds(1);
-      for (size_t i = 0; i < order.size(); ++i) {
-        ModelEntry& e = *order[i];
-        expire_deadlines_locked(e, now);
-        if (e.queue.empty()) continue;
-        if (static_cast<int>(in_flight_instances) >= total_cap) break;
-        ModelLaunch ml = i < d.models.size() ? d.models[i] : ModelLaunch{};
-        if (ml.max_in_flight > 0 && static_cast<int>(e.in_flight_instances) >= ml.max_in_flight) continue;
-        // Draining at shutdown: take whatever waits, without the policy's pacing.
-        const bool draining = stopping;
-        if (!draining && e.dequeued_once && ml.dequeue_interval_ms > 0) {
-          auto due = e.last_dequeue + std::chrono::microseconds(static_cast<int64_t>(ml.dequeue_interval_ms * 1000));
-          if (due > now) {
-            wake = std::min(wake, due);
-            continue;
-          }
-        }
-        int k = std::max(1, ml.k);
-        if (!draining && static_cast<int>(e.queue.size()) < std::min(k, std::max(1, ml.min_tasks))) {
-          auto due = e.queue.front().submitted + std::chrono::microseconds(static_cast<int64_t>(ml.max_delay_ms * 1000));
-          if (due > now) {
-            wake = std::min(wake, due);
-            continue;
-          }
-        }
+      for (runtime::LaunchBatch& b : round.launches) {
         Launch l;
-        l.entry = order[i];
-        // Take up to k tasks with the head's input shapes (one plan serves them all).
-        const std::vector<Shape> head_shapes = e.queue.front().shapes;
-        // The scan is bounded so a long queue of mixed shapes costs O(k) per launch.
-        int scanned = 0;
-        for (auto it = e.queue.begin(); it != e.queue.end() && static_cast<int>(l.tasks.size()) < k && scanned++ < 4 * k + 16;) {
-          if (it->shapes == head_shapes) {
-            if (it->deadline) e.queued_with_deadline--;
-            l.tasks.push_back(std::move(*it));
-            it = e.queue.erase(it);
-          } else {
-            ++it;
-          }
-        }
-        double wait_sum = 0;
-        for (const Task& t : l.tasks) wait_sum += ms_between(t.submitted, now);
-        metrics.on_dequeue(e.metrics_index, static_cast<int>(l.tasks.size()), e.queue.size(), wait_sum, now);
-        e.last_dequeue = now;
-        e.dequeued_once = true;
-        e.in_flight_instances++;
-        e.in_flight_tasks += l.tasks.size();
-        in_flight_instances++;
-        l.choice = cfg.graph_policy->choose(e.name, static_cast<int>(l.tasks.size()), e.batchable);
+        l.entry = entry_of[b.model];
+        for (runtime::QueuedTask& qt : b.tasks) l.tasks.push_back(l.entry->take(std::move(qt)));
+        l.choice = b.choice;
         launches.push_back(std::move(l));
       }
       fail_doomed_locked(lock);
@@ -321,7 +226,7 @@ struct Runtime::Impl {
         lock.lock();
         continue;
       }
-      launcher_cv.wait_until(lock, wake);
+      launcher_cv.wait_until(lock, round.wake);
     }
   }
 
@@ -329,34 +234,16 @@ struct Runtime::Impl {
   // back into the runtime (submit), so they never run under `mu`.
   std::vector<std::pair<Task, Status>> doomed;
 
-  void expire_deadlines_locked(ModelEntry& e, Clock::time_point now) {
-    if (e.queued_with_deadline == 0) return;  // the common case: no scan of a long queue
-    for (auto it = e.queue.begin(); it != e.queue.end();) {
-      if (it->deadline && *it->deadline < now) {
-        Task t = std::move(*it);
-        it = e.queue.erase(it);
-        e.queued_with_deadline--;
-        metrics.on_dequeue(e.metrics_index, 1, e.queue.size(), ms_between(t.submitted, now), now);
-        metrics.on_finish(e.metrics_index, false, ms_between(t.submitted, now));
-        Status s(StatusCode::kDeadlineExceeded,
-                 "task " + std::to_string(t.id) + " of model '" + e.name + "' was not started before its deadline");
-        doomed.emplace_back(std::move(t), std::move(s));
-      } else {
-        ++it;
-      }
-    }
-  }
-
   void cancel_queued_locked() {
     for (auto& kv : models) {
       ModelEntry& e = *kv.second;
-      e.queued_with_deadline = 0;
-      while (!e.queue.empty()) {
-        Task t = std::move(e.queue.front());
-        e.queue.pop_front();
-        metrics.on_dequeue(e.metrics_index, 1, e.queue.size(), 0, Clock::now());
-        metrics.on_finish(e.metrics_index, false, ms_between(t.submitted, Clock::now()));
-        Status s(StatusCode::kCancelled, "task " + std::to_string(t.id) + " cancelled: runtime shut down");
+      e.q.queued_with_deadline = 0;
+      while (!e.q.queue.empty()) {
+        Task t = e.take(std::move(e.q.queue.front()));
+        e.q.queue.pop_front();
+        metrics.on_dequeue(e.q.metrics_index, 1, e.q.queue.size(), 0, Clock::now());
+        metrics.on_finish(e.q.metrics_index, false, ms_between(t.q.submitted, Clock::now()));
+        Status s(StatusCode::kCancelled, "task " + std::to_string(t.q.id) + " cancelled: runtime shut down");
         doomed.emplace_back(std::move(t), std::move(s));
       }
       for (auto& w : e.active)
@@ -375,47 +262,18 @@ struct Runtime::Impl {
     lock.lock();
   }
 
-  Result<std::shared_ptr<const exec::ExecutionPlan>> plan_for(ModelEntry& e, const std::vector<Shape>& shapes) {
-    {
-      std::lock_guard<std::mutex> lock(e.cache_mu);
-      auto it = e.plans.find(shapes);
-      if (it != e.plans.end()) return it->second;
-    }
-    TOP_ASSIGN_OR_RETURN(auto plan, exec::make_plan(e.model.graph(), shapes));
-    std::lock_guard<std::mutex> lock(e.cache_mu);
-    return e.plans.emplace(shapes, plan).first->second;
-  }
-
-  Result<std::shared_ptr<const runtime::CompiledSchedule>> schedule_for(ModelEntry& e, const std::vector<Shape>& shapes,
-                                                                        int k, const std::string& generator) {
-    std::string key = shapes_key(shapes) + "|k=" + std::to_string(k) + "|" + generator;
-    {
-      std::lock_guard<std::mutex> lock(e.cache_mu);
-      auto it = e.schedules.find(key);
-      if (it != e.schedules.end()) return it->second;
-    }
-    TOP_ASSIGN_OR_RETURN(auto plan, plan_for(e, shapes));
-    exec::TaskGraph tg = exec::TaskGraph::build(plan, k);
-    sched::GeneratorOptions go;
-    go.max_groups = executor->num_streams();
-    TOP_ASSIGN_OR_RETURN(exec::Schedule s, sched::make_schedule(generator, tg, go));
-    TOP_ASSIGN_OR_RETURN(auto compiled, runtime::CompiledSchedule::compile(std::move(s)));
-    std::lock_guard<std::mutex> lock(e.cache_mu);
-    return e.schedules.emplace(key, compiled).first->second;
-  }
-
   // Builds the schedule instance for a launch and hands it to the executor; on error
   // every task of the launch fails with that error.
   void start_instance(Launch l) {
     ModelEntry& e = *l.entry;
     const int k = static_cast<int>(l.tasks.size());
-    bool batch = l.choice.mode == GraphMode::kBatch && e.batchable && k > 1;
+    bool batch = l.choice.mode == GraphMode::kBatch && e.q.batchable && k > 1;
     auto inst = std::make_shared<runtime::Instance>();
-    inst->model = e.name;
+    inst->model = e.name();
     std::vector<int64_t> batch_sizes;
     Status st;
     try {
-      std::vector<Shape> shapes = l.tasks[0].shapes;
+      std::vector<Shape> shapes = l.tasks[0].q.shapes;
       if (batch) {
         for (Shape& s : shapes) s[0] = 0;
         std::vector<Tensor> merged;
@@ -425,22 +283,22 @@ struct Runtime::Impl {
           merged.push_back(concat_batch(parts));
           shapes[i] = merged.back().shape();
         }
-        for (const Task& t : l.tasks) batch_sizes.push_back(t.shapes.empty() ? 1 : t.shapes[0][0]);
+        for (const Task& t : l.tasks) batch_sizes.push_back(t.q.shapes.empty() ? 1 : t.q.shapes[0][0]);
         inst->inputs.push_back(std::move(merged));
-        inst->task_ids.push_back(l.tasks[0].id);
+        inst->task_ids.push_back(l.tasks[0].q.id);
       } else {
         for (Task& t : l.tasks) {
           inst->inputs.push_back(t.inputs);
-          inst->task_ids.push_back(t.id);
+          inst->task_ids.push_back(t.q.id);
         }
       }
-      auto compiled = schedule_for(e, shapes, batch ? 1 : k, l.choice.generator);
+      auto compiled = e.cache.schedule_for(shapes, batch ? 1 : k, l.choice.generator);
       if (!compiled.ok()) {
         st = compiled.status();
       } else {
         inst->compiled = *compiled;
         {
-          std::lock_guard<std::mutex> lock(e.cache_mu);
+          std::lock_guard<std::mutex> lock(e.arena_mu);
           const size_t want = inst->inputs.size();
           while (inst->arenas.size() < want && !e.arena_pool.empty()) {
             inst->arenas.push_back(std::move(e.arena_pool.back()));
@@ -473,7 +331,7 @@ struct Runtime::Impl {
       }
       int64_t offset = 0;
       auto give_back_arenas = [&] {
-        std::lock_guard<std::mutex> lock(entry->cache_mu);
+        std::lock_guard<std::mutex> lock(entry->arena_mu);
         for (exec::Arena& a : in.arenas)
           if (entry->arena_pool.size() < 64) entry->arena_pool.push_back(std::move(a));
         in.arenas.clear();
@@ -525,20 +383,18 @@ struct Runtime::Impl {
       TaskResult r;
       r.status = std::move(p.status);
       r.outputs = std::move(p.outputs);
-      r.task_id = tasks[i].id;
-      r.latency_ms = ms_between(tasks[i].submitted, now);
-      metrics.on_finish(entry->metrics_index, r.status.ok(), r.latency_ms);
+      r.task_id = tasks[i].q.id;
+      r.latency_ms = ms_between(tasks[i].q.submitted, now);
+      metrics.on_finish(entry->q.metrics_index, r.status.ok(), r.latency_ms);
       {
         std::lock_guard<std::mutex> lock(mu);
-        entry->latency_ewma_ms = entry->latency_ewma_ms == 0 ? r.latency_ms : 0.9 * entry->latency_ewma_ms + 0.1 * r.latency_ms;
-        entry->in_flight_tasks--;
+        core.on_task_finished(entry->q, r.latency_ms);
       }
       if (tasks[i].done) tasks[i].done(std::move(r));
     }
     {
       std::lock_guard<std::mutex> lock(mu);
-      entry->in_flight_instances--;
-      in_flight_instances--;
+      core.on_instance_finished(entry->q);
     }
     launcher_cv.notify_all();
     idle_cv.notify_all();
@@ -556,6 +412,13 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeConfig& config) {
     return InvalidArgument("threads_per_stream must be 1..256");
   if (config.queue_capacity < 1) return InvalidArgument("queue_capacity must be at least 1");
   auto impl = std::make_unique<Impl>(config);
+  if (!config.profile.empty()) {
+    auto p = profile::load_profile(config.profile);
+    if (!p.ok()) return p.status().with_context("RuntimeConfig::profile");
+    impl->cost = std::make_shared<const profile::CostModel>(std::move(p).value());
+  } else {
+    impl->cost = std::make_shared<const profile::CostModel>(profile::cpu_host());
+  }
   if (!impl->cfg.launch_policy) impl->cfg.launch_policy = fifo_launch_policy();
   if (!impl->cfg.graph_policy) impl->cfg.graph_policy = fixed_graph_policy(GraphMode::kMerge, "greedy");
   if (config.record_trace) impl->trace = std::make_unique<runtime::TraceRecorder>(impl->start);
@@ -571,9 +434,22 @@ Status Runtime::load_model(const std::string& name, const Model& model) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (!impl_->accepting) return Status(StatusCode::kUnavailable, "the runtime is shutting down");
   if (impl_->models.count(name)) return InvalidArgument("a model named '" + name + "' is already loaded");
-  auto e = std::make_shared<ModelEntry>(name, model);
-  e->metrics_index = impl_->metrics.add_model(name);
-  e->batchable = is_batchable(*model.graph());
+  auto e = std::make_shared<ModelEntry>(name, model, impl_->executor->num_streams(), impl_->cost,
+                                       impl_->cfg.threads_per_stream);
+  e->q.metrics_index = impl_->metrics.add_model(name);
+  e->q.batchable = runtime::is_batchable(*model.graph());
+  // Read by the launcher under `mu`, which also guards `active`.
+  ModelEntry* raw = e.get();
+  e->q.mean_progress = [raw] {
+    double progress = 0;
+    int n = 0;
+    for (const auto& w : raw->active)
+      if (auto inst = w.lock()) {
+        progress += inst->progress();
+        ++n;
+      }
+    return n ? progress / n : 0.0;
+  };
   impl_->models[name] = e;
   impl_->all_entries.push_back(e);
   return Status::Ok();
@@ -581,25 +457,26 @@ Status Runtime::load_model(const std::string& name, const Model& model) {
 
 Status Runtime::unload_model(const std::string& name) {
   std::shared_ptr<ModelEntry> e;
-  std::deque<Task> dropped;
+  std::vector<Task> dropped;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     auto it = impl_->models.find(name);
     if (it == impl_->models.end()) return NotFound("no model named '" + name + "' is loaded");
     e = it->second;
     e->unloading = true;
-    dropped.swap(e->queue);
-    e->queued_with_deadline = 0;
+    for (runtime::QueuedTask& qt : e->q.queue) dropped.push_back(e->take(std::move(qt)));
+    e->q.queue.clear();
+    e->q.queued_with_deadline = 0;
     impl_->models.erase(it);
   }
   impl_->space_cv.notify_all();
   for (Task& t : dropped) {
-    impl_->metrics.on_dequeue(e->metrics_index, 1, 0, 0, Clock::now());
-    impl_->metrics.on_finish(e->metrics_index, false, ms_between(t.submitted, Clock::now()));
+    impl_->metrics.on_dequeue(e->q.metrics_index, 1, 0, 0, Clock::now());
+    impl_->metrics.on_finish(e->q.metrics_index, false, ms_between(t.q.submitted, Clock::now()));
     impl_->fail(t, Status(StatusCode::kCancelled, "model '" + name + "' was unloaded"));
   }
   std::unique_lock<std::mutex> lock(impl_->mu);
-  impl_->idle_cv.wait(lock, [&] { return e->in_flight_instances == 0; });
+  impl_->idle_cv.wait(lock, [&] { return e->q.in_flight_instances == 0; });
   return Status::Ok();
 }
 
@@ -639,9 +516,9 @@ RuntimeStats Runtime::stats() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   for (ModelStats& m : s.models)
     for (const auto& e : impl_->all_entries)
-      if (e->name == m.model) {
-        m.queue_length = e->queue.size();
-        m.in_flight = e->in_flight_tasks;
+      if (e->name() == m.model) {
+        m.queue_length = e->q.queue.size();
+        m.in_flight = e->q.in_flight_tasks;
       }
   return s;
 }

@@ -3,6 +3,8 @@
 // percentiles and backlog per policy (plus metrics JSON, Prometheus text and a
 // Chrome trace on request). `--sweep-k` instead measures one model's saturated
 // throughput for k tasks per dequeue, merged or batched: the self-acceleration curve.
+// `--backend sim` runs the same arrivals, policies and table on the simulator
+// (src/sim/simulator.h) in virtual time, with a device profile or a named device.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,10 +17,12 @@
 #include <mutex>
 #include <thread>
 
+#include "backend/sim/sim_backend.h"
 #include "bench_policies.h"
 #include "commands.h"
 #include "inputs.h"
 #include "sim/arrival.h"
+#include "sim/simulator.h"
 #include "top/model.h"
 #include "top/runtime.h"
 #include "top/session.h"
@@ -42,13 +46,15 @@ struct BenchArgs {
   size_t queue_capacity = 4096;
   std::string metrics_out, trace_out, write_arrivals;
   std::vector<int> sweep_k;
+  std::string backend = "cpu";  // cpu: the threaded runtime in real time; sim: the simulator
+  std::string profile, device;  // sim: device profile JSON, or a device name
 };
 
 struct LoadedModel {
   std::string name;
   top::Model model;
   std::vector<std::vector<top::Tensor>> input_pool;
-  double single_ms = 0;  // one task alone, all threads
+  double single_ms = 0;  // one task alone, all threads (sim: predicted)
 };
 
 struct PolicyResult {
@@ -59,6 +65,7 @@ struct PolicyResult {
   double p50 = 0, p95 = 0, p99 = 0, max_latency = 0;
   size_t max_queue = 0;
   size_t backlog_at_end = 0;  // waiting when the last arrival came in
+  uint64_t simulated_operators = 0;  // sim only
 };
 
 double percentile(std::vector<double> v, double q) {
@@ -68,7 +75,31 @@ double percentile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, i == 0 ? 0 : i - 1)];
 }
 
-top::Result<std::vector<LoadedModel>> load_models(const BenchArgs& args) {
+using SimBackendPtr = std::shared_ptr<top::backend::SimBackend>;
+
+// One task alone with every thread: the FIFO service time, used for auto rates.
+top::Result<double> single_task_ms(const LoadedModel& lm, const BenchArgs& args, const SimBackendPtr& sim) {
+  if (sim) {
+    std::vector<top::Shape> shapes;
+    for (const top::Tensor& t : lm.input_pool[0]) shapes.push_back(t.shape());
+    TOP_ASSIGN_OR_RETURN(auto plan, top::exec::make_plan(lm.model.graph(), shapes));
+    return sim->plan_ms(*plan);
+  }
+  top::SessionOptions so;
+  so.num_threads = args.threads;
+  TOP_ASSIGN_OR_RETURN(auto session, top::Session::create(lm.model, so));
+  std::vector<double> ms;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = Clock::now();
+    auto r = session->run(lm.input_pool[0]);
+    if (!r.ok()) return r.status().with_context("model '" + lm.name + "'");
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[2];
+}
+
+top::Result<std::vector<LoadedModel>> load_models(const BenchArgs& args, const SimBackendPtr& sim) {
   std::vector<LoadedModel> out;
   for (const std::string& m : args.models) {
     std::string name, path = m;
@@ -89,19 +120,7 @@ top::Result<std::vector<LoadedModel>> load_models(const BenchArgs& args) {
       TOP_ASSIGN_OR_RETURN(auto inputs, make_inputs(*model, spec));
       lm.input_pool.push_back(std::move(inputs));
     }
-    // One task alone with every thread: the FIFO service time, used for auto rates.
-    top::SessionOptions so;
-    so.num_threads = args.threads;
-    TOP_ASSIGN_OR_RETURN(auto session, top::Session::create(*model, so));
-    std::vector<double> ms;
-    for (int i = 0; i < 5; ++i) {
-      auto t0 = Clock::now();
-      auto r = session->run(lm.input_pool[0]);
-      if (!r.ok()) return r.status().with_context("model '" + name + "'");
-      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    }
-    std::sort(ms.begin(), ms.end());
-    lm.single_ms = ms[2];
+    TOP_ASSIGN_OR_RETURN(lm.single_ms, single_task_ms(lm, args, sim));
     out.push_back(std::move(lm));
   }
   if (out.empty()) return top::InvalidArgument("no --model given");
@@ -123,9 +142,9 @@ top::Result<std::string> resolve_arrival(const BenchArgs& args, const std::vecto
   return top::InvalidArgument("unknown arrival '" + args.arrival + "' (auto-poisson, auto-bursty or a spec)");
 }
 
-top::Result<PolicyResult> run_policy(const PolicySpec& p, const std::vector<LoadedModel>& models,
-                                     const std::vector<double>& times, const std::vector<int>& which,
-                                     const BenchArgs& args) {
+// The runtime shape of a policy: fifo runs one stream with every thread (intra-op
+// parallelism only), the others one-thread streams.
+top::RuntimeConfig runtime_config(const PolicySpec& p, const BenchArgs& args) {
   top::RuntimeConfig cfg;
   cfg.num_streams = p.one_task_at_a_time ? 1 : args.threads;
   cfg.threads_per_stream = p.one_task_at_a_time ? args.threads : 1;
@@ -133,7 +152,68 @@ top::Result<PolicyResult> run_policy(const PolicySpec& p, const std::vector<Load
   cfg.launch_policy = p.launch;
   cfg.graph_policy = p.graph;
   cfg.record_trace = !args.trace_out.empty();
-  TOP_ASSIGN_OR_RETURN(auto rt, top::Runtime::create(cfg));
+  return cfg;
+}
+
+std::string file_stem(const std::string& label) {
+  std::string stem = label;
+  for (char& c : stem)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return stem;
+}
+
+// The table's figures of one run (real or simulated), and its metrics files.
+PolicyResult summarize(PolicyResult r, const std::vector<double>& latencies, const BenchArgs& args) {
+  r.p50 = percentile(latencies, 0.50);
+  r.p95 = percentile(latencies, 0.95);
+  r.p99 = percentile(latencies, 0.99);
+  r.max_latency = latencies.empty() ? 0 : *std::max_element(latencies.begin(), latencies.end());
+  for (const auto& ms : r.stats.models) r.max_queue = std::max(r.max_queue, ms.max_queue_length);
+  if (!args.metrics_out.empty()) {
+    std::filesystem::create_directories(args.metrics_out);
+    std::ofstream(args.metrics_out + "/" + file_stem(r.label) + ".json") << top::to_json(r.stats);
+    std::ofstream(args.metrics_out + "/" + file_stem(r.label) + ".prom") << top::to_prometheus(r.stats);
+  }
+  return r;
+}
+
+// The same arrivals and policy on the simulator, in virtual time.
+top::Result<PolicyResult> run_policy_sim(const PolicySpec& p, const std::vector<LoadedModel>& models,
+                                         const std::vector<double>& times, const std::vector<int>& which,
+                                         const BenchArgs& args, const SimBackendPtr& sim) {
+  const top::RuntimeConfig rc = runtime_config(p, args);
+  top::sim::SimulatorConfig cfg;
+  cfg.num_streams = rc.num_streams;
+  cfg.threads_per_stream = rc.threads_per_stream;
+  cfg.queue_capacity = rc.queue_capacity;
+  cfg.max_in_flight_instances = rc.max_in_flight_instances;
+  cfg.launch_policy = rc.launch_policy;
+  cfg.graph_policy = rc.graph_policy;
+  cfg.cost_model = std::shared_ptr<const top::profile::CostModel>(sim, &sim->cost_model());
+  std::vector<top::sim::SimulatedModel> sm;
+  for (const auto& m : models) {
+    top::sim::SimulatedModel x{m.name, m.model, {}};
+    for (const top::Tensor& t : m.input_pool[0]) x.input_shapes.push_back(t.shape());
+    sm.push_back(std::move(x));
+  }
+  TOP_ASSIGN_OR_RETURN(top::sim::SimulationResult s, top::sim::simulate(cfg, sm, times, which));
+  PolicyResult r;
+  r.label = p.label;
+  r.stats = std::move(s.stats);
+  r.completed = s.completed;
+  r.failed = s.failed;
+  r.rejected = s.rejected;
+  r.makespan_s = s.last_completion_s - s.first_arrival_s;
+  r.backlog_at_end = s.backlog_at_last_arrival;
+  r.simulated_operators = s.operator_events;
+  return summarize(std::move(r), s.latencies_ms, args);
+}
+
+top::Result<PolicyResult> run_policy(const PolicySpec& p, const std::vector<LoadedModel>& models,
+                                     const std::vector<double>& times, const std::vector<int>& which,
+                                     const BenchArgs& args, const SimBackendPtr& sim) {
+  if (sim) return run_policy_sim(p, models, times, which, args, sim);
+  TOP_ASSIGN_OR_RETURN(auto rt, top::Runtime::create(runtime_config(p, args)));
   for (const auto& m : models) TOP_RETURN_IF_ERROR(rt->load_model(m.name, m.model));
 
   std::mutex mu;
@@ -167,26 +247,12 @@ top::Result<PolicyResult> run_policy(const PolicySpec& p, const std::vector<Load
   r.failed = failed.load();
   r.rejected = rejected.load();
   r.makespan_s = std::chrono::duration<double>(last_done - start).count() - (times.empty() ? 0 : times.front());
-  r.p50 = percentile(latencies, 0.50);
-  r.p95 = percentile(latencies, 0.95);
-  r.p99 = percentile(latencies, 0.99);
-  r.max_latency = latencies.empty() ? 0 : *std::max_element(latencies.begin(), latencies.end());
-  for (const auto& ms : r.stats.models) r.max_queue = std::max(r.max_queue, ms.max_queue_length);
   r.backlog_at_end = backlog;
-
-  std::string stem = p.label;
-  for (char& c : stem)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  if (!args.metrics_out.empty()) {
-    std::filesystem::create_directories(args.metrics_out);
-    std::ofstream(args.metrics_out + "/" + stem + ".json") << top::to_json(r.stats);
-    std::ofstream(args.metrics_out + "/" + stem + ".prom") << top::to_prometheus(r.stats);
-  }
   if (!args.trace_out.empty()) {
     std::filesystem::create_directories(args.trace_out);
-    TOP_RETURN_IF_ERROR(rt->write_trace(args.trace_out + "/" + stem + ".trace.json"));
+    TOP_RETURN_IF_ERROR(rt->write_trace(args.trace_out + "/" + file_stem(p.label) + ".trace.json"));
   }
-  return r;
+  return summarize(std::move(r), latencies, args);
 }
 
 void print_results(const std::vector<PolicyResult>& results) {
@@ -205,7 +271,7 @@ void print_results(const std::vector<PolicyResult>& results) {
              " backlog = tasks still queued when the last task arrived)\n");
 }
 
-void run_sweep(const BenchArgs& args, const std::vector<LoadedModel>& models) {
+void run_sweep(const BenchArgs& args, const std::vector<LoadedModel>& models, const SimBackendPtr& sim) {
   const LoadedModel& m = models[0];
   int n = std::max(16, static_cast<int>(2000.0 / std::max(m.single_ms, 0.05)));
   n = std::min(n, 2000);
@@ -218,7 +284,7 @@ void run_sweep(const BenchArgs& args, const std::vector<LoadedModel>& models) {
     for (const char* graph : {"merge-greedy", "batch-greedy"}) {
       auto p = parse_policy(fmt::format("fixed:k={},instances=2,graph={}", k, graph));
       if (!p.ok()) return fail(p.status());
-      auto r = run_policy(*p, {m}, times, which, args);
+      auto r = run_policy(*p, {m}, times, which, args, sim);
       if (!r.ok()) return fail(r.status());
       row.push_back(r->makespan_s > 0 ? r->completed / r->makespan_s : 0);
     }
@@ -226,11 +292,37 @@ void run_sweep(const BenchArgs& args, const std::vector<LoadedModel>& models) {
   }
 }
 
+// --backend sim: the simulated device; null for the real CPU runtime.
+top::Result<SimBackendPtr> make_sim(const BenchArgs& args) {
+  if (args.backend == "cpu") {
+    if (!args.profile.empty() || !args.device.empty())
+      return top::InvalidArgument("--profile and --device need --backend sim");
+    return SimBackendPtr();
+  }
+  if (args.backend != "sim") return top::InvalidArgument("unknown --backend '" + args.backend + "' (cpu, sim)");
+  if (!args.trace_out.empty()) return top::InvalidArgument("--trace-out needs --backend cpu (the simulator records no trace)");
+  top::backend::BackendOptions o;
+  o.num_threads = args.threads;
+  o.profile = args.profile;
+  o.device = args.device;
+  TOP_ASSIGN_OR_RETURN(auto sim, top::backend::SimBackend::create(o));
+  return SimBackendPtr(std::move(sim));
+}
+
 void run_bench(const BenchArgs& args) {
-  auto models = load_models(args);
+  auto sim = make_sim(args);
+  if (!sim.ok()) return fail(sim.status());
+  auto models = load_models(args, *sim);
   if (!models.ok()) return fail(models.status());
-  for (const auto& m : *models) fmt::print("model      {:<24} single task {:8.3f} ms ({} threads)\n", m.name, m.single_ms, args.threads);
-  if (!args.sweep_k.empty()) return run_sweep(args, *models);
+  if (*sim) {
+    const auto& dev = (*sim)->cost_model().device();
+    fmt::print("backend    sim: {} ({}){}, virtual time\n", dev.name, dev.description,
+               args.profile.empty() ? "" : ", profile " + args.profile);
+  }
+  for (const auto& m : *models)
+    fmt::print("model      {:<24} single task {:8.3f} ms ({} threads){}\n", m.name, m.single_ms, args.threads,
+               *sim ? " predicted" : "");
+  if (!args.sweep_k.empty()) return run_sweep(args, *models, *sim);
 
   std::string mix_spec = args.mix;
   if (mix_spec.empty())
@@ -270,9 +362,13 @@ void run_bench(const BenchArgs& args) {
   for (const auto& p : *policies) {
     fmt::print("running    {} ...\n", p.label);
     std::fflush(stdout);
-    auto r = run_policy(p, *models, times, which, args);
+    auto wall0 = Clock::now();
+    auto r = run_policy(p, *models, times, which, args, *sim);
     if (!r.ok()) return fail(r.status().with_context("policy '" + p.label + "'"));
     results.push_back(std::move(r).value());
+    if (*sim)
+      fmt::print("           simulated {:.1f} s of arrivals ({} operators) in {:.2f} s\n", args.duration_s,
+                 results.back().simulated_operators, std::chrono::duration<double>(Clock::now() - wall0).count());
   }
   print_results(results);
   // Per model latencies of each policy.
@@ -305,6 +401,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--trace-out", args->trace_out, "write <policy>.trace.json (Chrome/Perfetto) here");
   cmd->add_option("--write-arrivals", args->write_arrivals, "write the arrivals (time model batch) for peers");
   cmd->add_option("--sweep-k", args->sweep_k, "k values: saturated throughput of the first model, merge vs batch");
+  cmd->add_option("--backend", args->backend, "cpu (the runtime, real time) | sim (the simulator, virtual time)");
+  cmd->add_option("--profile", args->profile, "sim: device profile JSON (measured op times, e.g. profiles/*.json)");
+  cmd->add_option("--device", args->device, "sim without --profile: device name (cpu, h100, h200, a100, orin)");
   // A scalar option given twice keeps the last value, so wrappers (scripts/demo) can set
   // defaults that a user's own flags override.
   for (CLI::Option* opt : cmd->get_options())
