@@ -362,14 +362,18 @@ OpEstimate CostModel::op(const exec::ExecutionPlan& plan, const exec::Step& step
   return op(describe_step(plan, step), threads);
 }
 
-double CostModel::slowdown(const std::string& op_type, size_t running) const {
-  if (running < 2 || !has_profile_ || !opts_.use_concurrency || !profile_.has_concurrency) return 1.0;
+double CostModel::corun_per_extra(const std::string& op_type) const {
+  if (!has_profile_ || !opts_.use_concurrency || !profile_.has_concurrency) return 0.0;
   const ConcurrencyMeasurement& c = profile_.concurrency;
   auto it = c.by_op_type.find(op_type);
   double f = it != c.by_op_type.end() ? it->second : c.pairwise_slowdown;
   // Measured with `streams` running; extrapolated linearly in the number of co-runners.
-  double per_extra = (f - 1.0) / std::max(1, c.streams - 1);
-  return std::max(0.05, 1.0 + per_extra * static_cast<double>(running - 1));
+  return (f - 1.0) / std::max(1, c.streams - 1);
+}
+
+double CostModel::slowdown(const std::string& op_type, size_t running) const {
+  if (running < 2) return 1.0;
+  return std::max(0.05, 1.0 + corun_per_extra(op_type) * static_cast<double>(running - 1));
 }
 
 StageEstimate CostModel::stage(const std::vector<std::vector<OpEstimate>>& groups) const {

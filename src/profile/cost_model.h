@@ -117,6 +117,10 @@ class CostModel {
   // sum of roofline(part), so measurements stay the anchor and the model only says what
   // merging changes (one input pass, one fuller GEMM).
   OpEstimate merged_conv(const exec::ExecutionPlan& plan, const std::vector<int>& steps, int threads = 0) const;
+  // The profile's co-run slow-down of `op_type` per extra operator running beside it
+  // (0 without concurrency measurements): an operator with n others running takes
+  // 1 + n x this times longer, on top of processor sharing.
+  double corun_per_extra(const std::string& op_type) const;
   // measured / analytical of the profile's ops of this class at `threads` (median), or 1.
   double class_correction(OpClass c, int threads) const;
 

@@ -6,17 +6,6 @@ namespace top::backend::sim {
 
 namespace {
 
-// CostModel's co-run rule (CostModel::stage): the profile's slow-down f, measured with
-// `streams` running, extrapolated linearly in the number of co-runners.
-double corun_per_extra(const profile::CostModel& cost, const std::string& op_type) {
-  const profile::Profile* p = cost.profile();
-  if (!p || !p->has_concurrency || !cost.options().use_concurrency) return 0;
-  const profile::ConcurrencyMeasurement& c = p->concurrency;
-  auto it = c.by_op_type.find(op_type);
-  double f = it != c.by_op_type.end() ? it->second : c.pairwise_slowdown;
-  return (f - 1.0) / std::max(1, c.streams - 1);
-}
-
 // Finishing within rounding of the clock counts as finished (equal ops end together).
 bool done(double remaining, double now) { return remaining <= 1e-12 * std::max(1.0, now); }
 // Callers hand back event times rounded to whole nanoseconds.
@@ -34,7 +23,7 @@ std::shared_ptr<const TimedSchedule> TimedSchedule::build(const profile::CostMod
     profile::OpEstimate e = cost.op(plan, plan.steps[i], threads_per_stream);
     per_step[i].ms = std::max(1e-9, e.ms);
     per_step[i].demand = std::clamp(e.demand, 1e-9, 1.0);
-    per_step[i].corun_per_extra = corun_per_extra(cost, e.op_type);
+    per_step[i].corun_per_extra = cost.corun_per_extra(e.op_type);
   }
   for (const exec::Group* g : compiled->groups) {
     std::vector<TimedOp> ops;
@@ -42,7 +31,7 @@ std::shared_ptr<const TimedSchedule> TimedSchedule::build(const profile::CostMod
       std::vector<int> steps;
       for (const exec::OpRef& r : g->ops) steps.push_back(r.step);
       profile::OpEstimate e = cost.merged_conv(plan, steps, threads_per_stream);
-      ops.push_back(TimedOp{std::max(1e-9, e.ms), std::clamp(e.demand, 1e-9, 1.0), corun_per_extra(cost, "Conv")});
+      ops.push_back(TimedOp{std::max(1e-9, e.ms), std::clamp(e.demand, 1e-9, 1.0), cost.corun_per_extra("Conv")});
       t->serial_ms += ops.back().ms;
       t->total_ops += 1;
       t->groups.push_back(std::move(ops));
