@@ -259,7 +259,9 @@ TEST(MemoryPlan, LayoutForConcurrentOrderNeverSharesLiveBytes) {
       for (int b = a + 1; b < n; ++b) {
         bool overlap = layout.offset[a] < layout.offset[b] + plan.slots[b].bytes &&
                        layout.offset[b] < layout.offset[a] + plan.slots[a].bytes;
-        if (overlap) ASSERT_TRUE(dead_before(a, b) || dead_before(b, a)) << "trial " << trial << " values " << a << "," << b;
+        if (overlap) {
+          ASSERT_TRUE(dead_before(a, b) || dead_before(b, a)) << "trial " << trial << " values " << a << "," << b;
+        }
       }
   }
 }

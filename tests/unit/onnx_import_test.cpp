@@ -106,14 +106,14 @@ TEST(OnnxImport, GarbageTruncationAndEmpty) {
   std::string bytes = relu_model().SerializeAsString();
   for (size_t cut = 1; cut < bytes.size(); cut += 3) {
     auto r = Model::load_from_memory(bytes.data(), cut);
-    if (!r.ok()) EXPECT_FALSE(r.status().message().empty());
+    if (!r.ok()) { EXPECT_FALSE(r.status().message().empty()); }
   }
   std::mt19937 rng(11);
   for (int i = 0; i < 200; ++i) {
     std::string junk(1 + rng() % 4096, '\0');
     for (char& c : junk) c = static_cast<char>(rng());
     auto r = Model::load_from_memory(junk.data(), junk.size());
-    if (!r.ok()) EXPECT_FALSE(r.status().message().empty());
+    if (!r.ok()) { EXPECT_FALSE(r.status().message().empty()); }
   }
   EXPECT_EQ(Model::load("/nonexistent/dir/model.onnx").status().code(), StatusCode::kNotFound);
 }

@@ -6,16 +6,29 @@
 //   inst->run();                                             // groups on streams, events
 //   auto outs = inst->outputs().value();
 //
-// Weights (plan constants) are uploaded once per ExecutionPlan and shared by every task
-// and instance that runs that plan (DevicePlan, cached by plan). Each task of an
-// instance gets its own activation arena in device memory (the schedule's ArenaLayout),
-// graph inputs are staged through pinned host buffers, and a schedule's groups run one
-// per stream with cudaEvents exactly where one group reads what another wrote — no
-// device-wide synchronisation between stages. An instance can be captured once into a
-// CUDA graph and replayed (fixed shapes).
+// Pieces (src/backend/cuda): DevicePlan (device_plan.h) uploads a plan's constants once
+// and builds one CudaOp per step (cuda_op.h; cuDNN/cuBLAS/kernels/); it is cached per
+// plan and shared by every task and instance running that plan, and dropped when the
+// plan's graph (or, for plans seen by prepare(), the plan) is gone. The backend owns
+// num_streams lanes (cuda_executor.h): a non-blocking stream with its cuDNN and cuBLAS
+// handles and workspace. Activation arenas, input and output buffers come from a
+// caching pool (device_pool.h); graph inputs and outputs travel through pinned buffers.
+//
+// run() borrows one lane for the whole call (so up to num_streams calls run at once)
+// and runs the steps in plan order. An instance gives each task its own arena, laid
+// out for the concurrency its schedule allows (exec::plan_memory_for_order). Its run()
+// puts group i of a stage on lane (i % num_streams), in stage order, and makes a group
+// wait (cudaStreamWaitEvent) only on the groups on other lanes whose outputs it reads —
+// no device-wide synchronisation between stages. capture_graph() records one run
+// (uploads, groups, downloads) by stream capture; later runs replay it, picking up
+// inputs given by set_inputs().
+//
+// Numerics: float32 Conv/Gemm/MatMul avoid TF32 unless CudaBackendOptions::allow_tf32,
+// so results match the CPU reference to float32 rounding.
 //
 // Thread safety: run() may be called from several threads; a ScheduleInstance is used by
-// one thread at a time.
+// one thread at a time (several instances may run concurrently from different threads;
+// lanes are borrowed while work is enqueued).
 #pragma once
 
 #include <memory>
@@ -37,6 +50,9 @@ struct CudaBackendOptions {
   int device = 0;
   int num_streams = 4;                      // streams a schedule's groups spread over
   size_t workspace_bytes = size_t(64) << 20;  // per stream, for cuDNN/cuBLAS scratch
+  // TF32 tensor cores for float32 Conv/Gemm/MatMul: faster, but ~1e-3 relative error
+  // against the CPU reference. Off by default.
+  bool allow_tf32 = false;
 };
 
 struct DeviceMemoryStats {

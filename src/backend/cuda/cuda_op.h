@@ -61,8 +61,13 @@ struct PrepareContext {
   std::vector<ops::ValueInfo> inputs;    // absent optional inputs have dtype kUndefined
   std::vector<ops::ValueInfo> outputs;
   // A stream's resources, for choices that need the device (cudnnFind*, cuBLASLt
-  // heuristics). Prepare may synchronise this stream.
+  // heuristics). Prepare may synchronise this stream. resources->workspace_bytes is
+  // the most scratch any launch can get: workspace_bytes() must not exceed it (pick
+  // an algorithm that fits instead).
   StreamResources* resources = nullptr;
+  // Allow TF32 tensor cores for float32 convolutions and GEMMs (CudaBackendOptions).
+  // Off by default so results agree with the CPU reference to float32 rounding.
+  bool allow_tf32 = false;
 
   const std::string& op_type() const { return node->op_type; }
   bool has_input(size_t i) const { return i < inputs.size() && inputs[i].present(); }
