@@ -68,10 +68,7 @@ onnx::ModelProto gather_model() {
   return m;
 }
 
-namespace {
-
-void add_random_initializer(onnx::GraphProto* g, const std::string& name, const std::vector<int64_t>& dims,
-                            unsigned& state) {
+void add_weight(onnx::GraphProto* g, const std::string& name, const std::vector<int64_t>& dims, std::mt19937& rng) {
   auto* t = g->add_initializer();
   t->set_name(name);
   t->set_data_type(onnx::TensorProto::FLOAT);
@@ -80,28 +77,24 @@ void add_random_initializer(onnx::GraphProto* g, const std::string& name, const 
     t->add_dims(d);
     n *= d;
   }
-  for (int64_t i = 0; i < n; ++i) {
-    state = state * 1664525u + 1013904223u;  // LCG: deterministic without <random>
-    t->add_float_data(static_cast<float>(state >> 8) / static_cast<float>(1u << 24) - 0.5f);
-  }
+  std::normal_distribution<float> nd(0.f, 0.5f);
+  for (int64_t i = 0; i < n; ++i) t->add_float_data(nd(rng));
 }
-
-}  // namespace
 
 onnx::ModelProto inception_block_model(unsigned seed) {
   onnx::ModelProto m = empty_model();
   auto* g = m.mutable_graph();
   add_value_info(g->add_input(), "x", onnx::TensorProto::FLOAT, {-1, 8, 10, 10});
   add_value_info(g->add_output(), "y", onnx::TensorProto::FLOAT, {-1, 21, 10, 10});
-  unsigned st = seed;
+  std::mt19937 st(seed);
   const int64_t ch[3] = {4, 6, 3};
   std::vector<std::string> branches;
   for (int b = 0; b < 3; ++b) {
     const std::string w = "w" + std::to_string(b), bias = "b" + std::to_string(b);
-    add_random_initializer(g, w, {ch[b], 8, 1, 1}, st);
+    add_weight(g, w, {ch[b], 8, 1, 1}, st);
     std::vector<std::string> in{"x", w};
     if (b != 1) {
-      add_random_initializer(g, bias, {ch[b]}, st);
+      add_weight(g, bias, {ch[b]}, st);
       in.push_back(bias);
     }
     const std::string c = "c" + std::to_string(b), r = "r" + std::to_string(b);
@@ -109,7 +102,7 @@ onnx::ModelProto inception_block_model(unsigned seed) {
     add_node(g, "Relu", {c}, {r});
     branches.push_back(r);
   }
-  add_random_initializer(g, "w3", {5, 8, 3, 3}, st);
+  add_weight(g, "w3", {5, 8, 3, 3}, st);
   auto* conv3 = add_node(g, "Conv", {"x", "w3"}, {"c3"}, "conv3x3");
   auto* pads = conv3->add_attribute();
   pads->set_name("pads");

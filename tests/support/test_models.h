@@ -3,6 +3,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ onnx::NodeProto* add_node(onnx::GraphProto* g, const std::string& op, const std:
                           const std::vector<std::string>& out, const std::string& name = "");
 
 onnx::ModelProto empty_model(int opset = 13);
+
+// A float initializer `name` of shape `dims`, values drawn from N(0, 0.5) by `rng`.
+void add_weight(onnx::GraphProto* g, const std::string& name, const std::vector<int64_t>& dims, std::mt19937& rng);
 
 // x[batch, width] -> Mul(Add(Relu(x), Sigmoid(x)), Add(Tanh(x), Neg(x))): four
 // independent branches, so greedy schedules have parallel groups. Batchable.

@@ -17,18 +17,7 @@ namespace {
 using testing::add_node;
 using testing::add_value_info;
 
-void add_weight(onnx::GraphProto* g, const std::string& name, const std::vector<int64_t>& dims, std::mt19937& rng) {
-  auto* t = g->add_initializer();
-  t->set_name(name);
-  t->set_data_type(onnx::TensorProto::FLOAT);
-  int64_t n = 1;
-  for (int64_t d : dims) {
-    t->add_dims(d);
-    n *= d;
-  }
-  std::normal_distribution<float> nd(0.f, 0.5f);
-  for (int64_t i = 0; i < n; ++i) t->add_float_data(nd(rng));
-}
+using testing::add_weight;
 
 Model residual_model(const std::string& act) {
   std::mt19937 rng(3);

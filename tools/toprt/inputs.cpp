@@ -60,4 +60,19 @@ top::Result<std::pair<std::string, std::string>> split_assignment(const std::str
   return std::make_pair(s.substr(0, eq), s.substr(eq + 1));
 }
 
+std::vector<const top::Tensor*> PlannedModel::input_ptrs() const {
+  std::vector<const top::Tensor*> ptrs;
+  for (const auto& t : inputs) ptrs.push_back(&t);
+  return ptrs;
+}
+
+top::Result<PlannedModel> load_and_plan(const std::string& path, const InputSpec& spec) {
+  TOP_ASSIGN_OR_RETURN(top::Model model, top::Model::load(path));
+  TOP_ASSIGN_OR_RETURN(std::vector<top::Tensor> inputs, make_inputs(model, spec));
+  std::vector<top::Shape> shapes;
+  for (const auto& t : inputs) shapes.push_back(t.shape());
+  TOP_ASSIGN_OR_RETURN(auto plan, top::exec::make_plan(model.graph(), shapes));
+  return PlannedModel{std::move(model), std::move(inputs), std::move(plan)};
+}
+
 }  // namespace toprt

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "exec/plan.h"
 #include "top/model.h"
 
 namespace toprt {
@@ -22,6 +23,16 @@ struct InputSpec {
 top::Shape concrete_shape(const top::TensorInfo& info, const InputSpec& spec);
 
 top::Result<std::vector<top::Tensor>> make_inputs(const top::Model& model, const InputSpec& spec);
+
+// A model loaded from `path`, random (or .npy) inputs per `spec`, and its plan for
+// their shapes: what the profiling and scheduling commands start from.
+struct PlannedModel {
+  top::Model model;
+  std::vector<top::Tensor> inputs;
+  std::shared_ptr<const top::exec::ExecutionPlan> plan;
+  std::vector<const top::Tensor*> input_ptrs() const;
+};
+top::Result<PlannedModel> load_and_plan(const std::string& path, const InputSpec& spec);
 
 // "name=value" -> (name, value); InvalidArgument when there is no '='.
 top::Result<std::pair<std::string, std::string>> split_assignment(const std::string& s);

@@ -36,21 +36,13 @@ struct TypeRow {
 
 void run_profile(const ProfileArgs& args) {
   namespace tp = top::profile;
-  auto model = top::Model::load(args.model);
-  if (!model.ok()) return fail(model.status());
   InputSpec spec;
   spec.batch = args.batch;
   spec.seed = args.seed;
-  auto inputs = make_inputs(*model, spec);
-  if (!inputs.ok()) return fail(inputs.status());
-  std::vector<top::Shape> shapes;
-  std::vector<const top::Tensor*> ptrs;
-  for (const auto& t : *inputs) {
-    shapes.push_back(t.shape());
-    ptrs.push_back(&t);
-  }
-  auto plan = top::exec::make_plan(model->graph(), shapes);
-  if (!plan.ok()) return fail(plan.status());
+  auto pm = load_and_plan(args.model, spec);
+  if (!pm.ok()) return fail(pm.status());
+  const std::vector<const top::Tensor*> ptrs = pm->input_ptrs();
+  const auto& plan = pm->plan;
 
   tp::ProfilerOptions opts;
   opts.threads = args.threads;
@@ -59,7 +51,7 @@ void run_profile(const ProfileArgs& args) {
   opts.concurrency = !args.no_concurrency;
   opts.model_name = std::filesystem::path(args.model).stem().string();
   if (args.batch != 1) opts.model_name += "@batch" + std::to_string(args.batch);
-  auto run = tp::profile_plan(**plan, ptrs, opts);
+  auto run = tp::profile_plan(*plan, ptrs, opts);
   if (!run.ok()) return fail(run.status());
 
   const tp::DeviceSpec& dev = run->profile.device;
@@ -71,9 +63,9 @@ void run_profile(const ProfileArgs& args) {
   // Analytical only: the calibrated device, no measurements.
   tp::CostModel analytical(dev);
   std::map<std::string, TypeRow> rows;
-  const auto& steps = (*plan)->steps;
+  const auto& steps = plan->steps;
   for (size_t i = 0; i < steps.size(); ++i) {
-    tp::OpWork w = tp::describe_step(**plan, steps[i]);
+    tp::OpWork w = tp::describe_step(*plan, steps[i]);
     TypeRow& r = rows[steps[i].op ? w.op_type + "+fused" : w.op_type];
     ++r.count;
     r.flops += w.flops;
@@ -129,7 +121,7 @@ void run_profile(const ProfileArgs& args) {
   for (const char* name : {"h100-sxm", "h200-sxm", "a100-sxm-80gb", "jetson-agx-orin"}) {
     tp::CostModel gpu(tp::device_by_name(name).value());
     double ms = 0;
-    for (const auto& s : steps) ms += gpu.op(**plan, s).ms;
+    for (const auto& s : steps) ms += gpu.op(*plan, s).ms;
     gpus += fmt::format("{}{} {:.3f} ms", gpus.empty() ? "" : ", ", name, ms);
   }
   fmt::print("roofline   sequential, FP32, analytical: {}\n", gpus);

@@ -94,20 +94,13 @@ int merged_groups(const top::exec::Schedule& s) {
 
 void run_schedules(const SchedulesArgs& args) {
   namespace tp = top::profile;
-  auto model = top::Model::load(args.model);
-  if (!model.ok()) return fail(model.status());
   InputSpec spec;
   spec.batch = args.batch;
-  auto inputs = make_inputs(*model, spec);
-  if (!inputs.ok()) return fail(inputs.status());
-  std::vector<top::Shape> shapes;
-  std::vector<const top::Tensor*> ptrs;
-  for (const auto& t : *inputs) {
-    shapes.push_back(t.shape());
-    ptrs.push_back(&t);
-  }
-  auto plan = top::exec::make_plan(model->graph(), shapes);
-  if (!plan.ok()) return fail(plan.status());
+  auto pm = load_and_plan(args.model, spec);
+  if (!pm.ok()) return fail(pm.status());
+  const std::vector<const top::Tensor*> ptrs = pm->input_ptrs();
+  const auto& plan = pm->plan;
+  const auto& inputs = pm->inputs;
   std::vector<int> ks;
   for (const auto& k : split(args.ks, ',')) ks.push_back(std::max(1, std::atoi(k.c_str())));
   const std::vector<std::string> gens = split(args.generators, ',');
@@ -125,7 +118,7 @@ void run_schedules(const SchedulesArgs& args) {
     po.repeat = 5;
     po.warmup = 1;
     po.model_name = std::filesystem::path(args.model).stem().string();
-    auto run = tp::profile_plan(**plan, ptrs, po);
+    auto run = tp::profile_plan(*plan, ptrs, po);
     if (!run.ok()) return fail(run.status());
     profile = std::move(run->profile);
   }
@@ -145,10 +138,10 @@ void run_schedules(const SchedulesArgs& args) {
       other ? fmt::format(" {} predicted ms | {} generator ms |", args.device, args.device) : "",
       other ? "---|---|" : "");
   for (int k : ks) {
-    top::exec::TaskGraph tg = top::exec::TaskGraph::build(*plan, k);
+    top::exec::TaskGraph tg = top::exec::TaskGraph::build(plan, k);
     double seq_measured = 0;
     for (const std::string& gen : gens) {
-      top::sched::GeneratorOptions go = top::sched::cost_model_options(cpu, *plan, 1);
+      top::sched::GeneratorOptions go = top::sched::cost_model_options(cpu, plan, 1);
       go.max_groups = args.streams;
       auto t0 = Clock::now();
       auto s = top::sched::make_schedule(gen, tg, go);
@@ -159,14 +152,14 @@ void run_schedules(const SchedulesArgs& args) {
       if (!args.no_measure) {
         auto cs = top::runtime::CompiledSchedule::compile(*s);
         if (!cs.ok()) return fail(cs.status());
-        auto m = measure(**cs, *inputs, ex, args.repeat);
+        auto m = measure(**cs, inputs, ex, args.repeat);
         if (!m.ok()) return fail(m.status());
         measured = *m;
         if (gen == "sequential") seq_measured = measured;
       }
       std::string other_cols;
       if (other) {
-        top::sched::GeneratorOptions gd = top::sched::cost_model_options(other, *plan, 0);
+        top::sched::GeneratorOptions gd = top::sched::cost_model_options(other, plan, 0);
         gd.max_groups = args.streams;
         auto t1 = Clock::now();
         auto sd = top::sched::make_schedule(gen, tg, gd);
