@@ -27,6 +27,7 @@ import argparse
 import collections
 import hashlib
 import json
+import inspect
 import os
 import sys
 import time
@@ -224,10 +225,15 @@ def export_one(spec, out_dir, opset, force):
     tmp = path + ".tmp"
     # Not under no_grad: nn.TransformerEncoder would take its fused fast path
     # (aten::_transformer_encoder_layer_fwd), which has no ONNX export.
+    # torch >= 2.9 exports with the dynamo exporter by default, which needs opset >= 18
+    # and ignores dynamic_axes: ask for the TorchScript exporter the zoo is written for.
+    extra = {}
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        extra["dynamo"] = False
     torch.onnx.export(
         model, x, tmp, opset_version=opset, do_constant_folding=True,
         input_names=["input"], output_names=["output"],
-        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, **extra)
     check(tmp)
     os.replace(tmp, path)
     with open(stamp_path, "w") as f:

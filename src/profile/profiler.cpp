@@ -1,5 +1,7 @@
 #include "profile/profiler.h"
 
+#include "backend/backend.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -40,8 +42,9 @@ struct Samples {
   std::vector<double> runs;                   // whole-run ms
 };
 
+// `backend`, when set, runs the plan instead of the CPU executor on `pool`.
 Status sample_runs(const exec::ExecutionPlan& plan, const std::vector<const Tensor*>& inputs, ThreadPool* pool,
-                   int warmup, int repeat, Samples& out) {
+                   int warmup, int repeat, Samples& out, backend::Backend* backend = nullptr) {
   out.per_step.assign(plan.steps.size(), {});
   out.runs.clear();
   exec::Arena arena;
@@ -53,7 +56,7 @@ Status sample_runs(const exec::ExecutionPlan& plan, const std::vector<const Tens
   for (int i = 0; i < warmup + repeat; ++i) {
     timing = i >= warmup;
     auto t0 = Clock::now();
-    auto res = exec::run_plan(plan, inputs, arena, pool, &observer);
+    auto res = backend ? backend->run(plan, inputs, arena, &observer) : exec::run_plan(plan, inputs, arena, pool, &observer);
     if (!res.ok()) return res.status().with_context("profiling run");
     if (timing) out.runs.push_back(ms_between(t0, Clock::now()));
   }
@@ -216,6 +219,19 @@ Result<ProfileRun> profile_plan(const exec::ExecutionPlan& plan, const std::vect
   ProfileRun run;
   run.threads = threads;
   Profile& p = run.profile;
+  if (opts.backend) {
+    run.threads = 1;
+    p.device = opts.device;
+    p.created = utc_now();
+    p.host_threads = hw;
+    if (!opts.model_name.empty()) p.models.push_back(opts.model_name);
+    Samples s;
+    TOP_RETURN_IF_ERROR(sample_runs(plan, inputs, nullptr, opts.warmup, opts.repeat, s, opts.backend));
+    run.steps = step_timings(plan, s, 1);
+    run.run_ms = median(s.runs);
+    add_measurements(plan, s, 1, p);
+    return run;
+  }
   p.device = opts.calibrate ? calibrate_cpu() : cpu_host(0);
   p.created = utc_now();
   p.host_threads = hw;

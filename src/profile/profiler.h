@@ -1,4 +1,5 @@
-// Profiler: measures a plan's operators on the CPU backend and writes a device profile.
+// Profiler: measures a plan's operators on a backend (the CPU executor by default) and
+// writes a device profile.
 //
 // Each operator is timed by the executor's StepObserver over `repeat` runs (after
 // `warmup`), at the requested intra-op thread count and, by default, at one thread too
@@ -28,6 +29,10 @@
 #include "top/status.h"
 #include "top/tensor.h"
 
+namespace top::backend {
+class Backend;
+}
+
 namespace top::profile {
 
 struct ProfilerOptions {
@@ -38,6 +43,13 @@ struct ProfilerOptions {
   bool concurrency = true;    // co-run slow-down on two one-thread streams
   bool calibrate = true;      // measure SGEMM rate, bandwidth, dispatch overhead
   std::string model_name;     // recorded in the profile's "models"
+  // Profile on this backend instead of the CPU executor (e.g. the CUDA backend): each
+  // step is timed from its launch until the device finished it (a backend synchronises
+  // after every step when given an observer), so a GPU operator's time includes its
+  // launch. `device` then describes the device (e.g. device_by_name("h100-sxm")); CPU
+  // calibration and the one-thread and co-run passes do not apply and are skipped.
+  backend::Backend* backend = nullptr;
+  DeviceSpec device;
 };
 
 struct StepTiming {

@@ -1,12 +1,15 @@
-// `toprt profile MODEL`: measures every operator on the CPU backend (and the co-run
-// slow-down of two streams), prints measured vs analytical (roofline) time per operator
-// type, and writes or extends a device profile JSON for the cost model.
+// `toprt profile MODEL [--backend cuda --device h100-sxm]`: measures every operator on
+// a backend (CPU: also the co-run slow-down of two streams), prints measured vs
+// analytical (roofline) time per operator type, and writes or extends a device profile
+// JSON for the cost model.
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "commands.h"
+#include "backend/backend.h"
 #include "exec/plan.h"
 #include "inputs.h"
 #include "profile/cost_model.h"
@@ -27,6 +30,8 @@ struct ProfileArgs {
   std::string out;
   bool merge = false;
   bool no_concurrency = false;
+  std::string backend = "cpu";
+  std::string device;
 };
 
 struct TypeRow {
@@ -45,6 +50,20 @@ void run_profile(const ProfileArgs& args) {
   const auto& plan = pm->plan;
 
   tp::ProfilerOptions opts;
+  std::unique_ptr<top::backend::Backend> backend;
+  if (args.backend == "sim")
+    return fail(top::InvalidArgument("--backend sim: the simulated backend's times come from a profile, not a measurement"));
+  if (args.backend != "cpu") {
+    if (args.device.empty())
+      return fail(top::InvalidArgument("--backend " + args.backend + " needs --device (e.g. h100-sxm): the profile's device"));
+    auto dev = tp::device_by_name(args.device);
+    if (!dev.ok()) return fail(dev.status());
+    auto be = top::backend::create_backend(args.backend, {});
+    if (!be.ok()) return fail(be.status());
+    backend = std::move(be).value();
+    opts.backend = backend.get();
+    opts.device = *dev;
+  }
   opts.threads = args.threads;
   opts.repeat = args.repeat;
   opts.warmup = args.warmup;
@@ -147,7 +166,7 @@ void run_profile(const ProfileArgs& args) {
 
 void add_profile_command(CLI::App& app) {
   auto args = std::make_shared<ProfileArgs>();
-  CLI::App* cmd = app.add_subcommand("profile", "Measure each operator on the CPU backend and write a device profile");
+  CLI::App* cmd = app.add_subcommand("profile", "Measure each operator on a backend (CPU by default) and write a device profile");
   cmd->add_option("model", args->model, "ONNX model file")->required();
   cmd->add_option("--batch", args->batch, "batch size for the symbolic first dim")->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--threads", args->threads, "intra-op threads (0 = all cores)")->check(CLI::Range(0, 1024));
@@ -157,6 +176,8 @@ void add_profile_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "write the profile JSON here");
   cmd->add_flag("--merge", args->merge, "add to the profile in --out instead of replacing it");
   cmd->add_flag("--no-concurrency", args->no_concurrency, "skip the two-stream co-run measurement");
+  cmd->add_option("--backend", args->backend, "where to measure: cpu (default) or cuda");
+  cmd->add_option("--device", args->device, "the device description of a non-CPU backend (h100-sxm, h200-sxm, ...)");
   cmd->callback([args] { run_profile(*args); });
 }
 
