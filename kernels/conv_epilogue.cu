@@ -44,16 +44,11 @@ struct Dims3 {
 };
 
 __global__ void pad_planes_kernel(const float* x, float* y, int64_t total, Dims3 d) {
-  const int64_t out_plane = d.out[0] * d.out[1] * d.out[2];
   TOP_GRID_LOOP(i, total) {
-    const int64_t p = i / out_plane;
-    int64_t r = i % out_plane;
-    const int64_t ow = r % d.out[2];
-    r /= d.out[2];
-    const int64_t oh = r % d.out[1], od = r / d.out[1];
-    const int64_t iw = ow - d.pad[2], ih = oh - d.pad[1], id = od - d.pad[0];
+    const PlaneCoord o = plane_coord(i, d.out);
+    const int64_t iw = o.w - d.pad[2], ih = o.h - d.pad[1], id = o.d - d.pad[0];
     const bool inside = iw >= 0 && iw < d.in[2] && ih >= 0 && ih < d.in[1] && id >= 0 && id < d.in[0];
-    y[i] = inside ? x[((p * d.in[0] + id) * d.in[1] + ih) * d.in[2] + iw] : 0.0f;
+    y[i] = inside ? x[((o.plane * d.in[0] + id) * d.in[1] + ih) * d.in[2] + iw] : 0.0f;
   }
 }
 

@@ -68,20 +68,23 @@ cudaError_t strided_copy(size_t esize, const void* src, void* dst, const Strided
   });
 }
 
+// Calls f(E{}, I{}) with E the element bits of `esize` and I the index type.
+template <class F>
+cudaError_t with_element_and_index(size_t esize, bool indices_int64, F&& f) {
+  return with_element_bits(esize, [&](auto e) {
+    return indices_int64 ? f(e, int64_t{}) : f(e, int32_t{});
+  });
+}
+
 cudaError_t gather(size_t esize, const void* data, const void* indices, bool indices_int64, void* out, int64_t outer,
                    int64_t axis_dim, int64_t num_indices, int64_t inner, cudaStream_t stream) {
   const int64_t n = outer * num_indices * inner;
   if (n == 0) return cudaSuccess;
-  return with_element_bits(esize, [&](auto e) {
+  return with_element_and_index(esize, indices_int64, [&](auto e, auto i) {
     using E = decltype(e);
-    if (indices_int64)
-      gather_kernel<E, int64_t>
-          <<<grid_for(n), kThreads, 0, stream>>>(static_cast<const E*>(data), static_cast<const int64_t*>(indices),
-                                                 static_cast<E*>(out), outer, axis_dim, num_indices, inner);
-    else
-      gather_kernel<E, int32_t>
-          <<<grid_for(n), kThreads, 0, stream>>>(static_cast<const E*>(data), static_cast<const int32_t*>(indices),
-                                                 static_cast<E*>(out), outer, axis_dim, num_indices, inner);
+    using I = decltype(i);
+    gather_kernel<E, I><<<grid_for(n), kThreads, 0, stream>>>(static_cast<const E*>(data), static_cast<const I*>(indices),
+                                                              static_cast<E*>(out), outer, axis_dim, num_indices, inner);
     return cudaGetLastError();
   });
 }
@@ -90,16 +93,12 @@ cudaError_t gather_elements(size_t esize, const void* data, const void* indices,
                             const StridedIndex<1>& index, int64_t axis_dim, int64_t axis_stride, cudaStream_t stream) {
   const int64_t n = strided_numel(index);
   if (n == 0) return cudaSuccess;
-  return with_element_bits(esize, [&](auto e) {
+  return with_element_and_index(esize, indices_int64, [&](auto e, auto i) {
     using E = decltype(e);
-    if (indices_int64)
-      gather_elements_kernel<E, int64_t>
-          <<<grid_for(n), kThreads, 0, stream>>>(static_cast<const E*>(data), static_cast<const int64_t*>(indices),
-                                                 static_cast<E*>(out), index, n, axis_dim, axis_stride);
-    else
-      gather_elements_kernel<E, int32_t>
-          <<<grid_for(n), kThreads, 0, stream>>>(static_cast<const E*>(data), static_cast<const int32_t*>(indices),
-                                                 static_cast<E*>(out), index, n, axis_dim, axis_stride);
+    using I = decltype(i);
+    gather_elements_kernel<E, I><<<grid_for(n), kThreads, 0, stream>>>(
+        static_cast<const E*>(data), static_cast<const I*>(indices), static_cast<E*>(out), index, n, axis_dim,
+        axis_stride);
     return cudaGetLastError();
   });
 }

@@ -1,7 +1,8 @@
 // The per-element math of the elementwise kernels, as __host__ __device__ functions:
 // the unit tests (tests/unit/cuda_elementwise_math_test.cpp) run them on the host
-// against the CPU operators, so their semantics (integer division by zero, Python Mod,
-// saturating casts, NaN handling of clamps) are checked without a GPU.
+// against the CPU operators, so their semantics (NaN handling of clamps, activation
+// formulas) are checked without a GPU. Integer division, Mod and casts are the CPU's
+// own functions (src/ops/elementwise_scalar.h).
 #pragma once
 
 #include <math.h>
@@ -12,8 +13,14 @@
 
 #include "kernels/elementwise.h"
 #include "kernels/index_math.h"
+#include "src/ops/elementwise_scalar.h"
 
 namespace top::kernels {
+
+// Division, Mod and casts: the CPU operators' own definitions.
+using ops::convert_value;
+using ops::int_div;
+using ops::mod_value;
 
 // std::min / std::max with their NaN behaviour (the CPU kernels use them): the first
 // argument wins unless the comparison says otherwise.
@@ -118,31 +125,6 @@ TOP_HD T unary_value(UnaryKind k, T v, const UnaryParams& p) {
 // ---- binary -----------------------------------------------------------------------------
 
 template <class T>
-TOP_HD T int_div(T a, T b) {
-  if (b == 0) return 0;  // ONNX leaves it undefined; never trap
-  if constexpr (std::is_signed_v<T>) {
-    if (b == -1) return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(a));
-  }
-  return a / b;
-}
-
-template <class T>
-TOP_HD T mod_value(T a, T b, bool fmod_mode) {
-  T r;
-  if constexpr (std::is_floating_point_v<T>) {
-    r = fmod(a, b);
-  } else {
-    if (b == 0) return 0;
-    if constexpr (std::is_signed_v<T>) {
-      if (b == -1) return 0;
-    }
-    r = a % b;
-  }
-  if (!fmod_mode && r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
-
-template <class T>
 TOP_HD T pow_value(T x, T y) {
   if constexpr (std::is_floating_point_v<T>) {
     // The CPU kernel's scalar-exponent shortcuts, exact where pow() may round differently.
@@ -225,33 +207,6 @@ TOP_HD uint8_t logic_value(BinaryKind k, uint8_t a, uint8_t b) {
       return a | b;
     default:
       return a ^ b;
-  }
-}
-
-// Float to integer truncates toward zero; NaN gives 0, values past int32/int64 saturate,
-// and 8/16-bit targets wrap from int32 (src/ops/elementwise.cpp convert_value).
-template <class To, class From>
-TOP_HD To convert_value(From v) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return v != From(0);
-  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
-    if (v != v) return To(0);
-    if constexpr (sizeof(To) == 8) {
-      if (v <= From(-9.2233720368547758e18)) return std::numeric_limits<To>::min();
-      if (v >= From(9.2233720368547758e18)) return std::numeric_limits<To>::max();
-      return static_cast<To>(v);
-    } else {
-      int32_t i;
-      if (v <= From(-2147483648.0))
-        i = std::numeric_limits<int32_t>::min();
-      else if (v >= From(2147483648.0))
-        i = std::numeric_limits<int32_t>::max();
-      else
-        i = static_cast<int32_t>(v);
-      return static_cast<To>(i);
-    }
-  } else {
-    return static_cast<To>(v);
   }
 }
 

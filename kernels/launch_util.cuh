@@ -21,6 +21,23 @@ inline unsigned grid_for(int64_t n, int threads = kThreads) {
 #define TOP_GRID_LOOP(i, n) \
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < (n); i += int64_t(blockDim.x) * gridDim.x)
 
+// Element i of `planes` dense planes of dims[0] x dims[1] x dims[2]: its plane and
+// coordinates (NCDHW-style kernels with unused leading spatial dims of 1).
+struct PlaneCoord {
+  int64_t plane, d, h, w;
+};
+__device__ __forceinline__ PlaneCoord plane_coord(int64_t i, const int64_t dims[3]) {
+  const int64_t plane_size = dims[0] * dims[1] * dims[2];
+  PlaneCoord c;
+  c.plane = i / plane_size;
+  int64_t r = i % plane_size;
+  c.w = r % dims[2];
+  r /= dims[2];
+  c.h = r % dims[1];
+  c.d = r / dims[1];
+  return c;
+}
+
 // Calls f(E{}) with E the unsigned integer of `esize` bytes (1, 2, 4 or 8):
 // dtype-agnostic kernels move elements as these.
 template <class F>

@@ -28,15 +28,11 @@ __device__ Taps axis_taps(const PoolGeometry& g, int a, int64_t o) {
 template <bool kMax>
 __global__ void pool_kernel(const float* x, float* y, int64_t* indices, int64_t total, PoolGeometry g,
                             bool include_pad) {
-  const int64_t out_plane = g.out[0] * g.out[1] * g.out[2];
   const int64_t in_plane = g.in[0] * g.in[1] * g.in[2];
   TOP_GRID_LOOP(i, total) {
-    const int64_t p = i / out_plane;
-    int64_t r = i % out_plane;
-    const int64_t ow = r % g.out[2];
-    r /= g.out[2];
-    const int64_t oh = r % g.out[1], od = r / g.out[1];
-    const Taps td = axis_taps(g, 0, od), th = axis_taps(g, 1, oh), tw = axis_taps(g, 2, ow);
+    const PlaneCoord o = plane_coord(i, g.out);
+    const int64_t p = o.plane;
+    const Taps td = axis_taps(g, 0, o.d), th = axis_taps(g, 1, o.h), tw = axis_taps(g, 2, o.w);
     const float* xp = x + p * in_plane;
     float best = -FLT_MAX, sum = 0.0f;
     int64_t best_at = -1;

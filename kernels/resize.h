@@ -1,6 +1,6 @@
 // Resize / Upsample: nearest (any element type) and n-linear / n-cubic interpolation
 // (float32, float64). Each thread computes its output element's taps on every axis with
-// resize_axis_taps (kernels/index_math.h), so no tables live in device memory.
+// ops::resize_axis_taps (src/ops/coord_math.h), so no tables live in device memory.
 #pragma once
 
 #include <cuda_runtime.h>

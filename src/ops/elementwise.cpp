@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "ops/elementwise_scalar.h"
 #include "ops/families.h"
 
 namespace top::ops {
@@ -102,33 +103,6 @@ Status check_kernel_inputs(const KernelContext& ctx, size_t n, const char* op) {
   return Status::Ok();
 }
 
-template <class T>
-T int_div(T a, T b) {
-  if (b == 0) return 0;  // ONNX leaves it undefined; never trap
-  if constexpr (std::is_signed_v<T>) {
-    if (b == -1) return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(a));
-  }
-  return a / b;
-}
-
-template <class T>
-T int_mod(T a, T b, bool fmod) {
-  if (b == 0) return 0;
-  if constexpr (std::is_signed_v<T>) {
-    if (b == -1) return 0;
-  }
-  T r = a % b;
-  if (!fmod && r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
-
-template <class T>
-T float_mod(T a, T b, bool fmod) {
-  T r = std::fmod(a, b);
-  if (!fmod && r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
-
 // ---- binary arithmetic ------------------------------------------------------------
 
 enum class Arith { kAdd, kSub, kMul, kDiv, kMod };
@@ -180,10 +154,7 @@ class BinaryArithOp : public Op {
           else
             return ew::binary_broadcast<T, T>(ctx, a, b, out, [](T x, T y) { return int_div(x, y); });
         case Arith::kMod:
-          if constexpr (std::is_floating_point_v<T>)
-            return ew::binary_broadcast<T, T>(ctx, a, b, out, [fmod](T x, T y) { return float_mod(x, y, fmod); });
-          else
-            return ew::binary_broadcast<T, T>(ctx, a, b, out, [fmod](T x, T y) { return int_mod(x, y, fmod); });
+          return ew::binary_broadcast<T, T>(ctx, a, b, out, [fmod](T x, T y) { return mod_value(x, y, fmod); });
       }
       return Internal("unknown arithmetic kind");
     });
@@ -671,33 +642,6 @@ uint16_t float_to_half(float f) {
   const uint32_t rem = absx & 0x1fffu;
   if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
   return sign | static_cast<uint16_t>(h);
-}
-
-// Float to integer truncates toward zero like ONNX Runtime; NaN gives 0, values past
-// int32/int64 saturate, and 8/16-bit targets wrap from int32 as x86 ORT builds do.
-template <class To, class From>
-TOP_EW_INLINE To convert_value(From v) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return v != From(0);
-  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
-    if (v != v) return To(0);
-    if constexpr (sizeof(To) == 8) {
-      if (v <= From(-9.2233720368547758e18)) return std::numeric_limits<To>::min();
-      if (v >= From(9.2233720368547758e18)) return std::numeric_limits<To>::max();
-      return static_cast<To>(v);
-    } else {
-      int32_t i;
-      if (v <= From(-2147483648.0))
-        i = std::numeric_limits<int32_t>::min();
-      else if (v >= From(2147483648.0))
-        i = std::numeric_limits<int32_t>::max();
-      else
-        i = static_cast<int32_t>(v);
-      return static_cast<To>(i);
-    }
-  } else {
-    return static_cast<To>(v);
-  }
 }
 
 template <class From, class To>

@@ -15,6 +15,8 @@
 #include "ops/families.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "ops/pad_params.h"
+#include "ops/slice_params.h"
 
 namespace top::ops {
 namespace {
@@ -389,67 +391,6 @@ class SplitOp final : public MovementOp {
 
 // ---- Slice ----------------------------------------------------------------------------
 
-struct SliceParams {
-  Shape out;
-  std::vector<int64_t> start;  // per input dim
-  std::vector<int64_t> step;   // per input dim
-};
-
-Result<SliceParams> slice_params(const Shape& in, const std::vector<int64_t>& starts, const std::vector<int64_t>& ends,
-                                 const std::vector<int64_t>* axes_in, const std::vector<int64_t>* steps_in,
-                                 const std::string& p) {
-  const int64_t rank = static_cast<int64_t>(in.size());
-  if (starts.size() != ends.size()) {
-    return InvalidArgument(p + "starts " + shape_str(starts) + " and ends " + shape_str(ends) +
-                           " differ in length");
-  }
-  std::vector<int64_t> axes;
-  if (axes_in != nullptr) {
-    axes = *axes_in;
-    if (axes.size() != starts.size())
-      return InvalidArgument(p + "axes " + shape_str(axes) + " and starts " + shape_str(starts) + " differ in length");
-  } else {
-    if (static_cast<int64_t>(starts.size()) > rank)
-      return InvalidArgument(p + "starts " + shape_str(starts) + " has more entries than the input rank " +
-                             std::to_string(rank));
-    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-  }
-  if (steps_in != nullptr && steps_in->size() != starts.size())
-    return InvalidArgument(p + "steps " + shape_str(*steps_in) + " and starts " + shape_str(starts) +
-                           " differ in length");
-  SliceParams sp;
-  sp.out = in;
-  sp.start.assign(in.size(), 0);
-  sp.step.assign(in.size(), 1);
-  std::vector<bool> seen(in.size(), false);
-  for (size_t i = 0; i < axes.size(); ++i) {
-    TOP_ASSIGN_OR_RETURN(int64_t a, norm_axis(axes[i], rank, p));
-    if (seen[static_cast<size_t>(a)]) return InvalidArgument(p + "axis " + std::to_string(axes[i]) + " is repeated");
-    seen[static_cast<size_t>(a)] = true;
-    const int64_t dim = in[static_cast<size_t>(a)];
-    const int64_t step = steps_in ? (*steps_in)[i] : 1;
-    if (step == 0) return InvalidArgument(p + "step for axis " + std::to_string(axes[i]) + " is 0");
-    int64_t s = starts[i], e = ends[i];
-    // Clamp before adding dim so INT64_MAX / -INT64_MAX sentinels cannot overflow.
-    if (s < 0) s = std::max<int64_t>(s, -dim - 1) + dim;
-    if (e < 0) e = std::max<int64_t>(e, -dim - 1) + dim;
-    int64_t n = 0;
-    if (step > 0) {
-      s = std::min(std::max<int64_t>(s, 0), dim);
-      e = std::min(std::max<int64_t>(e, 0), dim);
-      if (e > s) n = (e - s + step - 1) / step;
-    } else {
-      s = std::min(std::max<int64_t>(s, 0), dim - 1);
-      e = std::min(std::max<int64_t>(e, -1), dim - 1);
-      if (s > e) n = (s - e + (-step) - 1) / (-step);
-    }
-    sp.out[static_cast<size_t>(a)] = n;
-    sp.start[static_cast<size_t>(a)] = n > 0 ? s : 0;
-    sp.step[static_cast<size_t>(a)] = step;
-  }
-  return sp;
-}
-
 class SliceOp final : public MovementOp {
  public:
   Status init(const ir::Attributes& attrs, int opset) override {
@@ -510,13 +451,11 @@ class SliceOp final : public MovementOp {
     if (sp->out != y.shape() || x.dtype() != y.dtype())
       return InvalidArgument("Slice: output " + shape_str(y.shape()) + " does not match the slice " +
                              shape_str(sp->out));
+    SliceView sv = slice_view(x.shape(), *sp);
     StridedView v;
     v.shape = sp->out;
-    std::vector<int64_t> in_strides = row_major_strides(x.shape());
-    for (size_t d = 0; d < in_strides.size(); ++d) {
-      v.strides.push_back(in_strides[d] * sp->step[d]);
-      v.offset += in_strides[d] * sp->start[d];
-    }
+    v.strides = std::move(sv.strides);
+    v.offset = sv.offset;
     copy_view(ctx, v, x.raw_data(), y.raw_data(), dtype_size(x.dtype()));
     return Status::Ok();
   }
@@ -753,8 +692,6 @@ class TransposeOp final : public MovementOp {
 
 // ---- Pad ----------------------------------------------------------------------------------
 
-enum class PadMode { kConstant, kReflect, kEdge, kWrap };
-
 // Writes `v` converted to `t` into out (at least 8 bytes).
 Status store_scalar(DataType t, double v, uint8_t* out) {
   std::memset(out, 0, 8);
@@ -764,56 +701,11 @@ Status store_scalar(DataType t, double v, uint8_t* out) {
   return Status::Ok();
 }
 
-struct PadParams {
-  std::vector<int64_t> begin, end;
-  Shape out;
-};
-
-Result<PadParams> pad_params(const Shape& in, const std::vector<int64_t>& pads, const std::vector<int64_t>* axes_in,
-                             const std::string& p) {
-  const int64_t rank = static_cast<int64_t>(in.size());
-  std::vector<int64_t> axes;
-  if (axes_in) {
-    for (int64_t a : *axes_in) {
-      TOP_ASSIGN_OR_RETURN(int64_t n, norm_axis(a, rank, p));
-      axes.push_back(n);
-    }
-  } else {
-    for (int64_t i = 0; i < rank; ++i) axes.push_back(i);
-  }
-  const size_t k = axes.size();
-  if (pads.size() != 2 * k) {
-    return InvalidArgument(p + "pads " + shape_str(pads) + " must have " + std::to_string(2 * k) +
-                           " entries for input " + shape_str(in));
-  }
-  PadParams pp;
-  pp.begin.assign(in.size(), 0);
-  pp.end.assign(in.size(), 0);
-  for (size_t i = 0; i < k; ++i) {
-    pp.begin[static_cast<size_t>(axes[i])] = pads[i];
-    pp.end[static_cast<size_t>(axes[i])] = pads[k + i];
-  }
-  pp.out = in;
-  for (size_t d = 0; d < in.size(); ++d) {
-    pp.out[d] = in[d] + pp.begin[d] + pp.end[d];
-    if (pp.out[d] < 0) {
-      return InvalidArgument(p + "pads " + shape_str(pads) + " crop dim " + std::to_string(d) + " of input " +
-                             shape_str(in) + " below zero");
-    }
-  }
-  return pp;
-}
-
 class PadOp final : public MovementOp {
  public:
   Status init(const ir::Attributes& attrs, int opset) override {
     opset_ = opset;
-    const std::string mode = attrs.get_string("mode", "constant");
-    if (mode == "constant") mode_ = PadMode::kConstant;
-    else if (mode == "reflect") mode_ = PadMode::kReflect;
-    else if (mode == "edge") mode_ = PadMode::kEdge;
-    else if (mode == "wrap") mode_ = PadMode::kWrap;
-    else return InvalidArgument("Pad: unknown mode '" + mode + "' (expected constant, reflect, edge or wrap)");
+    TOP_ASSIGN_OR_RETURN(mode_, parse_pad_mode(attrs.get_string("mode", "constant"), "Pad: "));
     if (opset < 11) {
       attr_pads_ = attrs.has("pads") ? attrs.get_ints("pads") : attrs.get_ints("paddings");
       attr_value_ = attrs.get_float("value", 0.0f);
@@ -847,20 +739,7 @@ class PadOp final : public MovementOp {
   }
 
   // Source coordinate for the out-of-range coordinate i of a dim of n elements.
-  int64_t map_coord(int64_t i, int64_t n) const {
-    switch (mode_) {
-      case PadMode::kEdge: return std::min(std::max<int64_t>(i, 0), n - 1);
-      case PadMode::kWrap: return ((i % n) + n) % n;
-      case PadMode::kReflect: {
-        if (n == 1) return 0;
-        const int64_t period = 2 * (n - 1);
-        int64_t m = ((i % period) + period) % period;
-        return m < n ? m : period - m;
-      }
-      case PadMode::kConstant: break;
-    }
-    return -1;
-  }
+  int64_t map_coord(int64_t i, int64_t n) const { return pad_source_coord(mode_, i, n); }
 
   Status compute(const KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);

@@ -60,6 +60,10 @@ struct Profile {
   ConcurrencyMeasurement concurrency;
   std::string created;  // ISO 8601 UTC
   int host_threads = 0;
+  // The stage executor's own cost per operator group (taking it from the ready queue,
+  // releasing its successors), measured by runtime/executor_calibration.h; 0 = unknown.
+  // The simulator adds it to every group.
+  double group_overhead_ms = 0;
   std::vector<std::string> models;
 
   // The measurement of `key` at exactly `threads` (any thread count when threads <= 0),

@@ -1,7 +1,7 @@
 // Fidelity of the simulator on this machine's CPU: the event-driven prediction of whole
 // schedule instances (backend/sim/virtual_executor.h, with a profile measured here and
 // now) against the stage executor's measured latency, for the sequential schedule
-// (one stream, every thread) and the greedy 2-group schedule (two one-thread streams),
+// (one one-thread stream) and the greedy 2-group schedule (two one-thread streams),
 // on small zoo models. Tolerance 10% on the median of interleaved repetitions.
 //
 // Timings need a quiet machine: each model is profiled and measured in rounds (profile,
@@ -24,6 +24,7 @@
 #include "exec/plan.h"
 #include "profile/cost_model.h"
 #include "profile/profiler.h"
+#include "runtime/executor_calibration.h"
 #include "runtime/stage_executor.h"
 #include "sched/generators.h"
 #include "top/model.h"
@@ -64,7 +65,10 @@ struct ScheduleCase {
   int streams;
   int threads_per_stream;
 };
-constexpr ScheduleCase kSchedules[] = {{"sequential", "sequential", 1, 2}, {"greedy-2", "greedy", 2, 1}};
+// One-thread streams, the runtime's default. Intra-op scaling at 2 threads is the least
+// repeatable thing on a shared 2-vCPU machine (2 threads measured slower than 1 on an
+// idle VM whose vCPUs share a core); it is the profiler's business, not the simulator's.
+constexpr ScheduleCase kSchedules[] = {{"sequential", "sequential", 1, 1}, {"greedy-2", "greedy", 2, 1}};
 
 // One instance of `compiled` on a fresh-enough executor, submit to completion (ms).
 double measure_once(runtime::StageExecutor& ex, const std::shared_ptr<const runtime::CompiledSchedule>& compiled,
@@ -161,6 +165,9 @@ Ratios measure_model(const std::string& file) {
       alone = median(a);
       both = median(b);
     }
+    auto group_ms = runtime::measure_group_overhead_ms(plan, inputs);
+    EXPECT_TRUE(group_ms.ok()) << group_ms.status().to_string();
+    prof->profile.group_overhead_ms = group_ms.ok() ? *group_ms : 0.0;
     const double profiler_corun = prof->profile.concurrency.pairwise_slowdown;
     prof->profile.has_concurrency = true;
     prof->profile.concurrency.streams = 2;
@@ -172,9 +179,9 @@ Ratios measure_model(const std::string& file) {
       for (const auto& t : prof->steps) steps += t.ms;
       for (const auto& t : prof->steps_1thread) steps1 += t.ms;
       std::printf("  %s round %d: whole run %.3f ms, step medians %.3f ms (2 threads), %.3f ms (1 thread), "
-                  "co-run slow-down %.3f (profiler) %.3f (instances)\n",
+                  "co-run slow-down %.3f (profiler) %.3f (instances), group overhead %.1f us\n",
                   file.c_str(), round, prof->run_ms, steps, steps1, profiler_corun,
-                  both / alone);
+                  both / alone, 1000 * prof->profile.group_overhead_ms);
     }
     std::vector<std::vector<double>> ms(n);
     for (size_t i = 0; i < n; ++i) measure_once(*executors[i], compiled[i], inputs);  // warm-up

@@ -177,7 +177,7 @@ void expect_resize_matches(const Case& c, bool upsample, const std::string& what
   }
   for (int64_t i = 0; i < ref.numel(); ++i) {
     float v;
-    if (plan->params.mode == kernels::ResizeMode::kNearest) {
+    if (plan->params.sampling.mode == kernels::ResizeMode::kNearest) {
       bool outside;
       const int64_t off = kernels::resize_nearest_source(plan->params, i, &outside);
       v = outside ? plan->extrapolation : x.data<float>()[off];
@@ -278,16 +278,25 @@ TEST(CudaIndexMath, ReduceIndexMatchesCpu) {
   expect_reduce_sum_matches(*old, 13);
 }
 
-TEST(CudaIndexMath, SliceAxisClampsLikeOnnx) {
-  int64_t first = -1, count = -1;
-  kernels::slice_axis(10, -3, INT64_MAX, 1, &first, &count);
-  EXPECT_EQ(first, 7);
-  EXPECT_EQ(count, 3);
-  kernels::slice_axis(10, INT64_MAX, -INT64_MAX, -3, &first, &count);
-  EXPECT_EQ(first, 9);
-  EXPECT_EQ(count, 4);
-  kernels::slice_axis(10, 4, 2, 1, &first, &count);
-  EXPECT_EQ(count, 0);
+TEST(CudaIndexMath, SliceDefaultsAndAttributesMatchCpu) {
+  const Tensor x = tt::random_tensor<int32_t>({4, 5, 6}, 9, -50, 50);
+  // opset 13 without axes and steps: leading axes, step 1 (INT64 sentinels clamp).
+  auto c = run_case("Slice", {}, {x, ints({-3, 1}), ints({INT64_MAX, -1})}, 13);
+  Result<StridedIndex<2>> index = cuda::slice_index(c->ctx);
+  ASSERT_TRUE(index.ok()) << index.status().to_string();
+  EXPECT_TRUE(tt::same_bytes(replay_copy(*index, x, c->cpu.out()), c->cpu.out()));
+  // opset 9: starts/ends/axes are attributes.
+  auto old = run_case("Slice",
+                      tt::attrs_of({{"starts", tt::a_ints({1, -4})}, {"ends", tt::a_ints({3, 100})}, {"axes", tt::a_ints({2, 0})}}),
+                      {x}, 9);
+  Result<StridedIndex<2>> old_index = cuda::slice_index(old->ctx);
+  ASSERT_TRUE(old_index.ok()) << old_index.status().to_string();
+  EXPECT_TRUE(tt::same_bytes(replay_copy(*old_index, x, old->cpu.out()), old->cpu.out()));
+  // An output shape the slice does not give is refused, naming the node.
+  old->ctx.outputs[0].shape = {4, 5, 3};
+  Result<StridedIndex<2>> bad = cuda::slice_index(old->ctx);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("n0"), std::string::npos) << bad.status().to_string();
 }
 
 TEST(CudaIndexMath, MergingKeepsAtMostEightDims) {

@@ -14,6 +14,7 @@
 #include "inputs.h"
 #include "profile/cost_model.h"
 #include "profile/profiler.h"
+#include "runtime/executor_calibration.h"
 #include "top/model.h"
 
 namespace toprt {
@@ -72,6 +73,11 @@ void run_profile(const ProfileArgs& args) {
   if (args.batch != 1) opts.model_name += "@batch" + std::to_string(args.batch);
   auto run = tp::profile_plan(*plan, ptrs, opts);
   if (!run.ok()) return fail(run.status());
+  if (!backend && plan->steps.size() >= 2) {  // the CPU stage executor's own cost per group
+    auto group_ms = top::runtime::measure_group_overhead_ms(plan, pm->inputs);
+    if (!group_ms.ok()) return fail(group_ms.status());
+    run->profile.group_overhead_ms = *group_ms;
+  }
 
   const tp::DeviceSpec& dev = run->profile.device;
   fmt::print("device     {} ({})\n", dev.name, dev.description);
@@ -128,6 +134,8 @@ void run_profile(const ProfileArgs& args) {
       "\n(ratio = roofline / measured; per-step medians over {} runs; whole run median {:.3f} ms at {} threads)\n",
       args.repeat, run->run_ms, run->threads);
 
+  if (run->profile.group_overhead_ms > 0)
+    fmt::print("\ngroups     stage executor overhead {:.1f} us per operator group\n", 1000 * run->profile.group_overhead_ms);
   if (run->profile.has_concurrency) {
     const auto& c = run->profile.concurrency;
     fmt::print("\nco-run     {} one-thread streams: slow-down {:.3f} beyond core sharing", c.streams,

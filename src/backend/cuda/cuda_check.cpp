@@ -16,6 +16,10 @@ std::string where(const char* call, const char* file, int line) {
 }  // namespace
 
 Status cuda_status(cudaError_t e, const char* call, const char* file, int line) {
+  // A failed call also leaves its error as the thread's "last error"; reset it, or the
+  // next kernel launch check (cudaGetLastError) would report this failure as its own,
+  // e.g. after an OutOfMemory the caller recovered from. Sticky errors stay regardless.
+  cudaGetLastError();
   std::string msg = where(call, file, line) + " failed: " + cudaGetErrorName(e) + ": " + cudaGetErrorString(e);
   switch (e) {
     case cudaErrorMemoryAllocation:

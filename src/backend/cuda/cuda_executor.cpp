@@ -26,9 +26,9 @@ Result<std::unique_ptr<LaneSet>> LaneSet::create(int num_lanes, size_t workspace
   auto set = std::make_unique<LaneSet>();
   for (int i = 0; i < std::max(1, num_lanes); ++i) {
     auto lane = std::make_unique<Lane>();
-    TOP_ASSIGN_OR_RETURN(lane->stream, Stream::create());
-    TOP_ASSIGN_OR_RETURN(lane->cudnn, CudnnHandle::create(lane->stream.get()));
-    TOP_ASSIGN_OR_RETURN(lane->cublas, CublasHandle::create(lane->stream.get()));
+    TOP_ASSIGN_OR_RETURN(lane->stream, create_stream());
+    TOP_ASSIGN_OR_RETURN(lane->cudnn, create_cudnn(lane->stream.get()));
+    TOP_ASSIGN_OR_RETURN(lane->cublas, create_cublas(lane->stream.get()));
     TOP_ASSIGN_OR_RETURN(lane->workspace, DeviceBuffer::create(workspace_bytes));
     TOP_ASSIGN_OR_RETURN(lane->cublas_workspace, DeviceBuffer::create(kCublasWorkspaceBytes));
     TOP_CUBLAS_CHECK(cublasSetWorkspace(lane->cublas.get(), lane->cublas_workspace.get(), kCublasWorkspaceBytes));
@@ -252,13 +252,13 @@ class CudaScheduleInstance final : public ScheduleInstance {
     for (size_t g = 0; g < groups; ++g)
       for (int s : compiled_->successors[g]) preds_[s].push_back(static_cast<int>(g));
     for (size_t g = 0; g < groups; ++g) {
-      TOP_ASSIGN_OR_RETURN(Event e, Event::create());
+      TOP_ASSIGN_OR_RETURN(Event e, create_event());
       group_done_.push_back(std::move(e));
     }
-    TOP_ASSIGN_OR_RETURN(inputs_ready_, Event::create());
-    TOP_ASSIGN_OR_RETURN(done_, Event::create());
+    TOP_ASSIGN_OR_RETURN(inputs_ready_, create_event());
+    TOP_ASSIGN_OR_RETURN(done_, create_event());
     for (int l = 0; l < lanes; ++l) {
-      TOP_ASSIGN_OR_RETURN(Event e, Event::create());
+      TOP_ASSIGN_OR_RETURN(Event e, create_event());
       lane_tail_.push_back(std::move(e));
     }
     return Status::Ok();
@@ -286,7 +286,14 @@ class CudaScheduleInstance final : public ScheduleInstance {
       for (size_t l = 1; l < lanes.size(); ++l) TOP_CUDA_CHECK(cudaStreamWaitEvent(lanes[l].res.stream, done_.get(), 0));
       return Status::Ok();
     }
-    TOP_RETURN_IF_ERROR(enqueue_work(lanes));
+    Status st = enqueue_work(lanes);
+    if (!st.ok()) {
+      // Part of the run is queued: let it finish before anyone frees or reuses what it
+      // reads (the destructor only waits on done_, which this run never recorded).
+      drain(lanes);
+      in_flight_ = false;
+      return st;
+    }
     TOP_CUDA_CHECK(cudaEventRecord(done_.get(), s0));
     return Status::Ok();
   }
@@ -309,13 +316,24 @@ class CudaScheduleInstance final : public ScheduleInstance {
     Status st = enqueue_work(lanes);
     cudaGraph_t raw = nullptr;
     cudaError_t end = cudaStreamEndCapture(s0, &raw);
-    CudaGraph graph = CudaGraph::adopt(raw);
-    if (!st.ok()) {
+    CudaGraph graph = CudaGraph(raw);
+    if (!st.ok() || end != cudaSuccess) {
+      // A failed capture may leave forked lanes capturing (unjoined): end those too, so
+      // the lanes take ordinary work again. Nothing captured was executed.
+      for (size_t l = 1; l < lanes.size(); ++l) {
+        cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+        if (cudaStreamIsCapturing(lanes[l].res.stream, &status) == cudaSuccess &&
+            status != cudaStreamCaptureStatusNone) {
+          cudaGraph_t stray = nullptr;
+          cudaStreamEndCapture(lanes[l].res.stream, &stray);
+          CudaGraph discard(stray);  // destroyed here
+        }
+      }
       cudaGetLastError();
-      return st.with_context("capturing a CUDA graph");
     }
+    if (!st.ok()) return st.with_context("capturing a CUDA graph");
     TOP_CUDA_CHECK(end);
-    TOP_ASSIGN_OR_RETURN(graph_exec_, GraphExec::instantiate(graph.get()));
+    TOP_ASSIGN_OR_RETURN(graph_exec_, instantiate_graph(graph.get()));
     graph_ = std::move(graph);
     return Status::Ok();
   }
@@ -356,6 +374,13 @@ class CudaScheduleInstance final : public ScheduleInstance {
   }
 
  private:
+  // Waits for everything queued on the lanes (error paths only; errors are ignored:
+  // the caller already has the one to report).
+  static void drain(const LaneLease& lanes) {
+    for (size_t l = 0; l < lanes.size(); ++l) cudaStreamSynchronize(lanes[l].res.stream);
+    cudaGetLastError();
+  }
+
   uint8_t* task_staging(int task) const {
     return static_cast<uint8_t*>(pinned_.get()) + static_cast<size_t>(task) * (io_.input_bytes + io_.output_bytes);
   }

@@ -15,7 +15,9 @@
 
 namespace top::cuda {
 
-// Shared move semantics: a handle, and a deleter that runs when the handle is set.
+// The one RAII pattern of every owner below: move-only, releases on destruction and on
+// reset(). `H` is the raw handle (a pointer, or a small struct compared with ==; the
+// value-initialised H means "nothing owned"); `Derived::destroy(h)` releases it.
 template <class H, class Derived>
 class UniqueHandle {
  public:
@@ -32,9 +34,9 @@ class UniqueHandle {
   }
   ~UniqueHandle() { reset(); }
   H get() const { return h_; }
-  explicit operator bool() const { return h_ != H{}; }
+  explicit operator bool() const { return !(h_ == H{}); }
   void reset() {
-    if (h_ != H{}) Derived::destroy(h_);
+    if (!(h_ == H{})) Derived::destroy(h_);
     h_ = H{};
   }
 
@@ -43,109 +45,65 @@ class UniqueHandle {
   H h_{};
 };
 
+// A block of memory and its size: the handle of the buffer owners.
+struct Allocation {
+  void* p = nullptr;
+  size_t bytes = 0;
+  bool operator==(const Allocation& o) const { return p == o.p && bytes == o.bytes; }
+};
+
+// A library or runtime handle released by `Destroy` (whose status is ignored, above).
+template <class H, class R, R (*Destroy)(H)>
+class OwnedHandle : public UniqueHandle<H, OwnedHandle<H, R, Destroy>> {
+ public:
+  OwnedHandle() = default;
+  explicit OwnedHandle(H h) : UniqueHandle<H, OwnedHandle>(h) {}  // takes ownership
+  static void destroy(H h) { Destroy(h); }
+};
+
+using Stream = OwnedHandle<cudaStream_t, cudaError_t, cudaStreamDestroy>;
+using Event = OwnedHandle<cudaEvent_t, cudaError_t, cudaEventDestroy>;
+using CudnnHandle = OwnedHandle<cudnnHandle_t, cudnnStatus_t, cudnnDestroy>;
+using CublasHandle = OwnedHandle<cublasHandle_t, cublasStatus_t, cublasDestroy>;
+using CudaGraph = OwnedHandle<cudaGraph_t, cudaError_t, cudaGraphDestroy>;  // from cudaStreamEndCapture
+using GraphExec = OwnedHandle<cudaGraphExec_t, cudaError_t, cudaGraphExecDestroy>;
+
 // A non-blocking stream (no implicit sync with the legacy default stream).
-class Stream : public UniqueHandle<cudaStream_t, Stream> {
- public:
-  Stream() = default;
-  static Result<Stream> create();
-  static void destroy(cudaStream_t s) { cudaStreamDestroy(s); }
-
- private:
-  using UniqueHandle::UniqueHandle;
-};
-
+Result<Stream> create_stream();
 // Timing disabled: these events only order streams (cheaper record/wait).
-class Event : public UniqueHandle<cudaEvent_t, Event> {
- public:
-  Event() = default;
-  static Result<Event> create();
-  static void destroy(cudaEvent_t e) { cudaEventDestroy(e); }
-
- private:
-  using UniqueHandle::UniqueHandle;
-};
-
-// A cuDNN handle bound to one stream.
-class CudnnHandle : public UniqueHandle<cudnnHandle_t, CudnnHandle> {
- public:
-  CudnnHandle() = default;
-  static Result<CudnnHandle> create(cudaStream_t stream);
-  static void destroy(cudnnHandle_t h) { cudnnDestroy(h); }
-
- private:
-  using UniqueHandle::UniqueHandle;
-};
-
-// A cuBLAS handle bound to one stream. Math mode is CUBLAS_DEFAULT_MATH: no TF32, so
+Result<Event> create_event();
+// Library handles bound to `stream`. cuBLAS keeps CUBLAS_DEFAULT_MATH: no TF32, so
 // results agree with the CPU reference (ops pick compute types explicitly anyway).
-class CublasHandle : public UniqueHandle<cublasHandle_t, CublasHandle> {
- public:
-  CublasHandle() = default;
-  static Result<CublasHandle> create(cudaStream_t stream);
-  static void destroy(cublasHandle_t h) { cublasDestroy(h); }
+Result<CudnnHandle> create_cudnn(cudaStream_t stream);
+Result<CublasHandle> create_cublas(cudaStream_t stream);
+Result<GraphExec> instantiate_graph(cudaGraph_t graph);
 
- private:
-  using UniqueHandle::UniqueHandle;
+// Where a Buffer's memory comes from.
+struct DeviceMemory {  // cudaMalloc: long-lived device buffers (workspaces, weights)
+  static cudaError_t allocate(void** p, size_t bytes) { return cudaMalloc(p, bytes); }
+  static void free(void* p) { cudaFree(p); }
+};
+struct PinnedMemory {  // page-locked host memory: staging for asynchronous copies
+  static cudaError_t allocate(void** p, size_t bytes) { return cudaMallocHost(p, bytes); }
+  static void free(void* p) { cudaFreeHost(p); }
 };
 
-// A captured CUDA graph, and its executable instantiation.
-class CudaGraph : public UniqueHandle<cudaGraph_t, CudaGraph> {
+// An owned block of `Memory` (short-lived device buffers come from DevicePool instead).
+template <class Memory>
+class Buffer : public UniqueHandle<Allocation, Buffer<Memory>> {
  public:
-  CudaGraph() = default;
-  static CudaGraph adopt(cudaGraph_t g) { return CudaGraph(g); }  // from cudaStreamEndCapture
-  static void destroy(cudaGraph_t g) { cudaGraphDestroy(g); }
+  Buffer() = default;
+  // Empty for 0 bytes; OutOfMemory when the allocation fails for lack of memory.
+  static Result<Buffer> create(size_t bytes);
+  static void destroy(const Allocation& a) { Memory::free(a.p); }
+  void* get() const { return this->h_.p; }
+  size_t size() const { return this->h_.bytes; }
 
  private:
-  using UniqueHandle::UniqueHandle;
+  explicit Buffer(Allocation a) : UniqueHandle<Allocation, Buffer<Memory>>(a) {}
 };
 
-class GraphExec : public UniqueHandle<cudaGraphExec_t, GraphExec> {
- public:
-  GraphExec() = default;
-  static Result<GraphExec> instantiate(cudaGraph_t graph);
-  static void destroy(cudaGraphExec_t g) { cudaGraphExecDestroy(g); }
-
- private:
-  using UniqueHandle::UniqueHandle;
-};
-
-// Device memory straight from cudaMalloc (long-lived buffers: workspaces, weights;
-// short-lived ones come from DevicePool).
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  static Result<DeviceBuffer> create(size_t bytes);
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  DeviceBuffer(DeviceBuffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept;
-  ~DeviceBuffer() { reset(); }
-  void* get() const { return p_; }
-  size_t size() const { return bytes_; }
-  void reset();
-
- private:
-  void* p_ = nullptr;
-  size_t bytes_ = 0;
-};
-
-// Page-locked host memory: the staging area for asynchronous host<->device copies.
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  static Result<PinnedBuffer> create(size_t bytes);
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  PinnedBuffer(PinnedBuffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
-  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept;
-  ~PinnedBuffer() { reset(); }
-  void* get() const { return p_; }
-  size_t size() const { return bytes_; }
-  void reset();
-
- private:
-  void* p_ = nullptr;
-  size_t bytes_ = 0;
-};
+using DeviceBuffer = Buffer<DeviceMemory>;
+using PinnedBuffer = Buffer<PinnedMemory>;
 
 }  // namespace top::cuda

@@ -98,28 +98,8 @@ DevicePoolStats DevicePool::stats() const {
 
 Result<PoolBlock> PoolBlock::allocate(DevicePool& pool, size_t bytes) {
   TOP_ASSIGN_OR_RETURN(void* p, pool.allocate(bytes));
-  PoolBlock b;
-  b.pool_ = &pool;
-  b.p_ = p;
-  b.bytes_ = bytes;
-  return b;
-}
-
-PoolBlock& PoolBlock::operator=(PoolBlock&& o) noexcept {
-  if (this != &o) {
-    reset();
-    pool_ = std::exchange(o.pool_, nullptr);
-    p_ = std::exchange(o.p_, nullptr);
-    bytes_ = std::exchange(o.bytes_, 0);
-  }
-  return *this;
-}
-
-void PoolBlock::reset() {
-  if (pool_) pool_->release(p_);
-  pool_ = nullptr;
-  p_ = nullptr;
-  bytes_ = 0;
+  if (p == nullptr) return PoolBlock();  // 0 bytes
+  return PoolBlock(PoolAllocation{&pool, p, bytes});
 }
 
 }  // namespace top::cuda

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/cuda/cuda_resources.h"
 #include "top/status.h"
 
 namespace top::cuda {
@@ -54,25 +55,25 @@ class DevicePool {
   DevicePoolStats stats_;
 };
 
+// A block of a DevicePool and its pool.
+struct PoolAllocation {
+  DevicePool* pool = nullptr;
+  void* p = nullptr;
+  size_t bytes = 0;
+  bool operator==(const PoolAllocation& o) const { return pool == o.pool && p == o.p && bytes == o.bytes; }
+};
+
 // A block of a DevicePool, returned on destruction.
-class PoolBlock {
+class PoolBlock : public UniqueHandle<PoolAllocation, PoolBlock> {
  public:
   PoolBlock() = default;
   static Result<PoolBlock> allocate(DevicePool& pool, size_t bytes);
-  PoolBlock(const PoolBlock&) = delete;
-  PoolBlock& operator=(const PoolBlock&) = delete;
-  PoolBlock(PoolBlock&& o) noexcept
-      : pool_(std::exchange(o.pool_, nullptr)), p_(std::exchange(o.p_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
-  PoolBlock& operator=(PoolBlock&& o) noexcept;
-  ~PoolBlock() { reset(); }
-  void* get() const { return p_; }
-  size_t size() const { return bytes_; }
-  void reset();
+  static void destroy(const PoolAllocation& a) { a.pool->release(a.p); }
+  void* get() const { return h_.p; }
+  size_t size() const { return h_.bytes; }
 
  private:
-  DevicePool* pool_ = nullptr;
-  void* p_ = nullptr;
-  size_t bytes_ = 0;
+  using UniqueHandle::UniqueHandle;
 };
 
 }  // namespace top::cuda

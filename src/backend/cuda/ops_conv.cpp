@@ -135,6 +135,25 @@ AlgoChoice pick(const std::vector<Perf>& perf, int returned, size_t budget, bool
   return AlgoChoice{static_cast<int>(fallback), 0, CUDNN_FMA_MATH};
 }
 
+// The algorithm for `key`: cached for the process, else the first fit among cuDNN's
+// heuristics (`heuristics(perf, count, &returned)`, run with the math type the choice
+// allows). Leaves `conv` set to the chosen math type.
+template <class Perf, class Algo, class Heuristics>
+Result<AlgoChoice> choose_algo(const std::string& key, cudnnConvolutionDescriptor_t conv, bool tf32, size_t budget,
+                               int count, const std::vector<Algo>& inexact, Algo fallback, Heuristics heuristics) {
+  std::lock_guard<std::mutex> lock(algo_cache_mu());
+  auto it = algo_cache().find(key);
+  if (it == algo_cache().end()) {
+    TOP_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+    std::vector<Perf> perf(static_cast<size_t>(count));
+    int returned = 0;
+    TOP_CUDNN_CHECK(heuristics(perf.data(), count, &returned));
+    it = algo_cache().emplace(key, pick(perf, returned, budget, tf32, inexact, fallback)).first;
+  }
+  TOP_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, it->second.math));
+  return it->second;
+}
+
 class ConvOp final : public CudaOp {
  public:
   TensorDesc x_desc, y_desc;
@@ -245,26 +264,17 @@ Result<std::unique_ptr<CudaOp>> make_conv(const PrepareContext& ctx) {
   const size_t budget =
       ctx.resources->workspace_bytes > op->pad_bytes ? ctx.resources->workspace_bytes - op->pad_bytes : 0;
   const std::string key = algo_key("fwd", xd, wd, pd, sd, dd, static_cast<int>(groups), ctx.allow_tf32, budget);
-  std::lock_guard<std::mutex> lock(algo_cache_mu());
-  auto it = algo_cache().find(key);
-  if (it == algo_cache().end()) {
-    TOP_CUDNN_CHECK(
-        cudnnSetConvolutionMathType(op->conv_desc.get(), ctx.allow_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
-    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
-    int returned = 0;
-    TOP_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(ctx.resources->cudnn, op->x_desc.get(), op->w_desc.get(),
-                                                           op->conv_desc.get(), op->y_desc.get(),
-                                                           static_cast<int>(perf.size()), &returned, perf.data()));
-    const std::vector<cudnnConvolutionFwdAlgo_t> inexact{
-        CUDNN_CONVOLUTION_FWD_ALGO_FFT, CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING, CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD,
-        CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED};
-    it = algo_cache()
-             .emplace(key,
-                      pick(perf, returned, budget, ctx.allow_tf32, inexact, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM))
-             .first;
-  }
-  op->algo = it->second;
-  TOP_CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv_desc.get(), op->algo.math));
+  const std::vector<cudnnConvolutionFwdAlgo_t> inexact{
+      CUDNN_CONVOLUTION_FWD_ALGO_FFT, CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING, CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD,
+      CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED};
+  TOP_ASSIGN_OR_RETURN(
+      op->algo, (choose_algo<cudnnConvolutionFwdAlgoPerf_t>(
+                    key, op->conv_desc.get(), ctx.allow_tf32, budget, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, inexact,
+                    CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, [&](auto* perf, int count, int* returned) {
+                      return cudnnGetConvolutionForwardAlgorithm_v7(ctx.resources->cudnn, op->x_desc.get(),
+                                                                    op->w_desc.get(), op->conv_desc.get(),
+                                                                    op->y_desc.get(), count, returned, perf);
+                    })));
   // Heuristics report a size; the exact one for the chosen algorithm is what launch uses.
   size_t exact = 0;
   TOP_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(
@@ -353,25 +363,18 @@ Result<std::unique_ptr<CudaOp>> make_conv_transpose(const PrepareContext& ctx) {
 
   const size_t budget = ctx.resources->workspace_bytes;
   const std::string key = algo_key("bwd_data", xd, wd, pd, sd, dd, static_cast<int>(groups), ctx.allow_tf32, budget);
-  std::lock_guard<std::mutex> lock(algo_cache_mu());
-  auto it = algo_cache().find(key);
-  if (it == algo_cache().end()) {
-    TOP_CUDNN_CHECK(
-        cudnnSetConvolutionMathType(op->conv_desc.get(), ctx.allow_tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
-    std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
-    int returned = 0;
-    TOP_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.resources->cudnn, op->w_desc.get(),
-                                                                op->x_desc.get(), op->conv_desc.get(), op->y_desc.get(),
-                                                                static_cast<int>(perf.size()), &returned, perf.data()));
-    const std::vector<cudnnConvolutionBwdDataAlgo_t> inexact{
-        CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT, CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING,
-        CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD, CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED};
-    it = algo_cache()
-             .emplace(key, pick(perf, returned, budget, ctx.allow_tf32, inexact, CUDNN_CONVOLUTION_BWD_DATA_ALGO_0))
-             .first;
-  }
-  op->algo = it->second;
-  TOP_CUDNN_CHECK(cudnnSetConvolutionMathType(op->conv_desc.get(), op->algo.math));
+  const std::vector<cudnnConvolutionBwdDataAlgo_t> inexact{
+      CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT, CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING,
+      CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD, CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED};
+  TOP_ASSIGN_OR_RETURN(
+      op->algo, (choose_algo<cudnnConvolutionBwdDataAlgoPerf_t>(
+                    key, op->conv_desc.get(), ctx.allow_tf32, budget, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, inexact,
+                    CUDNN_CONVOLUTION_BWD_DATA_ALGO_0, [&](auto* perf, int count, int* returned) {
+                      // ConvTranspose's X is the data gradient's dy, its Y the dx.
+                      return cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.resources->cudnn, op->w_desc.get(),
+                                                                         op->x_desc.get(), op->conv_desc.get(),
+                                                                         op->y_desc.get(), count, returned, perf);
+                    })));
   size_t exact = 0;
   TOP_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
       ctx.resources->cudnn, op->w_desc.get(), op->x_desc.get(), op->conv_desc.get(), op->y_desc.get(),

@@ -5,14 +5,18 @@
 // values the CPU operator computes from the plan-time inputs.
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "backend/cuda/cuda_op_util.h"
+#include "backend/cuda/cuda_resources.h"
+#include "backend/cuda/device_plan.h"
 #include "backend/cuda/op_index.h"
 #include "kernels/copy.h"
 #include "kernels/fill.h"
 #include "kernels/resize.h"
 #include "ops/op_util.h"
+#include "ops/pad_params.h"
+#include "ops/resize_plan.h"
+#include "ops/slice_params.h"
 
 namespace top::cuda {
 namespace {
@@ -66,16 +70,26 @@ Result<std::vector<Tensor>> plan_time_outputs(const PrepareContext& ctx) {
 
 Result<std::unique_ptr<CudaOp>> make_plan_time_value(const PrepareContext& ctx) {
   TOP_ASSIGN_OR_RETURN(std::vector<Tensor> values, plan_time_outputs(ctx));
+  // Uploaded once here, copied device to device at launch: a copy from pageable host
+  // memory at launch would be illegal inside CUDA graph capture (and re-send the bytes
+  // every run; large Constant nodes are weights).
+  std::vector<size_t> bytes, offsets;
+  for (const Tensor& v : values) bytes.push_back(v.nbytes());
+  const size_t total = pack_offsets(bytes, offsets);
+  auto device = std::make_shared<DeviceBuffer>();
+  TOP_ASSIGN_OR_RETURN(*device, DeviceBuffer::create(total));
+  for (size_t i = 0; i < values.size(); ++i)
+    if (bytes[i] > 0)
+      TOP_CUDA_CHECK(cudaMemcpy(static_cast<uint8_t*>(device->get()) + offsets[i], values[i].raw_data(), bytes[i],
+                                cudaMemcpyHostToDevice));
   const std::string node = node_label(ctx);
-  // Pageable host memory: cudaMemcpyAsync returns once the bytes are staged, so the
-  // values only need to outlive the op (they do: the lambda owns them).
   return function_op([=](const LaunchContext& lc) -> Status {
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (i >= lc.outputs.size() || lc.outputs[i] == nullptr || values[i].nbytes() == 0) continue;
-      if (lc.outputs[i]->nbytes() != values[i].nbytes())
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      if (i >= lc.outputs.size() || lc.outputs[i] == nullptr || bytes[i] == 0) continue;
+      if (lc.outputs[i]->nbytes() != bytes[i])
         return InvalidArgument(node + ": output " + std::to_string(i) + " does not match the plan-time value");
-      TOP_CUDA_CHECK(cudaMemcpyAsync(lc.outputs[i]->data, values[i].raw_data(), values[i].nbytes(),
-                                     cudaMemcpyHostToDevice, lc.stream()));
+      TOP_CUDA_CHECK(cudaMemcpyAsync(lc.outputs[i]->data, static_cast<const uint8_t*>(device->get()) + offsets[i],
+                                     bytes[i], cudaMemcpyDeviceToDevice, lc.stream()));
     }
     return Status::Ok();
   });
@@ -197,26 +211,13 @@ Result<kernels::StridedIndex<2>> slice_index(const PrepareContext& ctx) {
     has_axes = a.has("axes");
     axes = a.get_ints("axes");
   }
-  if (!has_axes)
-    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-  if (!has_steps) steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
-    return InvalidArgument(node_label(ctx) + ": starts, ends, axes and steps differ in length");
-  const std::vector<int64_t> in_strides = dense_strides(in);
-  std::vector<int64_t> strides = in_strides;
-  int64_t offset = 0;
-  for (size_t i = 0; i < starts.size(); ++i) {
-    TOP_ASSIGN_OR_RETURN(int64_t d, normalized_axis(ctx, axes[i], static_cast<int64_t>(in.size())));
-    if (steps[i] == 0) return InvalidArgument(node_label(ctx) + ": step 0");
-    int64_t first = 0, count = 0;
-    kernels::slice_axis(in[static_cast<size_t>(d)], starts[i], ends[i], steps[i], &first, &count);
-    if (count != out[static_cast<size_t>(d)])
-      return InvalidArgument(node_label(ctx) + ": slice of axis " + std::to_string(d) + " has " +
-                             std::to_string(count) + " elements but the output " + shape_str(out) + " says otherwise");
-    strides[static_cast<size_t>(d)] = in_strides[static_cast<size_t>(d)] * steps[i];
-    offset += in_strides[static_cast<size_t>(d)] * first;
-  }
-  return strided_index<2>(ctx, out, {strides, dense_strides(out)}, {offset, 0});
+  TOP_ASSIGN_OR_RETURN(ops::SliceParams sp, ops::slice_params(in, starts, ends, has_axes ? &axes : nullptr,
+                                                              has_steps ? &steps : nullptr, node_label(ctx) + ": "));
+  if (sp.out != out)
+    return InvalidArgument(node_label(ctx) + ": the slice gives " + shape_str(sp.out) + " but the output is " +
+                           shape_str(out));
+  ops::SliceView view = ops::slice_view(in, sp);
+  return strided_index<2>(ctx, out, {view.strides, dense_strides(out)}, {view.offset, 0});
 }
 
 Result<kernels::StridedIndex<2>> transpose_index(const PrepareContext& ctx) {
@@ -340,19 +341,10 @@ Result<PadPlan> pad_plan(const PrepareContext& ctx) {
   const Shape& in = ctx.inputs[0].shape;
   const Shape& out = ctx.outputs.at(0).shape;
   const ir::Attributes& a = attrs_of(ctx);
+  const std::string prefix = node_label(ctx) + ": ";
   PadPlan plan;
   kernels::PadIndex& p = plan.index;
-  const std::string mode = a.get_string("mode", "constant");
-  if (mode == "constant")
-    p.mode = kernels::PadMode::kConstant;
-  else if (mode == "reflect")
-    p.mode = kernels::PadMode::kReflect;
-  else if (mode == "edge")
-    p.mode = kernels::PadMode::kEdge;
-  else if (mode == "wrap")
-    p.mode = kernels::PadMode::kWrap;
-  else
-    return InvalidArgument(node_label(ctx) + ": unknown mode '" + mode + "'");
+  TOP_ASSIGN_OR_RETURN(p.mode, ops::parse_pad_mode(a.get_string("mode", "constant"), prefix));
   std::vector<int64_t> pads, axes;
   bool has_axes = false;
   if (ctx.node->opset >= 11) {
@@ -368,22 +360,18 @@ Result<PadPlan> pad_plan(const PrepareContext& ctx) {
     if (!ops::put_scalar(dt, v, reinterpret_cast<uint8_t*>(&plan.value)) && v != 0)
       return ctx.unsupported(std::string("constant value for dtype ") + dtype_name(dt));
   }
-  if (!has_axes)
-    for (size_t d = 0; d < in.size(); ++d) axes.push_back(static_cast<int64_t>(d));
-  if (pads.size() != 2 * axes.size()) return InvalidArgument(node_label(ctx) + ": pads do not match the axes");
+  TOP_ASSIGN_OR_RETURN(ops::PadParams pp, ops::pad_params(in, pads, has_axes ? &axes : nullptr, prefix));
+  if (pp.out != out)
+    return InvalidArgument(prefix + "the padding gives " + shape_str(pp.out) + " but the output is " + shape_str(out));
   if (in.size() > static_cast<size_t>(kernels::kMaxDims))
     return ctx.unsupported("rank " + std::to_string(in.size()) + " (at most 8)");
-  if (out.size() != in.size()) return InvalidArgument(node_label(ctx) + ": output rank differs from the input's");
   p.rank = static_cast<int>(in.size());
   const std::vector<int64_t> in_strides = dense_strides(in);
   for (size_t d = 0; d < in.size(); ++d) {
     p.in_dims[d] = in[d];
     p.out_dims[d] = out[d];
     p.in_strides[d] = in_strides[d];
-  }
-  for (size_t i = 0; i < axes.size(); ++i) {
-    TOP_ASSIGN_OR_RETURN(int64_t d, normalized_axis(ctx, axes[i], static_cast<int64_t>(in.size())));
-    p.begin[d] = pads[i];
+    p.begin[d] = pp.begin[d];
   }
   return plan;
 }
@@ -410,71 +398,14 @@ Result<std::unique_ptr<CudaOp>> make_pad(const PrepareContext& ctx) {
 
 // ---- Resize / Upsample ------------------------------------------------------------------------------
 
-// A float tensor input that must be constant at plan time; empty when absent or empty.
-Result<std::vector<float>> constant_floats(const PrepareContext& ctx, int i, const char* what) {
+// Input `i` as the CPU operator's planning sees it: null when absent or empty; it must
+// be constant at plan time otherwise.
+Result<const Tensor*> plan_time_input(const PrepareContext& ctx, int i, const char* what) {
   if (i < 0 || !ctx.has_input(static_cast<size_t>(i)) || shape_numel(ctx.inputs[static_cast<size_t>(i)].shape) == 0)
-    return std::vector<float>{};
+    return static_cast<const Tensor*>(nullptr);
   const Tensor* t = ctx.inputs[static_cast<size_t>(i)].constant;
   if (t == nullptr) return ctx.unsupported(std::string("input '") + what + "' is not constant at plan time");
-  if (t->dtype() != DataType::kFloat32 && t->dtype() != DataType::kFloat64)
-    return InvalidArgument(node_label(ctx) + ": " + what + " must be float32");
-  std::vector<float> v;
-  for (int64_t k = 0; k < t->numel(); ++k) v.push_back(static_cast<float>(t->item_as_double(k)));
-  return v;
-}
-
-// Attribute parsing and scale/roi resolution as in ResizeOp (src/ops/resize.cpp).
-Status parse_resize_modes(const PrepareContext& ctx, bool upsample, kernels::ResizeParams* p) {
-  const ir::Attributes& a = attrs_of(ctx);
-  const int opset = ctx.node->opset;
-  const std::string mode = a.get_string("mode", "nearest");
-  if (mode == "nearest")
-    p->mode = kernels::ResizeMode::kNearest;
-  else if (mode == "linear" || mode == "bilinear")
-    p->mode = kernels::ResizeMode::kLinear;
-  else if (mode == "cubic")
-    p->mode = kernels::ResizeMode::kCubic;
-  else
-    return InvalidArgument(node_label(ctx) + ": unknown mode '" + mode + "'");
-  if (upsample || opset < 11) {
-    p->coord = kernels::ResizeCoord::kAsymmetric;
-    p->nearest = kernels::ResizeNearest::kSimple;
-  } else {
-    using C = kernels::ResizeCoord;
-    const std::string c = a.get_string("coordinate_transformation_mode", "half_pixel");
-    if (c == "half_pixel")
-      p->coord = C::kHalfPixel;
-    else if (c == "half_pixel_symmetric")
-      p->coord = C::kHalfPixelSymmetric;
-    else if (c == "pytorch_half_pixel")
-      p->coord = C::kPytorchHalfPixel;
-    else if (c == "align_corners")
-      p->coord = C::kAlignCorners;
-    else if (c == "asymmetric")
-      p->coord = C::kAsymmetric;
-    else if (c == "tf_half_pixel_for_nn")
-      p->coord = C::kTfHalfPixelForNearest;
-    else if (c == "tf_crop_and_resize")
-      p->coord = C::kTfCropAndResize;
-    else
-      return InvalidArgument(node_label(ctx) + ": unknown coordinate_transformation_mode '" + c + "'");
-    using N = kernels::ResizeNearest;
-    const std::string n = a.get_string("nearest_mode", "round_prefer_floor");
-    if (n == "round_prefer_floor")
-      p->nearest = N::kRoundPreferFloor;
-    else if (n == "round_prefer_ceil")
-      p->nearest = N::kRoundPreferCeil;
-    else if (n == "floor")
-      p->nearest = N::kFloor;
-    else if (n == "ceil")
-      p->nearest = N::kCeil;
-    else
-      return InvalidArgument(node_label(ctx) + ": unknown nearest_mode '" + n + "'");
-  }
-  p->cubic_a = a.get_float("cubic_coeff_a", -0.75f);
-  p->exclude_outside = a.get_int("exclude_outside", 0) != 0;
-  if (opset >= 18 && !upsample && a.get_int("antialias", 0) != 0) return ctx.unsupported("antialias=1");
-  return Status::Ok();
+  return t;
 }
 
 }  // namespace
@@ -483,69 +414,31 @@ Result<ResizePlan> resize_plan(const PrepareContext& ctx, bool upsample) {
   TOP_RETURN_IF_ERROR(require_input(ctx, 0));
   const Shape& in = ctx.inputs[0].shape;
   const Shape& out = ctx.outputs.at(0).shape;
+  const std::string prefix = node_label(ctx) + ": ";
+  Result<ops::ResizeAttrs> parsed = ops::parse_resize_attrs(attrs_of(ctx), ctx.node->opset, upsample);
+  if (!parsed.ok()) return parsed.status().with_context("CUDA backend: " + node_label(ctx));
+  const ops::ResizeAttrs& ra = *parsed;
+  const bool crop = ra.sampling.coord == ops::ResizeCoord::kTfCropAndResize;
+  TOP_ASSIGN_OR_RETURN(const Tensor* roi, plan_time_input(ctx, crop ? ra.roi_idx : -1, "roi"));
+  TOP_ASSIGN_OR_RETURN(const Tensor* scales, plan_time_input(ctx, ra.scales_idx, "scales"));
+  TOP_ASSIGN_OR_RETURN(const Tensor* sizes, plan_time_input(ctx, ra.sizes_idx, "sizes"));
+  TOP_ASSIGN_OR_RETURN(ops::ResizePlan rp, ops::plan_resize(ra, in, roi, scales, sizes, prefix));
+  if (rp.out != out)
+    return InvalidArgument(prefix + "the resize gives " + shape_str(rp.out) + " but the output is " + shape_str(out));
   ResizePlan plan;
   plan.copy = in == out;  // nothing to resize (the CPU copies too)
   if (plan.copy) return plan;
-  const int64_t rank = static_cast<int64_t>(in.size());
-  if (rank == 0 || rank > kernels::kMaxDims || out.size() != in.size())
-    return ctx.unsupported("input " + shape_str(in) + " to output " + shape_str(out));
-  kernels::ResizeParams& p = plan.params;
-  TOP_RETURN_IF_ERROR(parse_resize_modes(ctx, upsample, &p));
-  const ir::Attributes& a = attrs_of(ctx);
-  const int opset = ctx.node->opset;
-  std::vector<int64_t> axes;
-  for (int64_t ax : (opset >= 18 && !upsample) ? a.get_ints("axes") : std::vector<int64_t>{}) {
-    TOP_ASSIGN_OR_RETURN(int64_t d, normalized_axis(ctx, ax, rank));
-    axes.push_back(d);
-  }
-  if (axes.empty())
-    for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
-  const int roi_idx = (!upsample && opset >= 11) ? 1 : -1;
-  const int scales_idx = (!upsample && opset >= 11) ? 2 : ((upsample && opset < 9) ? -1 : 1);
-  const int sizes_idx = (!upsample && opset >= 11) ? 3 : -1;
-  std::vector<float> scale_values = upsample && opset < 9 ? a.get_floats("scales") : std::vector<float>{};
-  TOP_ASSIGN_OR_RETURN(std::vector<float> scales_in, constant_floats(ctx, scales_idx, "scales"));
-  if (!scales_in.empty()) scale_values = scales_in;
-  std::vector<float> scales(in.size(), 1.0f);
-  const bool has_sizes = sizes_idx >= 0 && ctx.has_input(static_cast<size_t>(sizes_idx)) &&
-                         shape_numel(ctx.inputs[static_cast<size_t>(sizes_idx)].shape) > 0;
-  if (has_sizes) {
-    TOP_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, constant_ints(ctx, static_cast<size_t>(sizes_idx), "sizes"));
-    if (sizes.size() != axes.size()) return InvalidArgument(node_label(ctx) + ": sizes do not match the axes");
-    Shape target = in;
-    for (size_t i = 0; i < axes.size(); ++i) target[static_cast<size_t>(axes[i])] = sizes[i];
-    for (size_t d = 0; d < in.size(); ++d)
-      scales[d] = in[d] == 0 ? 1.0f : static_cast<float>(target[d]) / static_cast<float>(in[d]);
-    const std::string policy = opset >= 18 ? a.get_string("keep_aspect_ratio_policy", "stretch") : "stretch";
-    if (policy != "stretch") {
-      const bool not_larger = policy == "not_larger";
-      float s = not_larger ? std::numeric_limits<float>::max() : std::numeric_limits<float>::min();
-      for (int64_t ax : axes)
-        s = not_larger ? std::min(s, scales[static_cast<size_t>(ax)]) : std::max(s, scales[static_cast<size_t>(ax)]);
-      for (int64_t ax : axes) scales[static_cast<size_t>(ax)] = s;
-    }
-  } else {
-    if (scale_values.size() != axes.size())
-      return InvalidArgument(node_label(ctx) + ": needs one scale per resized axis");
-    for (size_t i = 0; i < axes.size(); ++i) scales[static_cast<size_t>(axes[i])] = scale_values[i];
-  }
-  std::vector<float> roi;
-  if (p.coord == kernels::ResizeCoord::kTfCropAndResize) {
-    TOP_ASSIGN_OR_RETURN(roi, constant_floats(ctx, roi_idx, "roi"));
-    if (roi.size() != 2 * axes.size()) return InvalidArgument(node_label(ctx) + ": roi does not match the axes");
-  }
-  const std::vector<int64_t> in_strides = dense_strides(in);
-  p.rank = static_cast<int>(rank);
-  for (size_t d = 0; d < in.size(); ++d) p.axes[d] = {in[d], out[d], in_strides[d], scales[d], 0.0f, 1.0f};
-  for (size_t i = 0; i < axes.size() && !roi.empty(); ++i) {
-    p.axes[axes[i]].roi_start = roi[i];
-    p.axes[axes[i]].roi_end = roi[axes.size() + i];
-  }
+  if (static_cast<int64_t>(in.size()) > kernels::kMaxDims)
+    return ctx.unsupported("rank " + std::to_string(in.size()) + " (at most 8)");
   const DataType dt = ctx.inputs[0].dtype;
-  const bool nearest = p.mode == kernels::ResizeMode::kNearest;
-  if (!nearest && dt != DataType::kFloat32 && dt != DataType::kFloat64)
+  if (ra.sampling.mode != ops::ResizeMode::kNearest && dt != DataType::kFloat32 && dt != DataType::kFloat64)
     return ctx.unsupported(std::string("linear and cubic modes need float32/float64, got ") + dtype_name(dt));
-  plan.extrapolation = a.get_float("extrapolation_value", 0.0f);
+  kernels::ResizeParams& p = plan.params;
+  p.rank = static_cast<int>(in.size());
+  p.sampling = ra.sampling;
+  const std::vector<ops::ResizeAxis> axes = rp.axes(in);
+  std::copy(axes.begin(), axes.end(), p.axes);
+  plan.extrapolation = ra.extrapolation;
   ops::put_scalar(dt, plan.extrapolation, reinterpret_cast<uint8_t*>(&plan.extrapolation_bytes));
   return plan;
 }
@@ -556,7 +449,7 @@ Result<std::unique_ptr<CudaOp>> make_resize(const PrepareContext& ctx, bool upsa
   TOP_ASSIGN_OR_RETURN(ResizePlan plan, resize_plan(ctx, upsample));
   if (plan.copy) return make_copy_op(ctx);
   const DataType dt = ctx.inputs[0].dtype;
-  if (plan.params.mode == kernels::ResizeMode::kNearest)
+  if (plan.params.sampling.mode == ops::ResizeMode::kNearest)
     return xy_op(ctx, "kernels::resize_nearest", [=](const DeviceTensor& x, DeviceTensor& y, cudaStream_t s) {
       return kernels::resize_nearest(dtype_size(dt), x.data, y.data, plan.params, y.numel(), plan.extrapolation_bytes,
                                      s);

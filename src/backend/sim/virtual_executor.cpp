@@ -25,13 +25,16 @@ std::shared_ptr<const TimedSchedule> TimedSchedule::build(const profile::CostMod
     per_step[i].demand = std::clamp(e.demand, 1e-9, 1.0);
     per_step[i].corun_per_extra = cost.corun_per_extra(e.op_type);
   }
+  // The executor's own cost per group, when the profile measured it, is paid before
+  // the group's first operator.
+  const double group_ms = cost.profile() ? cost.profile()->group_overhead_ms : 0.0;
   for (const exec::Group* g : compiled->groups) {
     std::vector<TimedOp> ops;
     if (g->merged) {  // one wide convolution (exec/conv_merge.h)
       std::vector<int> steps;
       for (const exec::OpRef& r : g->ops) steps.push_back(r.step);
       profile::OpEstimate e = cost.merged_conv(plan, steps, threads_per_stream);
-      ops.push_back(TimedOp{std::max(1e-9, e.ms), std::clamp(e.demand, 1e-9, 1.0), cost.corun_per_extra("Conv")});
+      ops.push_back(TimedOp{std::max(1e-9, e.ms) + group_ms, std::clamp(e.demand, 1e-9, 1.0), cost.corun_per_extra("Conv")});
       t->serial_ms += ops.back().ms;
       t->total_ops += 1;
       t->groups.push_back(std::move(ops));
@@ -43,6 +46,10 @@ std::shared_ptr<const TimedSchedule> TimedSchedule::build(const profile::CostMod
       t->serial_ms += ops.back().ms;
     }
     t->total_ops += static_cast<int>(ops.size());
+    if (!ops.empty()) {
+      ops.front().ms += group_ms;
+      t->serial_ms += group_ms;
+    }
     t->groups.push_back(std::move(ops));
   }
   t->compiled = std::move(compiled);

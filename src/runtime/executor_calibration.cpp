@@ -1,0 +1,65 @@
+#include "runtime/executor_calibration.h"
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+
+#include "runtime/stage_executor.h"
+#include "sched/generators.h"
+
+namespace top::runtime {
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+Result<double> run_once(StageExecutor& ex, const std::shared_ptr<const CompiledSchedule>& cs,
+                        const std::vector<Tensor>& inputs, std::vector<exec::Arena>& arenas) {
+  auto inst = std::make_shared<Instance>();
+  inst->compiled = cs;
+  inst->inputs = {inputs};
+  inst->arenas = std::move(arenas);
+  TOP_RETURN_IF_ERROR(inst->bind());
+  std::promise<void> done;
+  inst->on_done = [&done](Instance&) { done.set_value(); };
+  const auto t0 = std::chrono::steady_clock::now();
+  ex.submit(inst);
+  done.get_future().wait();
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  TOP_RETURN_IF_ERROR(inst->task_error[0]);
+  arenas = std::move(inst->arenas);
+  return ms;
+}
+
+}  // namespace
+
+Result<double> measure_group_overhead_ms(std::shared_ptr<const exec::ExecutionPlan> plan,
+                                         const std::vector<Tensor>& inputs, int repeat) {
+  const int steps = static_cast<int>(plan->steps.size());
+  if (steps < 2) return InvalidArgument("measure_group_overhead_ms: the plan needs at least two operators");
+  exec::TaskGraph tg = exec::TaskGraph::build(plan, 1);
+  TOP_ASSIGN_OR_RETURN(exec::Schedule one, sched::sequential_schedule(tg));
+  exec::Schedule chain = one;
+  chain.stages.clear();
+  for (int s = 0; s < steps; ++s) chain.stages.push_back(exec::Stage{{exec::Group{{exec::OpRef{0, s}}}}});
+  chain.generator = "chain";
+  TOP_ASSIGN_OR_RETURN(auto one_cs, CompiledSchedule::compile(std::move(one)));
+  TOP_ASSIGN_OR_RETURN(auto chain_cs, CompiledSchedule::compile(std::move(chain)));
+  StageExecutor ex(1, 1, nullptr, nullptr);
+  std::vector<exec::Arena> a1, a2;
+  TOP_RETURN_IF_ERROR(run_once(ex, one_cs, inputs, a1).status());  // warm-up
+  TOP_RETURN_IF_ERROR(run_once(ex, chain_cs, inputs, a2).status());
+  std::vector<double> t_one, t_chain;
+  for (int r = 0; r < std::max(1, repeat); ++r) {
+    TOP_ASSIGN_OR_RETURN(double x, run_once(ex, one_cs, inputs, a1));
+    TOP_ASSIGN_OR_RETURN(double y, run_once(ex, chain_cs, inputs, a2));
+    t_one.push_back(x);
+    t_chain.push_back(y);
+  }
+  return std::max(0.0, (median(t_chain) - median(t_one)) / (steps - 1));
+}
+
+}  // namespace top::runtime
