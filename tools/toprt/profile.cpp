@@ -134,8 +134,8 @@ void run_profile(const ProfileArgs& args) {
       "\n(ratio = roofline / measured; per-step medians over {} runs; whole run median {:.3f} ms at {} threads)\n",
       args.repeat, run->run_ms, run->threads);
 
-  if (run->profile.group_overhead_ms > 0)
-    fmt::print("\ngroups     stage executor overhead {:.1f} us per operator group\n", 1000 * run->profile.group_overhead_ms);
+  if (!backend)
+    fmt::print("\nstreams    stage executor overhead {:.1f} us per operator group\n", 1000 * run->profile.group_overhead_ms);
   if (run->profile.has_concurrency) {
     const auto& c = run->profile.concurrency;
     fmt::print("\nco-run     {} one-thread streams: slow-down {:.3f} beyond core sharing", c.streams,
