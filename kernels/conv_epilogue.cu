@@ -11,7 +11,9 @@ __device__ float activate(float v, EpilogueActivation act, float alpha, float be
     case EpilogueActivation::kNone: return v;
     case EpilogueActivation::kRelu: return v > 0.0f ? v : 0.0f;
     case EpilogueActivation::kLeakyRelu: return v >= 0.0f ? v : v * alpha;
-    case EpilogueActivation::kClip: return fminf(fmaxf(v, alpha), beta);
+    case EpilogueActivation::kClip:  // std::min(std::max(v, lo), hi) as on the CPU: NaN stays NaN
+      v = v < alpha ? alpha : v;
+      return beta < v ? beta : v;
     case EpilogueActivation::kSigmoid: return 1.0f / (1.0f + expf(-v));
     case EpilogueActivation::kHardSigmoid: return fminf(1.0f, fmaxf(0.0f, alpha * v + beta));
     case EpilogueActivation::kHardSwish: return v * fminf(1.0f, fmaxf(0.0f, alpha * v + beta));

@@ -135,7 +135,16 @@ TOP_HD T pow_value(T x, T y) {
     if (y == T(-1)) return T(1) / x;
     return pow(x, y);
   } else {
-    return static_cast<T>(pow(static_cast<double>(x), static_cast<double>(y)));
+    // The CPU truncates glibc's pow(double, double), which is exact when the power is
+    // (below 2^53). CUDA's pow may be 1-2 ulp off, and 8.999... truncates to 8: for a
+    // non-negative exponent, square-and-multiply in double is exact in that range too.
+    if (y < 0) return static_cast<T>(pow(static_cast<double>(x), static_cast<double>(y)));
+    double base = static_cast<double>(x), r = 1.0;
+    for (int64_t e = static_cast<int64_t>(y); e > 0; e >>= 1) {
+      if (e & 1) r *= base;
+      base *= base;
+    }
+    return static_cast<T>(r);
   }
 }
 

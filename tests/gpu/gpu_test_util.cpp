@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -44,6 +45,13 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 bool is_float(DataType t) { return t == DataType::kFloat32 || t == DataType::kFloat64; }
 
+// IEEE half: sign, 5 exponent bits (bias 15), 10 mantissa bits.
+double half_value(uint16_t h) {
+  const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  const double v = e == 0 ? std::ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : std::ldexp(m + 1024, e - 25);
+  return (h & 0x8000u) ? -v : v;
+}
+
 }  // namespace
 
 cuda::CudaBackend* backend() { return shared().backend.get(); }
@@ -79,13 +87,34 @@ std::vector<Tensor> randomize_floats(const std::vector<Tensor>& like, uint32_t s
   std::vector<Tensor> out;
   for (size_t i = 0; i < like.size(); ++i) {
     const Tensor& t = like[i];
-    uint32_t s = seed * 7919u + static_cast<uint32_t>(i);
-    if (t.dtype() == DataType::kFloat32)
-      out.push_back(testing::random_tensor<float>(t.shape(), s));
-    else if (t.dtype() == DataType::kFloat64)
-      out.push_back(testing::random_tensor<double>(t.shape(), s));
-    else
+    if (!is_float(t.dtype())) {
       out.push_back(t);
+      continue;
+    }
+    // The case's own finite range: the generator keeps inputs in the op's domain
+    // (positive for Log/Sqrt/Pow bases/variances, within [-1, 1] for Asin/Acos), and
+    // values outside it would make both backends agree on NaN and compare nothing.
+    double lo = INFINITY, hi = -INFINITY;
+    for (int64_t k = 0; k < t.numel(); ++k) {
+      const double v = t.item_as_double(k);
+      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+    }
+    if (!(lo < hi)) {  // empty, constant or all non-finite: nothing to vary
+      out.push_back(t);
+      continue;
+    }
+    std::mt19937 rng(seed * 7919u + static_cast<uint32_t>(i));
+    std::uniform_real_distribution<double> uniform(lo, hi);
+    Tensor r = Tensor::zeros(t.dtype(), t.shape());
+    for (int64_t k = 0; k < r.numel(); ++k) {
+      double v = uniform(rng);
+      for (int tries = 0; tries < 8 && std::fabs(v) < 1e-3; ++tries) v = uniform(rng);  // keep away from 0 (Div, Log)
+      if (r.dtype() == DataType::kFloat32)
+        r.data<float>()[k] = static_cast<float>(v);
+      else
+        r.data<double>()[k] = v;
+    }
+    out.push_back(std::move(r));
   }
   return out;
 }
@@ -121,10 +150,15 @@ std::string compare(const Tensor& got, const Tensor& ref, double tolerance) {
       }
     return "";
   }
+  // Tensor::item_as_double has no float16 case (it gives 0): decode the bits here.
+  auto value = [](const Tensor& t, int64_t k) {
+    return t.dtype() == DataType::kFloat16 ? half_value(static_cast<const uint16_t*>(t.raw_data())[k])
+                                           : t.item_as_double(k);
+  };
   double max_ref = 0, max_err = 0;
   int64_t worst = 0;
   for (int64_t k = 0; k < ref.numel(); ++k) {
-    double r = ref.item_as_double(k), g = got.item_as_double(k);
+    double r = value(ref, k), g = value(got, k);
     if (std::isnan(r) && std::isnan(g)) continue;
     if (std::isinf(r) && g == r) continue;
     if (std::isfinite(r)) max_ref = std::max(max_ref, std::fabs(r));
@@ -137,8 +171,8 @@ std::string compare(const Tensor& got, const Tensor& ref, double tolerance) {
   }
   double rel = max_err / std::max(max_ref, 1e-6);
   if (rel <= tolerance) return "";
-  msg << "relative error " << rel << " > " << tolerance << ": worst element " << worst << " = "
-      << got.item_as_double(worst) << ", reference " << ref.item_as_double(worst) << ", max|reference| " << max_ref;
+  msg << "relative error " << rel << " > " << tolerance << ": worst element " << worst << " = " << value(got, worst)
+      << ", reference " << value(ref, worst) << ", max|reference| " << max_ref;
   return msg.str();
 }
 

@@ -5,8 +5,8 @@
 //
 // The CPU backend is the reference: a CUDA output agrees with it when
 //   max|gpu - cpu| / max(max|cpu|, 1e-6) <= tolerance
-// (the conformance metric; NaN in both counts as equal, so do equal infinities), and
-// integer and bool outputs are equal element for element.
+// (the conformance metric; NaN in both counts as equal, so do equal infinities; float16
+// is decoded to its value), and integer and bool outputs are equal element for element.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -48,9 +48,10 @@ Result<std::shared_ptr<const exec::ExecutionPlan>> plan_for(const Model& model, 
 Result<std::vector<Tensor>> run_cpu(const exec::ExecutionPlan& plan, const std::vector<Tensor>& inputs);
 Result<std::vector<Tensor>> run_cuda(const exec::ExecutionPlan& plan, const std::vector<Tensor>& inputs);
 
-// Float32/float64 tensors replaced by uniform values in [-2, 2] (never near 0) of the
-// same shape; other dtypes (indices, shapes, masks) are kept, since random integers
-// would mostly be invalid there.
+// Float32/float64 tensors replaced by values of the same shape drawn uniformly from
+// each tensor's own finite [min, max] (never within 1e-3 of 0 where the range allows),
+// so inputs stay in the op's domain as the case generator chose it; other dtypes
+// (indices, shapes, masks) are kept, since random integers would mostly be invalid there.
 std::vector<Tensor> randomize_floats(const std::vector<Tensor>& like, uint32_t seed);
 
 // Random float32 inputs for a zoo model at `batch` (symbolic dims: batch first, 1 after).

@@ -17,12 +17,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "backend/cuda/cuda_op.h"
@@ -102,31 +104,54 @@ std::string unsupported_step(const exec::ExecutionPlan& plan, std::string* node_
   return "";
 }
 
-void check_case(const Case& c, Tally& t) {
-  const std::string name = c.dir.filename().string();
-  auto model = Model::load(c.model_path().string());
-  if (!model.ok()) {  // the CPU conformance test reports this; nothing to compare
-    t.skips.push_back(name + " (CPU load: " + model.status().to_string() + ")");
-    return;
-  }
+// A case's model, its own inputs (inputs/<name>.npy) and its plan for them; *why says
+// what failed when the result is false (the CPU conformance test reports such cases).
+struct LoadedCase {
+  std::optional<Model> model;
   std::vector<Tensor> own;
-  for (const TensorInfo& info : model->inputs()) {
+  std::shared_ptr<const exec::ExecutionPlan> plan;
+};
+bool load_case(const Case& c, LoadedCase* lc, std::string* why) {
+  auto model = Model::load(c.model_path().string());
+  if (!model.ok()) {
+    *why = "CPU load: " + model.status().to_string();
+    return false;
+  }
+  lc->model = std::move(*model);
+  for (const TensorInfo& info : lc->model->inputs()) {
     auto x = npy::load((c.dir / "inputs" / (npy::file_stem(info.name) + ".npy")).string());
     if (!x.ok()) {
-      t.skips.push_back(name + " (input " + info.name + ": " + x.status().to_string() + ")");
-      return;
+      *why = "input " + info.name + ": " + x.status().to_string();
+      return false;
     }
-    own.push_back(std::move(*x));
+    lc->own.push_back(std::move(*x));
   }
-  auto plan = plan_for(*model, own);
+  auto plan = plan_for(*lc->model, lc->own);
   if (!plan.ok()) {
-    t.skips.push_back(name + " (CPU plan: " + plan.status().to_string() + ")");
+    *why = "CPU plan: " + plan.status().to_string();
+    return false;
+  }
+  lc->plan = *plan;
+  return true;
+}
+
+uint32_t random_seed(const Case& c) {
+  return static_cast<uint32_t>(std::hash<std::string>{}(c.dir.filename().string()));
+}
+
+void check_case(const Case& c, Tally& t) {
+  const std::string name = c.dir.filename().string();
+  LoadedCase lc;
+  std::string why;
+  if (!load_case(c, &lc, &why)) {
+    t.skips.push_back(name + " (" + why + ")");
     return;
   }
+  const std::vector<Tensor>& own = lc.own;
   std::string node;
-  std::string missing = unsupported_step(**plan, &node);
+  std::string missing = unsupported_step(*lc.plan, &node);
   if (!missing.empty()) {
-    auto gpu = run_cuda(**plan, own);
+    auto gpu = run_cuda(*lc.plan, own);
     t.missing[missing].push_back(name);
     if (gpu.ok() || gpu.status().code() != StatusCode::kUnsupported ||
         gpu.status().message().find(node) == std::string::npos)
@@ -136,19 +161,19 @@ void check_case(const Case& c, Tally& t) {
     return;
   }
   double tol = c.extra_tolerance();
-  for (const exec::Step& s : (*plan)->steps)
-    tol = std::max(tol, op_tolerance((*plan)->graph->nodes[static_cast<size_t>(s.node)].op_type));
+  for (const exec::Step& s : lc.plan->steps)
+    tol = std::max(tol, op_tolerance(lc.plan->graph->nodes[static_cast<size_t>(s.node)].op_type));
 
   const std::vector<std::pair<std::string, std::vector<Tensor>>> variants = {
-      {"case inputs", own}, {"random inputs", randomize_floats(own, static_cast<uint32_t>(std::hash<std::string>{}(name)))}};
+      {"case inputs", own}, {"random inputs", randomize_floats(own, random_seed(c))}};
   for (const auto& [what, inputs] : variants) {
-    auto cpu = run_cpu(**plan, inputs);
+    auto cpu = run_cpu(*lc.plan, inputs);
     if (!cpu.ok()) {  // e.g. random values outside an op's domain: not the GPU's concern
       t.skips.push_back(name + " with " + what + " (CPU: " + cpu.status().to_string() + ")");
       continue;
     }
     ++t.compared;
-    auto gpu = run_cuda(**plan, inputs);
+    auto gpu = run_cuda(*lc.plan, inputs);
     std::string diff = gpu.ok() ? compare_all(*gpu, *cpu, tol) : "run failed: " + gpu.status().to_string();
     if (diff.empty())
       ++t.agreed;
@@ -178,6 +203,35 @@ TEST(GpuOpCases, AgreeWithCpu) {
   for (const std::string& s : t.skips) std::printf("  skipped: %s\n", s.c_str());
   for (const std::string& f : t.failures) ADD_FAILURE() << f;
   EXPECT_TRUE(t.missing.empty()) << "operators without a GPU kernel: " << missing_ops;
+}
+
+bool has_nan(const std::vector<Tensor>& ts) {
+  for (const Tensor& t : ts)
+    if (t.dtype() == DataType::kFloat32 || t.dtype() == DataType::kFloat64)
+      for (int64_t k = 0; k < t.numel(); ++k)
+        if (std::isnan(t.item_as_double(k))) return true;
+  return false;
+}
+
+// Needs no GPU: the random-input runs of AgreeWithCpu stay in each op's domain (a case
+// whose own inputs give no NaN on the CPU gives none with random ones either), so they
+// compare numbers, not NaN against NaN.
+TEST(GpuOpCases, RandomInputsStayInTheOpsDomain) {
+  const std::vector<Case> cases = find_cases(op_cases_dir());
+  if (cases.empty()) GTEST_SKIP() << "no operator cases under '" << op_cases_dir() << "'";
+  int checked = 0;
+  for (const Case& c : cases) {
+    LoadedCase lc;
+    std::string why;
+    if (!load_case(c, &lc, &why)) continue;
+    auto own = run_cpu(*lc.plan, lc.own);
+    if (!own.ok() || has_nan(*own)) continue;
+    auto random = run_cpu(*lc.plan, randomize_floats(lc.own, random_seed(c)));
+    ASSERT_TRUE(random.ok()) << c.dir << ": " << random.status().to_string();
+    EXPECT_FALSE(has_nan(*random)) << c.dir << ": NaN with random inputs, none with the case's own";
+    ++checked;
+  }
+  EXPECT_GT(checked, 100) << "too few operator cases could be loaded from " << op_cases_dir();
 }
 
 // The CPU operators the GPU lacks (if any) fail cleanly: Unsupported, naming the node.
