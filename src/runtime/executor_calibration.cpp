@@ -16,7 +16,7 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-Result<double> run_once(StageExecutor& ex, const std::shared_ptr<const CompiledSchedule>& cs,
+Result<double> run_once(StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& cs,
                         const std::vector<Tensor>& inputs, std::vector<exec::Arena>& arenas) {
   auto inst = std::make_shared<Instance>();
   inst->compiled = cs;
@@ -46,8 +46,8 @@ Result<double> measure_group_overhead_ms(std::shared_ptr<const exec::ExecutionPl
   chain.stages.clear();
   for (int s = 0; s < steps; ++s) chain.stages.push_back(exec::Stage{{exec::Group{{exec::OpRef{0, s}}}}});
   chain.generator = "chain";
-  TOP_ASSIGN_OR_RETURN(auto one_cs, CompiledSchedule::compile(std::move(one)));
-  TOP_ASSIGN_OR_RETURN(auto chain_cs, CompiledSchedule::compile(std::move(chain)));
+  TOP_ASSIGN_OR_RETURN(auto one_cs, exec::CompiledSchedule::compile(std::move(one)));
+  TOP_ASSIGN_OR_RETURN(auto chain_cs, exec::CompiledSchedule::compile(std::move(chain)));
   StageExecutor ex(1, 1, nullptr, nullptr);
   std::vector<exec::Arena> a1, a2;
   TOP_RETURN_IF_ERROR(run_once(ex, one_cs, inputs, a1).status());  // warm-up

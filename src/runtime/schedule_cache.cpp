@@ -41,7 +41,7 @@ Result<std::shared_ptr<const exec::ExecutionPlan>> ScheduleCache::plan_for(const
   return plans_.emplace(shapes, plan).first->second;
 }
 
-Result<std::shared_ptr<const CompiledSchedule>> ScheduleCache::schedule_for(const std::vector<Shape>& shapes, int k,
+Result<std::shared_ptr<const exec::CompiledSchedule>> ScheduleCache::schedule_for(const std::vector<Shape>& shapes, int k,
                                                                             const std::string& generator) {
   std::string key;
   for (const Shape& s : shapes) key += shape_str(s) + ";";
@@ -57,7 +57,7 @@ Result<std::shared_ptr<const CompiledSchedule>> ScheduleCache::schedule_for(cons
   if (cost_) go = sched::cost_model_options(cost_, plan, threads_per_stream_, /*stage_model=*/false);
   go.max_groups = max_groups_;
   TOP_ASSIGN_OR_RETURN(exec::Schedule s, sched::make_schedule(generator, tg, go));
-  TOP_ASSIGN_OR_RETURN(auto compiled, CompiledSchedule::compile(std::move(s)));
+  TOP_ASSIGN_OR_RETURN(auto compiled, exec::CompiledSchedule::compile(std::move(s)));
   std::lock_guard<std::mutex> lock(mu_);
   return schedules_.emplace(key, compiled).first->second;
 }

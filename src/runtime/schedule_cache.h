@@ -40,7 +40,7 @@ class ScheduleCache {
                 std::shared_ptr<const profile::CostModel> cost = nullptr, int threads_per_stream = 1);
 
   Result<std::shared_ptr<const exec::ExecutionPlan>> plan_for(const std::vector<Shape>& shapes);
-  Result<std::shared_ptr<const CompiledSchedule>> schedule_for(const std::vector<Shape>& shapes, int k,
+  Result<std::shared_ptr<const exec::CompiledSchedule>> schedule_for(const std::vector<Shape>& shapes, int k,
                                                                const std::string& generator);
 
  private:
@@ -50,7 +50,7 @@ class ScheduleCache {
   int threads_per_stream_;
   std::mutex mu_;
   std::map<std::vector<Shape>, std::shared_ptr<const exec::ExecutionPlan>> plans_;
-  std::map<std::string, std::shared_ptr<const CompiledSchedule>> schedules_;
+  std::map<std::string, std::shared_ptr<const exec::CompiledSchedule>> schedules_;
 };
 
 }  // namespace top::runtime

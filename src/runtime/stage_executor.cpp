@@ -5,55 +5,6 @@
 
 namespace top::runtime {
 
-Result<std::shared_ptr<const CompiledSchedule>> CompiledSchedule::compile(exec::Schedule s) {
-  TOP_RETURN_IF_ERROR(exec::validate(s));
-  auto c = std::make_shared<CompiledSchedule>();
-  c->schedule = std::move(s);
-  const exec::Schedule& sch = c->schedule;
-  exec::TaskGraph tg = exec::TaskGraph::build(sch.plan, sch.num_tasks);
-  std::vector<int> group_of(tg.ops.size(), -1);
-  for (size_t st = 0; st < sch.stages.size(); ++st)
-    for (const exec::Group& g : sch.stages[st].groups) {
-      int id = static_cast<int>(c->groups.size());
-      c->groups.push_back(&g);
-      c->stage_of.push_back(static_cast<int>(st));
-      for (const exec::OpRef& r : g.ops) group_of[tg.index_of(r)] = id;
-      std::shared_ptr<const exec::MergedConv> m;
-      if (g.merged) {
-        std::vector<int> steps;
-        for (const exec::OpRef& r : g.ops) steps.push_back(r.step);
-        TOP_ASSIGN_OR_RETURN(m, exec::merge_convs(*sch.plan, steps));
-      }
-      c->merged.push_back(std::move(m));
-    }
-  c->successors.assign(c->groups.size(), {});
-  c->num_deps.assign(c->groups.size(), 0);
-  std::vector<std::set<int>> preds(c->groups.size());
-  for (size_t i = 0; i < tg.ops.size(); ++i)
-    for (int p : tg.preds[i])
-      if (group_of[p] != group_of[i]) preds[group_of[i]].insert(group_of[p]);
-  for (size_t g = 0; g < preds.size(); ++g) {
-    c->num_deps[g] = static_cast<int>(preds[g].size());
-    for (int p : preds[g]) c->successors[p].push_back(static_cast<int>(g));
-  }
-  // Within a task, the only orders the executor guarantees are data dependencies and
-  // the op order inside a group: memory is planned for exactly that.
-  const size_t steps = sch.plan->steps.size();
-  for (int t = 0; t < sch.num_tasks; ++t) {
-    std::vector<std::vector<int>> hb(steps);
-    for (const exec::Group* g : c->groups) {
-      int prev = -1;
-      for (const exec::OpRef& r : g->ops) {
-        if (r.task != t) continue;
-        if (prev >= 0) hb[prev].push_back(r.step);
-        prev = r.step;
-      }
-    }
-    c->task_layouts.push_back(exec::plan_memory_for_order(*sch.plan, hb));
-  }
-  return std::shared_ptr<const CompiledSchedule>(std::move(c));
-}
-
 Status Instance::bind() {
   const exec::ExecutionPlan& plan = *compiled->schedule.plan;
   const size_t k = inputs.size();
@@ -122,7 +73,7 @@ void StageExecutor::stream_loop(int stream) {
 
 void StageExecutor::run_group(int stream, Work& w) {
   Instance& inst = *w.inst;
-  const CompiledSchedule& cs = *inst.compiled;
+  const exec::CompiledSchedule& cs = *inst.compiled;
   const exec::ExecutionPlan& plan = *cs.schedule.plan;
   const exec::Group& group = *cs.groups[w.group];
   busy_.fetch_add(1);

@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "exec/conv_merge.h"
+#include "exec/compiled_schedule.h"
 #include "exec/executor.h"
 #include "exec/schedule.h"
 #include "runtime/metrics.h"
@@ -28,23 +28,8 @@
 
 namespace top::runtime {
 
-// A schedule with its group dependency graph precomputed (cached per schedule).
-struct CompiledSchedule {
-  exec::Schedule schedule;
-  std::vector<const exec::Group*> groups;  // flattened, stage-major
-  std::vector<int> stage_of;
-  std::vector<std::vector<int>> successors;  // group -> groups that read its outputs
-  std::vector<int> num_deps;
-  // Per task: activation offsets valid under the concurrency this schedule allows.
-  std::vector<exec::ArenaLayout> task_layouts;
-  // Per group: the wide convolution of a merged group (Group::merged), else null.
-  std::vector<std::shared_ptr<const exec::MergedConv>> merged;
-
-  static Result<std::shared_ptr<const CompiledSchedule>> compile(exec::Schedule s);
-};
-
 struct Instance {
-  std::shared_ptr<const CompiledSchedule> compiled;
+  std::shared_ptr<const exec::CompiledSchedule> compiled;
   std::string model;
   std::vector<uint64_t> task_ids;                  // per task of the instance
   std::vector<std::vector<Tensor>> inputs;         // per task, graph-input order

@@ -200,7 +200,7 @@ class Simulation {
   runtime::LauncherCore core_;
   VirtualExecutor executor_;
   std::vector<std::unique_ptr<ModelState>> models_;
-  std::unordered_map<const runtime::CompiledSchedule*, std::shared_ptr<const TimedSchedule>> timed_;
+  std::unordered_map<const exec::CompiledSchedule*, std::shared_ptr<const TimedSchedule>> timed_;
   std::unordered_map<uint64_t, RunningInstance> running_;
   uint64_t next_task_id_ = 1;
   uint64_t operator_events_ = 0;

@@ -71,7 +71,7 @@ struct ScheduleCase {
 constexpr ScheduleCase kSchedules[] = {{"sequential", "sequential", 1, 1}, {"greedy-2", "greedy", 2, 1}};
 
 // One instance of `compiled` on a fresh-enough executor, submit to completion (ms).
-double measure_once(runtime::StageExecutor& ex, const std::shared_ptr<const runtime::CompiledSchedule>& compiled,
+double measure_once(runtime::StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& compiled,
                     const std::vector<Tensor>& inputs) {
   auto inst = std::make_shared<runtime::Instance>();
   inst->compiled = compiled;
@@ -88,7 +88,7 @@ double measure_once(runtime::StageExecutor& ex, const std::shared_ptr<const runt
 }
 
 // Two instances submitted together, until both are done (ms).
-double measure_pair(runtime::StageExecutor& ex, const std::shared_ptr<const runtime::CompiledSchedule>& compiled,
+double measure_pair(runtime::StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& compiled,
                     const std::vector<Tensor>& inputs) {
   std::vector<std::shared_ptr<runtime::Instance>> insts;
   std::promise<void> done;
@@ -127,15 +127,15 @@ Ratios measure_model(const std::string& file) {
     ptrs.push_back(&t);
   }
   auto plan = exec::make_plan(model->graph(), shapes).value();
-  std::vector<std::shared_ptr<const runtime::CompiledSchedule>> compiled;
+  std::vector<std::shared_ptr<const exec::CompiledSchedule>> compiled;
   for (const ScheduleCase& s : kSchedules) {
     sched::GeneratorOptions go;
     go.max_groups = s.streams;
     auto sch = sched::make_schedule(s.generator, exec::TaskGraph::build(plan, 1), go).value();
-    compiled.push_back(runtime::CompiledSchedule::compile(std::move(sch)).value());
+    compiled.push_back(exec::CompiledSchedule::compile(std::move(sch)).value());
   }
-  std::shared_ptr<const runtime::CompiledSchedule> sequential_1t =
-      runtime::CompiledSchedule::compile(sched::make_schedule("sequential", exec::TaskGraph::build(plan, 1)).value())
+  std::shared_ptr<const exec::CompiledSchedule> sequential_1t =
+      exec::CompiledSchedule::compile(sched::make_schedule("sequential", exec::TaskGraph::build(plan, 1)).value())
           .value();
   std::vector<std::unique_ptr<runtime::StageExecutor>> executors;
   for (const ScheduleCase& s : kSchedules)

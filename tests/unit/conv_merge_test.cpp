@@ -104,7 +104,7 @@ TEST(ConvMerge, IosDpEmitsMergeStagesThatRunCorrectly) {
   ASSERT_TRUE(predicted.ok());
   EXPECT_NEAR(*predicted, stats.dp_cost, 1e-9);
 
-  auto compiled = runtime::CompiledSchedule::compile(*s);
+  auto compiled = exec::CompiledSchedule::compile(*s);
   ASSERT_TRUE(compiled.ok()) << compiled.status().to_string();
   runtime::StageExecutor ex(2, 1, nullptr, nullptr);
   auto inst = std::make_shared<runtime::Instance>();

@@ -29,13 +29,13 @@ std::shared_ptr<const profile::CostModel> h100() {
   return std::make_shared<profile::CostModel>(profile::device_by_name("h100").value());
 }
 
-std::shared_ptr<const runtime::CompiledSchedule> compiled(const Model& m, const std::vector<Shape>& shapes,
+std::shared_ptr<const exec::CompiledSchedule> compiled(const Model& m, const std::vector<Shape>& shapes,
                                                           const std::string& generator, int k, int groups) {
   auto plan = exec::make_plan(m.graph(), shapes).value();
   sched::GeneratorOptions go;
   go.max_groups = groups;
   auto s = sched::make_schedule(generator, exec::TaskGraph::build(plan, k), go).value();
-  return runtime::CompiledSchedule::compile(std::move(s)).value();
+  return exec::CompiledSchedule::compile(std::move(s)).value();
 }
 
 TEST(SimBackend, RunAdvancesTheClockByThePlanAndShapesOutputs) {

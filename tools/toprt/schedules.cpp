@@ -62,13 +62,13 @@ std::vector<std::string> split(const std::string& s, char sep) {
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 // Median wall time of running the schedule's k tasks as one instance on `ex`.
-top::Result<double> measure(const top::runtime::CompiledSchedule& cs, const std::vector<top::Tensor>& inputs,
+top::Result<double> measure(const top::exec::CompiledSchedule& cs, const std::vector<top::Tensor>& inputs,
                             top::runtime::StageExecutor& ex, int repeat) {
   std::vector<double> times;
   std::vector<top::exec::Arena> arenas;
   for (int r = 0; r < repeat + 1; ++r) {  // the first run warms up
     auto inst = std::make_shared<top::runtime::Instance>();
-    inst->compiled = std::shared_ptr<const top::runtime::CompiledSchedule>(std::shared_ptr<void>(), &cs);
+    inst->compiled = std::shared_ptr<const top::exec::CompiledSchedule>(std::shared_ptr<void>(), &cs);
     inst->inputs.assign(static_cast<size_t>(cs.schedule.num_tasks), inputs);
     inst->arenas = std::move(arenas);
     TOP_RETURN_IF_ERROR(inst->bind());
@@ -148,7 +148,7 @@ void run_schedules(const SchedulesArgs& args) {
       auto s = top::sched::make_schedule(gen, tg, go);
       const double gen_ms = ms_since(t0);
       if (!s.ok()) return fail(s.status());
-      auto cs = top::runtime::CompiledSchedule::compile(*s);
+      auto cs = top::exec::CompiledSchedule::compile(*s);
       if (!cs.ok()) return fail(cs.status());
       // The simulator's event-driven prediction (groups start when their producers are
       // done), the one the fidelity test checks.
@@ -169,7 +169,7 @@ void run_schedules(const SchedulesArgs& args) {
         auto sd = top::sched::make_schedule(gen, tg, gd);
         const double gd_ms = ms_since(t1);
         if (!sd.ok()) return fail(sd.status());
-        auto csd = top::runtime::CompiledSchedule::compile(*sd);
+        auto csd = top::exec::CompiledSchedule::compile(*sd);
         if (!csd.ok()) return fail(csd.status());
         const double pd = top::backend::sim::predict_schedule_ms(*other, *csd, args.streams, 1,
                                                                 top::backend::sim::default_dispatch_ms(other->device()));

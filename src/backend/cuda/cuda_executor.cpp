@@ -6,7 +6,7 @@
 #include <string>
 
 #include "backend/cuda/cuda_check.h"
-#include "runtime/stage_executor.h"
+#include "exec/compiled_schedule.h"
 
 namespace top::cuda {
 
@@ -214,7 +214,7 @@ namespace {
 class CudaScheduleInstance final : public ScheduleInstance {
  public:
   CudaScheduleInstance(std::shared_ptr<BackendShared> shared, std::shared_ptr<const DevicePlan> dp,
-                       std::shared_ptr<const runtime::CompiledSchedule> compiled)
+                       std::shared_ptr<const exec::CompiledSchedule> compiled)
       : shared_(std::move(shared)), dp_(std::move(dp)), compiled_(std::move(compiled)), io_(IoLayout::of(dp_->plan())) {}
 
   ~CudaScheduleInstance() override {
@@ -423,7 +423,7 @@ class CudaScheduleInstance final : public ScheduleInstance {
 
   std::shared_ptr<BackendShared> shared_;
   std::shared_ptr<const DevicePlan> dp_;
-  std::shared_ptr<const runtime::CompiledSchedule> compiled_;
+  std::shared_ptr<const exec::CompiledSchedule> compiled_;
   IoLayout io_;
   std::vector<TaskMemory> memory_;
   std::vector<TaskBinding> bindings_;
@@ -446,8 +446,8 @@ Result<std::unique_ptr<ScheduleInstance>> make_schedule_instance(std::shared_ptr
                                                                  std::shared_ptr<const DevicePlan> dp,
                                                                  const exec::Schedule& schedule,
                                                                  const std::vector<std::vector<const Tensor*>>& inputs) {
-  TOP_ASSIGN_OR_RETURN(std::shared_ptr<const runtime::CompiledSchedule> compiled,
-                       runtime::CompiledSchedule::compile(schedule));
+  TOP_ASSIGN_OR_RETURN(std::shared_ptr<const exec::CompiledSchedule> compiled,
+                       exec::CompiledSchedule::compile(schedule));
   auto inst = std::make_unique<CudaScheduleInstance>(std::move(shared), std::move(dp), std::move(compiled));
   TOP_RETURN_IF_ERROR(inst->init(inputs));
   return std::unique_ptr<ScheduleInstance>(std::move(inst));

@@ -14,7 +14,7 @@ constexpr double kTimeSlackMs = 1e-6;
 }  // namespace
 
 std::shared_ptr<const TimedSchedule> TimedSchedule::build(const profile::CostModel& cost,
-                                                          std::shared_ptr<const runtime::CompiledSchedule> compiled,
+                                                          std::shared_ptr<const exec::CompiledSchedule> compiled,
                                                           int threads_per_stream) {
   auto t = std::make_shared<TimedSchedule>();
   const exec::ExecutionPlan& plan = *compiled->schedule.plan;
@@ -64,7 +64,7 @@ bool VirtualExecutor::is_running(const Stream& s) const { return s.busy && s.sta
 uint64_t VirtualExecutor::submit(std::shared_ptr<const TimedSchedule> schedule) {
   const uint64_t id = next_id_++;
   InstanceState& st = instances_[id];
-  const runtime::CompiledSchedule& cs = *schedule->compiled;
+  const exec::CompiledSchedule& cs = *schedule->compiled;
   st.deps_left = cs.num_deps;
   st.groups_left = static_cast<int>(cs.groups.size());
   st.schedule = std::move(schedule);
@@ -189,7 +189,7 @@ void VirtualExecutor::advance_to(double t_ms, std::vector<uint64_t>& finished) {
   for (Stream& s : streams_) s.awake = false;
 }
 
-double predict_schedule_ms(const profile::CostModel& cost, const std::shared_ptr<const runtime::CompiledSchedule>& compiled,
+double predict_schedule_ms(const profile::CostModel& cost, const std::shared_ptr<const exec::CompiledSchedule>& compiled,
                            int num_streams, int threads_per_stream, double dispatch_ms) {
   VirtualExecutor ex(num_streams, dispatch_ms);
   ex.submit(TimedSchedule::build(cost, compiled, threads_per_stream));

@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "profile/cost_model.h"
-#include "runtime/stage_executor.h"
+#include "exec/compiled_schedule.h"
 
 namespace top::backend::sim {
 
@@ -45,13 +45,13 @@ struct TimedOp {
 // A compiled schedule with every operator's cost looked up once (the event loop does no
 // cost-model lookups).
 struct TimedSchedule {
-  std::shared_ptr<const runtime::CompiledSchedule> compiled;
+  std::shared_ptr<const exec::CompiledSchedule> compiled;
   std::vector<std::vector<TimedOp>> groups;  // CompiledSchedule::groups order
   int total_ops = 0;
   double serial_ms = 0;  // every operator one after another, alone
 
   static std::shared_ptr<const TimedSchedule> build(const profile::CostModel& cost,
-                                                    std::shared_ptr<const runtime::CompiledSchedule> compiled,
+                                                    std::shared_ptr<const exec::CompiledSchedule> compiled,
                                                     int threads_per_stream);
 };
 
@@ -123,7 +123,7 @@ class VirtualExecutor {
 // `threads_per_stream` threads each, by the event-driven model above (groups start when
 // their producers are done — unlike CostModel::schedule_ms's stage barriers, an upper
 // bound).
-double predict_schedule_ms(const profile::CostModel& cost, const std::shared_ptr<const runtime::CompiledSchedule>& compiled,
+double predict_schedule_ms(const profile::CostModel& cost, const std::shared_ptr<const exec::CompiledSchedule>& compiled,
                            int num_streams, int threads_per_stream, double dispatch_ms = 0);
 
 // A typical stream dispatch latency of the device (see VirtualExecutor): CPU, a thread
