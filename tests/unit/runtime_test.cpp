@@ -303,3 +303,20 @@ TEST(Runtime, UnloadCancelsQueuedTasks) {
 
 }  // namespace
 }  // namespace top
+
+namespace top {
+namespace {
+
+// RuntimeConfig::profile prices schedules; a missing or malformed one is refused at
+// create() with the path, not at the first task.
+TEST(RuntimeProfile, BadProfileIsRefusedAtCreate) {
+  RuntimeConfig cfg;
+  cfg.profile = "/nonexistent/profile.json";
+  auto rt = Runtime::create(cfg);
+  ASSERT_FALSE(rt.ok());
+  EXPECT_EQ(rt.status().code(), StatusCode::kNotFound) << rt.status().to_string();
+  EXPECT_NE(rt.status().to_string().find("/nonexistent/profile.json"), std::string::npos) << rt.status().to_string();
+}
+
+}  // namespace
+}  // namespace top

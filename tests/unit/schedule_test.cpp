@@ -14,6 +14,7 @@
 #include "ir/graph.h"
 #include "plan_builder.h"
 #include "sched/generators.h"
+#include "sched/ios_dp.h"
 
 namespace top {
 namespace {
@@ -430,6 +431,32 @@ TEST(Generators, ByNameAndBadOptions) {
   TaskGraph empty = TaskGraph::build(plan, 0);
   EXPECT_FALSE(sched::sequential_schedule(empty).ok());
   EXPECT_FALSE(sched::greedy_schedule(TaskGraph{}).ok());
+}
+
+// With a cost, greedy is kept only when it is predicted faster than sequential: a
+// per-stage overhead larger than what two parallel chains save makes it fall back.
+TEST(Generators, GreedyFallsBackToSequentialWhenParallelismDoesNotPay) {
+  auto plan = chains_plan(2, 3);
+  TaskGraph g = TaskGraph::build(plan, 1);
+  sched::GeneratorOptions go;
+  go.max_groups = 2;
+  go.op_cost = [](const exec::OpRef&) { return 1.0; };
+  go.stage_overhead = 0.01;  // cheap stages: two chains side by side pay
+  auto fast = sched::make_schedule("greedy", g, go);
+  ASSERT_TRUE(fast.ok());
+  EXPECT_EQ(fast->generator, "greedy");
+  EXPECT_GT(fast->num_groups(), 1u);
+  EXPECT_GT(fast->predicted_ms, 0.0);
+  go.stage_overhead = 100.0;  // every stage boundary costs more than any op
+  auto slow = sched::make_schedule("greedy", g, go);
+  ASSERT_TRUE(slow.ok());
+  EXPECT_EQ(slow->generator, "greedy(sequential)");
+  EXPECT_EQ(slow->num_groups(), 1u);
+  auto seq_cost = sched::predicted_cost(*slow, g, go);
+  auto greedy_cost = sched::predicted_cost(*fast, g, go);
+  ASSERT_TRUE(seq_cost.ok() && greedy_cost.ok());
+  EXPECT_LT(*seq_cost, *greedy_cost);
+  EXPECT_TRUE(exec::validate(*slow).ok());
 }
 
 }  // namespace
