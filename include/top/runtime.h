@@ -42,6 +42,8 @@
 namespace top {
 
 struct RuntimeConfig {
+  // "cpu": streams are worker threads (StageExecutor). "cuda" (builds with the CUDA
+  // toolkit, on a GPU): streams are CUDA streams, up to num_streams instances in flight.
   std::string backend = "cpu";
   int num_streams = 2;             // operator groups that run at once
   int threads_per_stream = 1;      // intra-op threads of each CPU stream

@@ -18,6 +18,7 @@
 #include "ir/graph.h"
 #include "profile/cost_model.h"
 #include "profile/profile_io.h"
+#include "runtime/cuda_instance_runner.h"
 #include "runtime/launcher_core.h"
 #include "runtime/metrics.h"
 #include "runtime/schedule_cache.h"
@@ -107,7 +108,7 @@ struct Runtime::Impl {
   Clock::time_point start = Clock::now();
   runtime::MetricsRecorder metrics;
   std::unique_ptr<runtime::TraceRecorder> trace;
-  std::unique_ptr<runtime::StageExecutor> executor;
+  std::unique_ptr<runtime::InstanceRunner> executor;  // CPU stage executor or CUDA lanes
   std::shared_ptr<const profile::CostModel> cost;  // prices every model's schedules
 
   mutable std::mutex mu;
@@ -306,7 +307,11 @@ struct Runtime::Impl {
           }
           inst->arenas.resize(want);
         }
-        st = inst->bind();
+        if (executor->uses_host_bindings()) {
+          st = inst->bind();
+        } else {
+          inst->init_state();
+        }
       }
     } catch (const std::bad_alloc&) {
       st = OutOfMemory("out of memory while preparing a schedule instance");
@@ -318,13 +323,12 @@ struct Runtime::Impl {
     auto tasks = std::make_shared<std::vector<Task>>(std::move(l.tasks));
     auto entry = l.entry;
     inst->on_done = [this, entry, tasks, batch, batch_sizes](runtime::Instance& in) {
-      const exec::ExecutionPlan& plan = *in.compiled->schedule.plan;
       std::vector<Tensor> batch_outputs;
       Status batch_status;
       if (batch) {
         batch_status = in.task_error[0];
         if (batch_status.ok() && !in.cancelled.load()) {
-          auto outs = exec::collect_outputs(plan, in.bindings[0]);
+          auto outs = in.task_outputs(0);
           if (outs.ok()) batch_outputs = std::move(outs).value();
           else batch_status = outs.status();
         }
@@ -347,7 +351,7 @@ struct Runtime::Impl {
           return {Status::Ok(), std::move(mine)};
         }
         if (!in.task_error[i].ok()) return {in.task_error[i], {}};
-        auto outs = exec::collect_outputs(plan, in.bindings[i]);
+        auto outs = in.task_outputs(i);
         if (!outs.ok()) return {outs.status(), {}};
         return {Status::Ok(), std::move(outs).value()};
       }, give_back_arenas);
@@ -406,7 +410,13 @@ Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Runtime::~Runtime() { shutdown(ShutdownMode::kCancel); }
 
 Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeConfig& config) {
-  if (config.backend != "cpu") return Unsupported("unknown backend '" + config.backend + "' (available: cpu)");
+#ifdef TOP_WITH_CUDA
+  if (config.backend != "cpu" && config.backend != "cuda")
+    return Unsupported("unknown backend '" + config.backend + "' (available: cpu, cuda)");
+#else
+  if (config.backend != "cpu")
+    return Unsupported("unknown backend '" + config.backend + "' (available: cpu; cuda needs a build with the CUDA toolkit)");
+#endif
   if (config.num_streams < 1 || config.num_streams > 256) return InvalidArgument("num_streams must be 1..256");
   if (config.threads_per_stream < 1 || config.threads_per_stream > 256)
     return InvalidArgument("threads_per_stream must be 1..256");
@@ -416,14 +426,24 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeConfig& config) {
     auto p = profile::load_profile(config.profile);
     if (!p.ok()) return p.status().with_context("RuntimeConfig::profile");
     impl->cost = std::make_shared<const profile::CostModel>(std::move(p).value());
-  } else {
+  } else if (config.backend == "cpu") {
     impl->cost = std::make_shared<const profile::CostModel>(profile::cpu_host());
-  }
+  }  // a GPU without a profile: flop-weighted schedules (no guess at which GPU it is)
   if (!impl->cfg.launch_policy) impl->cfg.launch_policy = fifo_launch_policy();
   if (!impl->cfg.graph_policy) impl->cfg.graph_policy = fixed_graph_policy(GraphMode::kMerge, "greedy");
   if (config.record_trace) impl->trace = std::make_unique<runtime::TraceRecorder>(impl->start);
-  impl->executor = std::make_unique<runtime::StageExecutor>(config.num_streams, config.threads_per_stream,
-                                                            &impl->metrics, impl->trace.get());
+  if (config.backend == "cpu") {
+    impl->executor = std::make_unique<runtime::StageExecutor>(config.num_streams, config.threads_per_stream,
+                                                              &impl->metrics, impl->trace.get());
+  } else {
+#ifdef TOP_WITH_CUDA
+    cuda::CudaBackendOptions co;
+    co.num_streams = config.num_streams;
+    TOP_ASSIGN_OR_RETURN(auto backend, cuda::CudaBackend::create(co));
+    // Instances in flight on the GPU at once: as many as streams.
+    impl->executor = std::make_unique<runtime::CudaInstanceRunner>(std::move(backend), config.num_streams);
+#endif
+  }
   Impl* p = impl.get();
   impl->launcher = std::thread([p] { p->launcher_loop(); });
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));

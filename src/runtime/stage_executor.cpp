@@ -15,6 +15,13 @@ Status Instance::bind() {
     for (const Tensor& x : inputs[t]) input_ptrs[t].push_back(&x);
     TOP_RETURN_IF_ERROR(exec::bind(plan, input_ptrs[t], arenas[t], bindings[t], &compiled->task_layouts[t]));
   }
+  init_state();
+  return Status::Ok();
+}
+
+void Instance::init_state() {
+  const exec::ExecutionPlan& plan = *compiled->schedule.plan;
+  const size_t k = inputs.size();
   task_failed.reset(new std::atomic<bool>[k]);
   for (size_t t = 0; t < k; ++t) task_failed[t].store(false);
   task_error.assign(k, Status::Ok());
@@ -23,7 +30,12 @@ Status Instance::bind() {
   for (size_t g = 0; g < n; ++g) deps_left[g].store(compiled->num_deps[g]);
   groups_left.store(static_cast<int>(n));
   total_ops = static_cast<int>(plan.steps.size() * k);
-  return Status::Ok();
+}
+
+Result<std::vector<Tensor>> Instance::task_outputs(size_t t) const {
+  if (t < outputs.size()) return outputs[t];
+  if (t >= bindings.size()) return Internal("instance: no outputs for task " + std::to_string(t));
+  return exec::collect_outputs(*compiled->schedule.plan, bindings[t]);
 }
 
 StageExecutor::StageExecutor(int num_streams, int threads_per_stream, MetricsRecorder* metrics, TraceRecorder* trace)

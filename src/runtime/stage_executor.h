@@ -35,7 +35,8 @@ struct Instance {
   std::vector<std::vector<Tensor>> inputs;         // per task, graph-input order
   std::vector<std::vector<const Tensor*>> input_ptrs;
   std::vector<exec::Arena> arenas;                 // per task
-  std::vector<exec::Bindings> bindings;            // per task
+  std::vector<exec::Bindings> bindings;            // per task (runners with host bindings)
+  std::vector<std::vector<Tensor>> outputs;        // per task, set by runners without them (CUDA)
   std::unique_ptr<std::atomic<int>[]> deps_left;   // per group
   std::atomic<int> groups_left{0};
   std::atomic<int> ops_done{0};
@@ -48,24 +49,44 @@ struct Instance {
   std::mutex error_mu;
   uint64_t seq = 0;  // set by submit(): older instances run first
   // Called once on a stream thread when every group has run (or been skipped after an
-  // error or cancellation). A task's outputs are in bindings (collect_outputs) when its
+  // error or cancellation). A task's outputs (task_outputs) are valid when its
   // task_error is OK and the instance was not cancelled.
   std::function<void(Instance&)> on_done;
 
-  // Prepares arenas and bindings for every task; call before submit().
+  // Prepares host arenas and bindings for every task, then init_state(); call before
+  // submitting to a runner that uses host bindings (the CPU stage executor).
   Status bind();
+  // Per-task error slots and group counters only (runners with their own memory).
+  void init_state();
+  // Task t's graph outputs: `outputs[t]` when a runner set them, else from the bindings.
+  Result<std::vector<Tensor>> task_outputs(size_t t) const;
   double progress() const { return total_ops ? static_cast<double>(ops_done.load()) / total_ops : 0.0; }
 };
 
-class StageExecutor {
+// What the runtime hands schedule instances to: the CPU stage executor below, or the
+// CUDA backend's lanes (runtime/cuda_instance_runner.h). submit() returns at once; the
+// instance's on_done runs on a runner thread when it is finished.
+class InstanceRunner {
+ public:
+  virtual ~InstanceRunner() = default;
+  // true: call Instance::bind() (host arenas) before submit(); false: init_state().
+  virtual bool uses_host_bindings() const = 0;
+  virtual void submit(std::shared_ptr<Instance> inst) = 0;
+  virtual int num_streams() const = 0;
+  virtual size_t ready_groups() const = 0;  // work waiting for a free stream
+  virtual double busy_streams() const = 0;
+};
+
+class StageExecutor final : public InstanceRunner {
  public:
   StageExecutor(int num_streams, int threads_per_stream, MetricsRecorder* metrics, TraceRecorder* trace);
-  ~StageExecutor();  // finishes queued work, then joins
+  ~StageExecutor() override;  // finishes queued work, then joins
 
-  void submit(std::shared_ptr<Instance> inst);
-  int num_streams() const { return static_cast<int>(streams_.size()); }
-  size_t ready_groups() const;
-  double busy_streams() const { return busy_.load(); }
+  bool uses_host_bindings() const override { return true; }
+  void submit(std::shared_ptr<Instance> inst) override;
+  int num_streams() const override { return static_cast<int>(streams_.size()); }
+  size_t ready_groups() const override;
+  double busy_streams() const override { return busy_.load(); }
 
  private:
   struct Work {

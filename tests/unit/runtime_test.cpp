@@ -320,3 +320,28 @@ TEST(RuntimeProfile, BadProfileIsRefusedAtCreate) {
 
 }  // namespace
 }  // namespace top
+
+namespace top {
+namespace {
+
+// backend "cuda": Unavailable with the CUDA reason where no GPU can be used (this
+// machine, CI), Unsupported in builds without the toolkit; never a crash.
+TEST(RuntimeBackend, CudaWithoutAGpuIsAClearError) {
+  RuntimeConfig cfg;
+  cfg.backend = "cuda";
+  auto rt = Runtime::create(cfg);
+  if (rt.ok()) GTEST_SKIP() << "a GPU is available here: tests/gpu covers the runtime on it";
+#ifdef TOP_WITH_CUDA
+  EXPECT_EQ(rt.status().code(), StatusCode::kUnavailable) << rt.status().to_string();
+#else
+  EXPECT_EQ(rt.status().code(), StatusCode::kUnsupported) << rt.status().to_string();
+#endif
+  cfg.backend = "tpu";
+  auto bad = Runtime::create(cfg);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(bad.status().message().find("unknown backend 'tpu'"), std::string::npos) << bad.status().to_string();
+}
+
+}  // namespace
+}  // namespace top
