@@ -152,6 +152,11 @@ top::RuntimeConfig runtime_config(const PolicySpec& p, const BenchArgs& args) {
   cfg.launch_policy = p.launch;
   cfg.graph_policy = p.graph;
   cfg.record_trace = !args.trace_out.empty();
+  if (args.backend == "cuda") {
+    cfg.backend = "cuda";  // streams are CUDA streams; --profile prices the schedules
+    cfg.num_streams = p.one_task_at_a_time ? 1 : std::max(2, args.threads);
+    cfg.profile = args.profile;
+  }
   return cfg;
 }
 
@@ -292,14 +297,14 @@ void run_sweep(const BenchArgs& args, const std::vector<LoadedModel>& models, co
   }
 }
 
-// --backend sim: the simulated device; null for the real CPU runtime.
+// --backend sim: the simulated device; null for the real runtime (cpu or cuda).
 top::Result<SimBackendPtr> make_sim(const BenchArgs& args) {
-  if (args.backend == "cpu") {
-    if (!args.profile.empty() || !args.device.empty())
-      return top::InvalidArgument("--profile and --device need --backend sim");
+  if (args.backend == "cpu" || args.backend == "cuda") {
+    if ((args.backend == "cpu" && !args.profile.empty()) || !args.device.empty())
+      return top::InvalidArgument("--device needs --backend sim, --profile needs sim or cuda");
     return SimBackendPtr();
   }
-  if (args.backend != "sim") return top::InvalidArgument("unknown --backend '" + args.backend + "' (cpu, sim)");
+  if (args.backend != "sim") return top::InvalidArgument("unknown --backend '" + args.backend + "' (cpu, cuda, sim)");
   if (!args.trace_out.empty()) return top::InvalidArgument("--trace-out needs --backend cpu (the simulator records no trace)");
   top::backend::BackendOptions o;
   o.num_threads = args.threads;
@@ -401,7 +406,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--trace-out", args->trace_out, "write <policy>.trace.json (Chrome/Perfetto) here");
   cmd->add_option("--write-arrivals", args->write_arrivals, "write the arrivals (time model batch) for peers");
   cmd->add_option("--sweep-k", args->sweep_k, "k values: saturated throughput of the first model, merge vs batch");
-  cmd->add_option("--backend", args->backend, "cpu (the runtime, real time) | sim (the simulator, virtual time)");
+  cmd->add_option("--backend", args->backend, "cpu (the runtime on CPU streams) | cuda (the runtime on CUDA streams) | sim (the simulator, virtual time)");
   cmd->add_option("--profile", args->profile, "sim: device profile JSON (measured op times, e.g. profiles/*.json)");
   cmd->add_option("--device", args->device, "sim without --profile: device name (cpu, h100, h200, a100, orin)");
   // A scalar option given twice keeps the last value, so wrappers (scripts/demo) can set
