@@ -1,14 +1,19 @@
 // Merged same-input convolutions (exec/conv_merge.h) and ios-dp's merge stages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <random>
 
+#include "backend/sim/virtual_executor.h"
+#include "exec/compiled_schedule.h"
 #include "exec/conv_merge.h"
 #include "exec/executor.h"
 #include "exec/plan.h"
 #include "exec/schedule.h"
 #include "ir/graph.h"
+#include "profile/cost_model.h"
+#include "profile/device.h"
 #include "runtime/stage_executor.h"
 #include "sched/generators.h"
 #include "sched/ios_dp.h"
@@ -129,6 +134,36 @@ TEST(ConvMerge, IosDpEmitsMergeStagesThatRunCorrectly) {
     for (int64_t i = 0; i < a.numel(); ++i) ASSERT_NEAR(a.data<float>()[i], b.data<float>()[i], 1e-4) << i;
   }
   EXPECT_EQ(inst->ops_done.load(), inst->total_ops);
+}
+
+// The simulator times a merged group as one wide convolution (the cost model's
+// merged_conv), not as its parts one after another.
+TEST(ConvMerge, VirtualExecutorTimesAMergedGroupAsOneConvolution) {
+  auto plan = block_plan();
+  std::vector<int> ones = steps_of(*plan, "conv1x1_");
+  exec::TaskGraph tg = exec::TaskGraph::build(plan, 1);
+  auto seq = sched::sequential_schedule(tg);
+  ASSERT_TRUE(seq.ok());
+  // Stage 0: the three 1x1 convolutions merged; stage 1: everything else in order.
+  exec::Schedule s = *seq;
+  exec::Group merged;
+  merged.merged = true;
+  exec::Group rest;
+  for (const exec::OpRef& r : seq->stages[0].groups[0].ops)
+    (std::find(ones.begin(), ones.end(), r.step) != ones.end() ? merged : rest).ops.push_back(r);
+  s.stages = {exec::Stage{{merged}}, exec::Stage{{rest}}};
+  ASSERT_TRUE(exec::validate(s).ok()) << exec::validate(s).to_string();
+  auto cs = exec::CompiledSchedule::compile(s);
+  ASSERT_TRUE(cs.ok()) << cs.status().to_string();
+  profile::CostModel cost(profile::cpu_host(1));
+  auto timed = backend::sim::TimedSchedule::build(cost, *cs, 1);
+  ASSERT_EQ(timed->groups.size(), 2u);
+  ASSERT_EQ(timed->groups[0].size(), 1u);
+  EXPECT_NEAR(timed->groups[0][0].ms, cost.merged_conv(*plan, ones, 1).ms, 1e-12);
+  double parts = 0;
+  for (int st : ones) parts += cost.op(*plan, plan->steps[st], 1).ms;
+  EXPECT_GT(parts, 0.0);
+  EXPECT_NE(timed->groups[0][0].ms, parts);
 }
 
 TEST(ConvMerge, ValidateRejectsBadMergedGroups) {
