@@ -28,10 +28,12 @@
 #include "top/model.h"
 #include "top/runtime.h"
 #include "top/session.h"
+#include "util/median.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using top::median;
 constexpr int64_t kWidth = 16;
 
 // y = Relu(x) + x, x: [batch, 16]. Two operators so the schedule is a real graph,
@@ -76,11 +78,6 @@ void check(const top::Status& s, const char* what) {
   if (s.ok()) return;
   std::fprintf(stderr, "%s: %s\n", what, s.to_string().c_str());
   std::exit(1);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
 // Median over `reps` of the per-task microseconds of one measured repetition.

@@ -1,6 +1,7 @@
 #include "profile/cost_model.h"
 
 #include "exec/conv_merge.h"
+#include "util/median.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,13 +18,6 @@ namespace {
 constexpr size_t kClasses = static_cast<size_t>(OpClass::kCount);
 
 size_t idx(OpClass c) { return static_cast<size_t>(c); }
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 }  // namespace
 

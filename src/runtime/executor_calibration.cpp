@@ -6,15 +6,11 @@
 
 #include "runtime/stage_executor.h"
 #include "sched/generators.h"
+#include "util/median.h"
 
 namespace top::runtime {
 
 namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 Result<double> run_once(StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& cs,
                         const std::vector<Tensor>& inputs, std::vector<exec::Arena>& arenas) {

@@ -28,6 +28,7 @@
 #include "runtime/stage_executor.h"
 #include "sched/generators.h"
 #include "top/model.h"
+#include "util/median.h"
 
 namespace top {
 namespace {
@@ -37,12 +38,6 @@ std::string g_models_dir;
 constexpr double kTolerance = 0.10;
 constexpr int kRounds = 3;
 constexpr int kRepeats = 9;  // measured instances per schedule per round
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 // Random inputs of the graph's declared shapes (symbolic dims = 1), fixed seed.
 std::vector<Tensor> random_inputs(const ir::Graph& g, uint64_t seed) {
