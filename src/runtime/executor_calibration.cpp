@@ -10,13 +10,11 @@
 
 namespace top::runtime {
 
-namespace {
-
-Result<double> run_once(StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& cs,
-                        const std::vector<Tensor>& inputs, std::vector<exec::Arena>& arenas) {
+Result<double> run_instance_ms(StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& cs,
+                               const std::vector<Tensor>& inputs, std::vector<exec::Arena>& arenas) {
   auto inst = std::make_shared<Instance>();
   inst->compiled = cs;
-  inst->inputs = {inputs};
+  inst->inputs.assign(static_cast<size_t>(cs->schedule.num_tasks), inputs);
   inst->arenas = std::move(arenas);
   TOP_RETURN_IF_ERROR(inst->bind());
   std::promise<void> done;
@@ -25,12 +23,10 @@ Result<double> run_once(StageExecutor& ex, const std::shared_ptr<const exec::Com
   ex.submit(inst);
   done.get_future().wait();
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  TOP_RETURN_IF_ERROR(inst->task_error[0]);
+  for (const Status& st : inst->task_error) TOP_RETURN_IF_ERROR(st);
   arenas = std::move(inst->arenas);
   return ms;
 }
-
-}  // namespace
 
 Result<double> measure_group_overhead_ms(std::shared_ptr<const exec::ExecutionPlan> plan,
                                          const std::vector<Tensor>& inputs, int repeat) {
@@ -46,12 +42,12 @@ Result<double> measure_group_overhead_ms(std::shared_ptr<const exec::ExecutionPl
   TOP_ASSIGN_OR_RETURN(auto chain_cs, exec::CompiledSchedule::compile(std::move(chain)));
   StageExecutor ex(1, 1, nullptr, nullptr);
   std::vector<exec::Arena> a1, a2;
-  TOP_RETURN_IF_ERROR(run_once(ex, one_cs, inputs, a1).status());  // warm-up
-  TOP_RETURN_IF_ERROR(run_once(ex, chain_cs, inputs, a2).status());
+  TOP_RETURN_IF_ERROR(run_instance_ms(ex, one_cs, inputs, a1).status());  // warm-up
+  TOP_RETURN_IF_ERROR(run_instance_ms(ex, chain_cs, inputs, a2).status());
   std::vector<double> t_one, t_chain;
   for (int r = 0; r < std::max(1, repeat); ++r) {
-    TOP_ASSIGN_OR_RETURN(double x, run_once(ex, one_cs, inputs, a1));
-    TOP_ASSIGN_OR_RETURN(double y, run_once(ex, chain_cs, inputs, a2));
+    TOP_ASSIGN_OR_RETURN(double x, run_instance_ms(ex, one_cs, inputs, a1));
+    TOP_ASSIGN_OR_RETURN(double y, run_instance_ms(ex, chain_cs, inputs, a2));
     t_one.push_back(x);
     t_chain.push_back(y);
   }

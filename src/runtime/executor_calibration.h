@@ -12,11 +12,21 @@
 #include <memory>
 #include <vector>
 
+#include "exec/compiled_schedule.h"
+#include "exec/executor.h"
 #include "exec/plan.h"
 #include "top/status.h"
 #include "top/tensor.h"
 
 namespace top::runtime {
+
+class StageExecutor;
+
+// Runs one instance of `cs` (every one of its num_tasks tasks with `inputs`) on `ex`
+// to completion and returns its wall time in ms; the first task error is the result's.
+// `arenas` is reused across calls (pass the same vector each time).
+Result<double> run_instance_ms(StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& cs,
+                               const std::vector<Tensor>& inputs, std::vector<exec::Arena>& arenas);
 
 // Milliseconds per group (>= 0); `repeat` alternating pairs of runs (median).
 Result<double> measure_group_overhead_ms(std::shared_ptr<const exec::ExecutionPlan> plan,

@@ -65,21 +65,13 @@ struct ScheduleCase {
 // idle VM whose vCPUs share a core); it is the profiler's business, not the simulator's.
 constexpr ScheduleCase kSchedules[] = {{"sequential", "sequential", 1, 1}, {"greedy-2", "greedy", 2, 1}};
 
-// One instance of `compiled` on a fresh-enough executor, submit to completion (ms).
+// One instance of `compiled` on `ex`, submit to completion (ms).
 double measure_once(runtime::StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& compiled,
                     const std::vector<Tensor>& inputs) {
-  auto inst = std::make_shared<runtime::Instance>();
-  inst->compiled = compiled;
-  inst->model = "fidelity";
-  inst->task_ids = {1};
-  inst->inputs = {inputs};
-  EXPECT_TRUE(inst->bind().ok());
-  std::promise<void> done;
-  inst->on_done = [&done](runtime::Instance&) { done.set_value(); };
-  auto t0 = std::chrono::steady_clock::now();
-  ex.submit(inst);
-  done.get_future().wait();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::vector<exec::Arena> arenas;
+  auto ms = runtime::run_instance_ms(ex, compiled, inputs, arenas);
+  EXPECT_TRUE(ms.ok()) << ms.status().to_string();
+  return ms.ok() ? *ms : 0.0;
 }
 
 // Two instances submitted together, until both are done (ms).

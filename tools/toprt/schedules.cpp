@@ -26,10 +26,12 @@
 #include "profile/cost_model.h"
 #include "profile/device.h"
 #include "profile/profiler.h"
+#include "runtime/executor_calibration.h"
 #include "runtime/stage_executor.h"
 #include "sched/cost_options.h"
 #include "sched/generators.h"
 #include "top/model.h"
+#include "util/median.h"
 
 namespace toprt {
 
@@ -62,28 +64,15 @@ std::vector<std::string> split(const std::string& s, char sep) {
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 // Median wall time of running the schedule's k tasks as one instance on `ex`.
-top::Result<double> measure(const top::exec::CompiledSchedule& cs, const std::vector<top::Tensor>& inputs,
-                            top::runtime::StageExecutor& ex, int repeat) {
+top::Result<double> measure(const std::shared_ptr<const top::exec::CompiledSchedule>& cs,
+                            const std::vector<top::Tensor>& inputs, top::runtime::StageExecutor& ex, int repeat) {
   std::vector<double> times;
   std::vector<top::exec::Arena> arenas;
   for (int r = 0; r < repeat + 1; ++r) {  // the first run warms up
-    auto inst = std::make_shared<top::runtime::Instance>();
-    inst->compiled = std::shared_ptr<const top::exec::CompiledSchedule>(std::shared_ptr<void>(), &cs);
-    inst->inputs.assign(static_cast<size_t>(cs.schedule.num_tasks), inputs);
-    inst->arenas = std::move(arenas);
-    TOP_RETURN_IF_ERROR(inst->bind());
-    std::promise<void> done;
-    inst->on_done = [&](top::runtime::Instance&) { done.set_value(); };
-    auto t0 = Clock::now();
-    ex.submit(inst);
-    done.get_future().wait();
-    const double ms = ms_since(t0);
-    for (const top::Status& s : inst->task_error) TOP_RETURN_IF_ERROR(s);
-    arenas = std::move(inst->arenas);
+    TOP_ASSIGN_OR_RETURN(double ms, top::runtime::run_instance_ms(ex, cs, inputs, arenas));
     if (r > 0) times.push_back(ms);
   }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  return top::median(times);
 }
 
 int merged_groups(const top::exec::Schedule& s) {
@@ -156,7 +145,7 @@ void run_schedules(const SchedulesArgs& args) {
           *cpu, *cs, args.streams, 1, top::backend::sim::default_dispatch_ms(cpu->device()));
       double measured = 0;
       if (!args.no_measure) {
-        auto m = measure(**cs, inputs, ex, args.repeat);
+        auto m = measure(*cs, inputs, ex, args.repeat);
         if (!m.ok()) return fail(m.status());
         measured = *m;
         if (gen == "sequential") seq_measured = measured;
