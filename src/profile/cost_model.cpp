@@ -365,9 +365,13 @@ double CostModel::corun_per_extra(const std::string& op_type) const {
   return (f - 1.0) / std::max(1, c.streams - 1);
 }
 
-double CostModel::slowdown(const std::string& op_type, size_t running) const {
+double CostModel::corun_slowdown(double per_extra, size_t running) {
   if (running < 2) return 1.0;
-  return std::max(0.05, 1.0 + corun_per_extra(op_type) * static_cast<double>(running - 1));
+  return std::max(0.05, 1.0 + per_extra * static_cast<double>(running - 1));
+}
+
+double CostModel::slowdown(const std::string& op_type, size_t running) const {
+  return running < 2 ? 1.0 : corun_slowdown(corun_per_extra(op_type), running);
 }
 
 StageEstimate CostModel::stage(const std::vector<std::vector<OpEstimate>>& groups) const {

@@ -121,6 +121,10 @@ class CostModel {
   // (0 without concurrency measurements): an operator with n others running takes
   // 1 + n x this times longer, on top of processor sharing.
   double corun_per_extra(const std::string& op_type) const;
+  // The slow-down factor of an operator with co-run coefficient `per_extra` while
+  // `running` operators (itself included) run: 1 + per_extra x (running - 1), at least
+  // 0.05. The one rule the stage model and the simulator's virtual executor share.
+  static double corun_slowdown(double per_extra, size_t running);
   // measured / analytical of the profile's ops of this class at `threads` (median), or 1.
   double class_correction(OpClass c, int threads) const;
 

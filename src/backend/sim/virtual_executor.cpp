@@ -100,7 +100,7 @@ void VirtualExecutor::update_rates() {
   for (Stream& s : streams_) {
     if (!is_running(s)) continue;
     const TimedOp& op = instances_.at(s.instance).schedule->groups[static_cast<size_t>(s.group)][s.op];
-    double slowdown = running < 2 ? 1.0 : std::max(0.05, 1.0 + op.corun_per_extra * static_cast<double>(running - 1));
+    const double slowdown = profile::CostModel::corun_slowdown(op.corun_per_extra, running);
     s.rate = share / slowdown;
   }
 }
