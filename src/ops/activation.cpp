@@ -7,6 +7,7 @@
 #include "ops/elementwise_kernels.h"
 
 #include "ops/families.h"
+#include "ops/op_util.h"
 
 namespace top::ops {
 namespace {
@@ -352,15 +353,8 @@ class NormalizeOp : public Op {
     Tensor& y = ctx.output(0);
     const Shape& s = x.shape();
     TOP_ASSIGN_OR_RETURN(int64_t axis, normalize_axis(axis_, static_cast<int64_t>(s.size()), name_));
-    int64_t outer = 1, d = 1, inner = 1;
-    for (int64_t i = 0; i < static_cast<int64_t>(s.size()); ++i) {
-      if (i < axis)
-        outer *= s[i];
-      else if (i == axis || coerce_2d_)
-        d *= s[i];
-      else
-        inner *= s[i];
-    }
+    const SoftmaxSplit split = softmax_split(s, axis, coerce_2d_);
+    const int64_t outer = split.outer, d = split.d, inner = split.inner;
     if (outer * d * inner == 0) return Status::Ok();
     return ew::dispatch<float, double>(x.dtype(), name_, [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;

@@ -31,6 +31,25 @@ Result<std::vector<int64_t>> input_ints(const KernelContext& ctx, size_t i, cons
 // `axis` in [-rank, rank) mapped to [0, rank); the error message starts with `prefix`.
 Result<int64_t> norm_axis(int64_t axis, int64_t rank, const std::string& prefix);
 
+// The [outer, d, inner] view Softmax, LogSoftmax and Hardmax (CPU and GPU) work on: d
+// elements along the normalised extent, outer blocks before it, inner after. Before
+// opset 13 (coerce_2d) every dimension from `axis` on is flattened into d.
+struct SoftmaxSplit {
+  int64_t outer = 1, d = 1, inner = 1;
+};
+inline SoftmaxSplit softmax_split(const Shape& s, int64_t axis, bool coerce_2d) {
+  SoftmaxSplit r;
+  for (int64_t i = 0; i < static_cast<int64_t>(s.size()); ++i) {
+    if (i < axis)
+      r.outer *= s[static_cast<size_t>(i)];
+    else if (i == axis || coerce_2d)
+      r.d *= s[static_cast<size_t>(i)];
+    else
+      r.inner *= s[static_cast<size_t>(i)];
+  }
+  return r;
+}
+
 // Copies `bytes` bytes; large copies are split across the pool (memcpy is memory bound,
 // but one core rarely saturates the memory bus).
 void parallel_memcpy(const KernelContext& ctx, void* dst, const void* src, size_t bytes);

@@ -2,6 +2,7 @@
 // attribute defaults, PRelu (broadcast slope), and Softmax/LogSoftmax/Hardmax over an
 // axis (2-D coercion before opset 13). Kernels: kernels/elementwise.cu, kernels/softmax.cu.
 #include "backend/cuda/cuda_op_util.h"
+#include "ops/op_util.h"
 #include "kernels/softmax.h"
 
 namespace top::cuda {
@@ -46,15 +47,8 @@ Result<std::unique_ptr<CudaOp>> make_softmax(const PrepareContext& ctx, kernels:
   const bool coerce_2d = ctx.node->opset < 13;
   TOP_ASSIGN_OR_RETURN(int64_t axis, normalized_axis(ctx, attrs_of(ctx).get_int("axis", coerce_2d ? 1 : -1),
                                                      std::max<int64_t>(static_cast<int64_t>(s.size()), 1)));
-  int64_t outer = 1, d = 1, inner = 1;
-  for (int64_t i = 0; i < static_cast<int64_t>(s.size()); ++i) {
-    if (i < axis)
-      outer *= s[i];
-    else if (i == axis || coerce_2d)
-      d *= s[i];
-    else
-      inner *= s[i];
-  }
+  const ops::SoftmaxSplit split = ops::softmax_split(s, axis, coerce_2d);
+  const int64_t outer = split.outer, d = split.d, inner = split.inner;
   return xy_op(ctx, "kernels::softmax", [=](const DeviceTensor& x, DeviceTensor& y, cudaStream_t s) {
     return kernels::softmax(kind, dt, x.data, y.data, outer, d, inner, s);
   });
