@@ -298,16 +298,16 @@ struct Runtime::Impl {
         st = compiled.status();
       } else {
         inst->compiled = *compiled;
-        {
-          std::lock_guard<std::mutex> lock(e.arena_mu);
-          const size_t want = inst->inputs.size();
-          while (inst->arenas.size() < want && !e.arena_pool.empty()) {
-            inst->arenas.push_back(std::move(e.arena_pool.back()));
-            e.arena_pool.pop_back();
-          }
-          inst->arenas.resize(want);
-        }
         if (executor->uses_host_bindings()) {
+          {  // host activation arenas, recycled (a CUDA runner keeps device arenas itself)
+            std::lock_guard<std::mutex> lock(e.arena_mu);
+            const size_t want = inst->inputs.size();
+            while (inst->arenas.size() < want && !e.arena_pool.empty()) {
+              inst->arenas.push_back(std::move(e.arena_pool.back()));
+              e.arena_pool.pop_back();
+            }
+            inst->arenas.resize(want);
+          }
           st = inst->bind();
         } else {
           inst->init_state();
