@@ -127,12 +127,16 @@ void run_schedules(const SchedulesArgs& args) {
       "|---|---|---|---|---|---|---|---|---|---|{}\n",
       other ? fmt::format(" {} predicted ms | {} generator ms |", args.device, args.device) : "",
       other ? "---|---|" : "");
+  // Per-step estimates once per device, shared by every k and generator.
+  top::sched::GeneratorOptions go = top::sched::cost_model_options(cpu, plan, 1);
+  go.max_groups = args.streams;
+  top::sched::GeneratorOptions gd;
+  if (other) gd = top::sched::cost_model_options(other, plan, 0);
+  gd.max_groups = args.streams;
   for (int k : ks) {
     top::exec::TaskGraph tg = top::exec::TaskGraph::build(plan, k);
     double seq_measured = 0;
     for (const std::string& gen : gens) {
-      top::sched::GeneratorOptions go = top::sched::cost_model_options(cpu, plan, 1);
-      go.max_groups = args.streams;
       auto t0 = Clock::now();
       auto s = top::sched::make_schedule(gen, tg, go);
       const double gen_ms = ms_since(t0);
@@ -152,8 +156,6 @@ void run_schedules(const SchedulesArgs& args) {
       }
       std::string other_cols;
       if (other) {
-        top::sched::GeneratorOptions gd = top::sched::cost_model_options(other, plan, 0);
-        gd.max_groups = args.streams;
         auto t1 = Clock::now();
         auto sd = top::sched::make_schedule(gen, tg, gd);
         const double gd_ms = ms_since(t1);
