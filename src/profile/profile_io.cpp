@@ -191,6 +191,7 @@ Status Profile::merge(const Profile& other) {
     }
   }
   if (other.group_overhead_ms > 0) group_overhead_ms = other.group_overhead_ms;  // the newer measurement
+  if (other.stream_wake_ms > 0) stream_wake_ms = other.stream_wake_ms;
   if (device.measured || !other.device.measured) return Status::Ok();
   device = other.device;  // calibrated figures win over assumed ones
   return Status::Ok();
@@ -305,6 +306,7 @@ Profile parse(const json& root) {
   p.created = text(root, "created", "top level", false);
   p.host_threads = static_cast<int>(non_negative(root, "host_threads", "top level", false));
   p.group_overhead_ms = non_negative(root, "group_overhead_ms", "top level", false);
+  p.stream_wake_ms = non_negative(root, "stream_wake_ms", "top level", false);
   if (root.contains("models")) {
     const json& m = root.at("models");
     if (!m.is_array()) throw ParseError{"models", "is not an array"};
@@ -379,6 +381,7 @@ std::string profile_to_json(const Profile& p, int indent) {
   root["created"] = p.created;
   root["host_threads"] = p.host_threads;
   if (p.group_overhead_ms > 0) root["group_overhead_ms"] = p.group_overhead_ms;
+  if (p.stream_wake_ms > 0) root["stream_wake_ms"] = p.stream_wake_ms;
   root["models"] = p.models;
   if (p.has_concurrency) {
     const auto& c = p.concurrency;

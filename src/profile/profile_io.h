@@ -64,6 +64,10 @@ struct Profile {
   // releasing its successors), measured by runtime/executor_calibration.h; 0 = unknown.
   // The simulator adds it to every group.
   double group_overhead_ms = 0;
+  // How long a sleeping stream thread takes to wake while the notifying one computes,
+  // measured by runtime/executor_calibration.h; 0 = unknown. The simulator charges it to
+  // a group taken by a stream that was no longer polling (backend/sim/virtual_executor.h).
+  double stream_wake_ms = 0;
   std::vector<std::string> models;
 
   // The measurement of `key` at exactly `threads` (any thread count when threads <= 0),

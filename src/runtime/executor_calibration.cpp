@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include "runtime/stage_executor.h"
 #include "sched/generators.h"
@@ -17,12 +21,12 @@ Result<double> run_instance_ms(StageExecutor& ex, const std::shared_ptr<const ex
   inst->inputs.assign(static_cast<size_t>(cs->schedule.num_tasks), inputs);
   inst->arenas = std::move(arenas);
   TOP_RETURN_IF_ERROR(inst->bind());
-  std::promise<void> done;
-  inst->on_done = [&done](Instance&) { done.set_value(); };
+  std::promise<std::chrono::steady_clock::time_point> done;
+  inst->on_done = [&done](Instance&) { done.set_value(std::chrono::steady_clock::now()); };
   const auto t0 = std::chrono::steady_clock::now();
   ex.submit(inst);
-  done.get_future().wait();
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const auto t1 = done.get_future().get();
+  const double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   for (const Status& st : inst->task_error) TOP_RETURN_IF_ERROR(st);
   arenas = std::move(inst->arenas);
   return ms;
@@ -52,6 +56,67 @@ Result<double> measure_group_overhead_ms(std::shared_ptr<const exec::ExecutionPl
     t_chain.push_back(y);
   }
   return std::max(0.0, (median(t_chain) - median(t_one)) / (steps - 1));
+}
+
+}  // namespace top::runtime
+
+namespace top::runtime {
+
+Result<double> measure_wake_ms(int repeat) {
+  using Clock = std::chrono::steady_clock;
+  auto busy_for = [](std::chrono::microseconds d) {
+    const auto until = Clock::now() + d;
+    while (Clock::now() < until) {
+    }
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  bool go = false, stop = false;
+  std::atomic<int64_t> woke_ns{0};
+  std::atomic<int> acks{0};
+  std::thread waiter([&] {
+    for (;;) {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return go || stop; });
+      if (!go) return;
+      go = false;
+      lock.unlock();
+      woke_ns.store(Clock::now().time_since_epoch().count(), std::memory_order_release);
+      acks.fetch_add(1, std::memory_order_release);
+    }
+  });
+  std::vector<double> lat;
+  Status status = Status::Ok();
+  for (int r = 0; r < std::max(1, repeat) + 2 && status.ok(); ++r) {
+    busy_for(std::chrono::microseconds(200));  // the waiter is asleep again by now
+    const int before = acks.load(std::memory_order_acquire);
+    int64_t sent;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      go = true;
+      sent = Clock::now().time_since_epoch().count();
+    }
+    cv.notify_one();
+    busy_for(std::chrono::microseconds(300));  // the notifier goes on computing
+    const auto give_up = Clock::now() + std::chrono::seconds(2);
+    while (acks.load(std::memory_order_acquire) == before) {
+      if (Clock::now() > give_up) {
+        status = Internal("measure_wake_ms: the waiting thread did not wake in 2 s");
+        break;
+      }
+      std::this_thread::yield();
+    }
+    if (status.ok() && r >= 2) lat.push_back(std::chrono::duration<double, std::milli>(
+                                  Clock::duration(woke_ns.load(std::memory_order_acquire) - sent)).count());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+  }
+  cv.notify_one();
+  waiter.join();
+  TOP_RETURN_IF_ERROR(status);
+  return std::max(0.0, median(lat));
 }
 
 }  // namespace top::runtime

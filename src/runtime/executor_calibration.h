@@ -23,7 +23,8 @@ namespace top::runtime {
 class StageExecutor;
 
 // Runs one instance of `cs` (every one of its num_tasks tasks with `inputs`) on `ex`
-// to completion and returns its wall time in ms; the first task error is the result's.
+// to completion and returns its wall time in ms, from submit() to the end of its last
+// group (not counting the caller's own wake-up); the first task error is the result's.
 // `arenas` is reused across calls (pass the same vector each time).
 Result<double> run_instance_ms(StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& cs,
                                const std::vector<Tensor>& inputs, std::vector<exec::Arena>& arenas);
@@ -31,5 +32,12 @@ Result<double> run_instance_ms(StageExecutor& ex, const std::shared_ptr<const ex
 // Milliseconds per group (>= 0); `repeat` alternating pairs of runs (median).
 Result<double> measure_group_overhead_ms(std::shared_ptr<const exec::ExecutionPlan> plan,
                                          const std::vector<Tensor>& inputs, int repeat = 15);
+
+// How long a stream thread sleeping on a condition variable takes to run after another
+// thread notifies it and goes on computing (as a stream does after releasing a
+// successor group): the median of `repeat` wake-ups, in ms
+// (profile::Profile::stream_wake_ms). On a VM this is the guest's futex wake plus the
+// host waking the idle vCPU: 30-60 us on the 2-vCPU CI machine.
+Result<double> measure_wake_ms(int repeat = 60);
 
 }  // namespace top::runtime

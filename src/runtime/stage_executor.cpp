@@ -1,7 +1,9 @@
 #include "runtime/stage_executor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 namespace top::runtime {
 
@@ -38,8 +40,22 @@ Result<std::vector<Tensor>> Instance::task_outputs(size_t t) const {
   return exec::collect_outputs(*compiled->schedule.plan, bindings[t]);
 }
 
-StageExecutor::StageExecutor(int num_streams, int threads_per_stream, MetricsRecorder* metrics, TraceRecorder* trace)
-    : metrics_(metrics), trace_(trace) {
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+}  // namespace
+
+StageExecutor::StageExecutor(int num_streams, int threads_per_stream, MetricsRecorder* metrics, TraceRecorder* trace,
+                             int spin_us)
+    : metrics_(metrics), trace_(trace), spin_us_(resolve_spin_us(spin_us, num_streams, threads_per_stream,
+                                     static_cast<int>(std::thread::hardware_concurrency()))) {
   num_streams = std::max(1, num_streams);
   for (int i = 0; i < num_streams; ++i) pools_.push_back(std::make_unique<ThreadPool>(threads_per_stream));
   for (int i = 0; i < num_streams; ++i) streams_.emplace_back([this, i] { stream_loop(i); });
@@ -65,25 +81,44 @@ void StageExecutor::submit(std::shared_ptr<Instance> inst) {
     inst->seq = next_seq_++;
     for (size_t g = 0; g < inst->compiled->groups.size(); ++g)
       if (inst->compiled->num_deps[g] == 0) ready_.push(Work{inst->seq, static_cast<int>(g), inst});
+    queued_.store(ready_.size(), std::memory_order_release);
   }
   cv_.notify_all();
 }
 
+bool StageExecutor::poll(Work& w) {
+  if (queued_.load(std::memory_order_acquire) == 0) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (ready_.empty()) return false;
+  w = ready_.top();
+  ready_.pop();
+  queued_.store(ready_.size(), std::memory_order_release);
+  return true;
+}
+
 void StageExecutor::stream_loop(int stream) {
+  Work w;
   for (;;) {
-    Work w;
-    {
+    if (!w.inst && spin_us_ > 0) {
+      const auto until = Clock::now() + std::chrono::microseconds(spin_us_);
+      for (int i = 0; !poll(w); ++i) {
+        cpu_relax();
+        if ((i & 63) == 63 && Clock::now() >= until) break;
+      }
+    }
+    if (!w.inst) {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
       if (ready_.empty()) return;  // stopping with nothing left
       w = ready_.top();
       ready_.pop();
+      queued_.store(ready_.size(), std::memory_order_release);
     }
-    run_group(stream, w);
+    w = run_group(stream, w);
   }
 }
 
-void StageExecutor::run_group(int stream, Work& w) {
+StageExecutor::Work StageExecutor::run_group(int stream, const Work& w) {
   Instance& inst = *w.inst;
   const exec::CompiledSchedule& cs = *inst.compiled;
   const exec::ExecutionPlan& plan = *cs.schedule.plan;
@@ -133,18 +168,27 @@ void StageExecutor::run_group(int stream, Work& w) {
   busy_.fetch_sub(1);
 
   // Release successors; they run even after an error so the instance still completes
-  // (they skip their operators because `cancelled` is set).
-  bool pushed = false;
+  // (they skip their operators because `cancelled` is set). This stream takes the
+  // oldest ready group itself, under the same lock, and wakes the others only for what
+  // is left: a chain of groups stays on one core, with its tensors in that core's
+  // cache, instead of racing a woken stream for the successor (the virtual executor
+  // gives a stream that just finished a group the first pick, without wake-up latency).
+  Work next;
+  bool more = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (int s : cs.successors[w.group])
-      if (inst.deps_left[s].fetch_sub(1) == 1) {
-        ready_.push(Work{inst.seq, s, w.inst});
-        pushed = true;
-      }
+      if (inst.deps_left[s].fetch_sub(1) == 1) ready_.push(Work{inst.seq, s, w.inst});
+    if (!ready_.empty()) {
+      next = ready_.top();
+      ready_.pop();
+      more = !ready_.empty();
+    }
+    queued_.store(ready_.size(), std::memory_order_release);
   }
-  if (pushed) cv_.notify_all();
+  if (more) cv_.notify_all();
   if (inst.groups_left.fetch_sub(1) == 1 && inst.on_done) inst.on_done(inst);
+  return next;
 }
 
 }  // namespace top::runtime

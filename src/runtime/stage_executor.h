@@ -1,7 +1,9 @@
 // StageExecutor: runs schedule instances of any models on a fixed set of streams.
 //
 // Each instance's groups become work items once the groups producing their inputs have
-// finished; idle streams take the ready group of the oldest instance first. So several
+// finished; idle streams take the ready group of the oldest instance first (a stream
+// that finishes a group picks before the others are woken, and idle streams poll a
+// while before they sleep: runtime/stream_spin.h). So several
 // instances are in flight at once, each at its own stage (task pipelines), and groups of
 // different tasks and models run side by side (task-based operator parallelism). On the
 // CPU backend a stream is a worker thread with its own intra-op thread pool.
@@ -23,6 +25,7 @@
 #include "exec/executor.h"
 #include "exec/schedule.h"
 #include "runtime/metrics.h"
+#include "runtime/stream_spin.h"
 #include "runtime/trace.h"
 #include "util/thread_pool.h"
 
@@ -79,7 +82,9 @@ class InstanceRunner {
 
 class StageExecutor final : public InstanceRunner {
  public:
-  StageExecutor(int num_streams, int threads_per_stream, MetricsRecorder* metrics, TraceRecorder* trace);
+  // spin_us: how long an idle stream polls before it sleeps (runtime/stream_spin.h).
+  StageExecutor(int num_streams, int threads_per_stream, MetricsRecorder* metrics, TraceRecorder* trace,
+                int spin_us = kSpinAuto);
   ~StageExecutor() override;  // finishes queued work, then joins
 
   bool uses_host_bindings() const override { return true; }
@@ -87,6 +92,7 @@ class StageExecutor final : public InstanceRunner {
   int num_streams() const override { return static_cast<int>(streams_.size()); }
   size_t ready_groups() const override;
   double busy_streams() const override { return busy_.load(); }
+  int spin_us() const { return spin_us_; }
 
  private:
   struct Work {
@@ -100,7 +106,9 @@ class StageExecutor final : public InstanceRunner {
     }
   };
   void stream_loop(int stream);
-  void run_group(int stream, Work& w);
+  bool poll(Work& w);  // takes the oldest ready group if there is one
+  // Runs w; returns the next ready group this stream keeps (none: wait for work).
+  Work run_group(int stream, const Work& w);
 
   MetricsRecorder* metrics_;
   TraceRecorder* trace_;
@@ -109,8 +117,10 @@ class StageExecutor final : public InstanceRunner {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::priority_queue<Work, std::vector<Work>, Older> ready_;
+  std::atomic<size_t> queued_{0};  // ready_.size(), read by polling streams without the lock
   uint64_t next_seq_ = 0;
   bool stopping_ = false;
+  int spin_us_ = 0;
   std::atomic<int> busy_{0};
 };
 

@@ -47,8 +47,9 @@ class Simulation {
       : cfg_(cfg),
         metrics_(cfg.num_streams, kEpoch),
         core_(kEpoch, cfg.max_in_flight_instances > 0 ? cfg.max_in_flight_instances : 2 * cfg.num_streams, &metrics_),
-        executor_(cfg.num_streams, cfg.dispatch_ms >= 0 ? cfg.dispatch_ms
-                                                        : backend::sim::default_dispatch_ms(cfg.cost_model->device())) {
+        executor_(cfg.num_streams, cfg.dispatch ? *cfg.dispatch
+                                                : backend::sim::default_dispatch(*cfg.cost_model, cfg.num_streams,
+                                                                                 cfg.threads_per_stream)) {
     executor_.set_stream_busy_hook([this](int s, double b, double e) {
       metrics_.on_stream_busy(s, runtime::plus_ms(kEpoch, b), runtime::plus_ms(kEpoch, e));
     });

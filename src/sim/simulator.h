@@ -31,9 +31,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "backend/sim/virtual_executor.h"
 #include "profile/cost_model.h"
 #include "top/model.h"
 #include "top/policy.h"
@@ -57,9 +59,9 @@ struct SimulatorConfig {
   std::shared_ptr<GraphPolicy> graph_policy;    // default: merge + greedy
   std::shared_ptr<const profile::CostModel> cost_model;  // required
   bool drain_after_last_arrival = true;
-  // Latency of a sleeping stream taking a ready group (backend/sim/virtual_executor.h);
-  // < 0: the device's default_dispatch_ms().
-  double dispatch_ms = -1;
+  // How streams take ready groups (backend/sim/virtual_executor.h); unset: the
+  // device's default_dispatch() for these streams.
+  std::optional<backend::sim::StreamDispatch> dispatch;
 };
 
 struct SimulationResult {

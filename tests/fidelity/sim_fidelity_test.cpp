@@ -74,11 +74,11 @@ double measure_once(runtime::StageExecutor& ex, const std::shared_ptr<const exec
   return ms.ok() ? *ms : 0.0;
 }
 
-// Two instances submitted together, until both are done (ms).
+// Two instances submitted together, until both are done (ms, as run_instance_ms).
 double measure_pair(runtime::StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& compiled,
                     const std::vector<Tensor>& inputs) {
   std::vector<std::shared_ptr<runtime::Instance>> insts;
-  std::promise<void> done;
+  std::promise<std::chrono::steady_clock::time_point> done;
   std::atomic<int> left{2};
   for (int i = 0; i < 2; ++i) {
     auto inst = std::make_shared<runtime::Instance>();
@@ -88,14 +88,13 @@ double measure_pair(runtime::StageExecutor& ex, const std::shared_ptr<const exec
     inst->inputs = {inputs};
     EXPECT_TRUE(inst->bind().ok());
     inst->on_done = [&](runtime::Instance&) {
-      if (left.fetch_sub(1) == 1) done.set_value();
+      if (left.fetch_sub(1) == 1) done.set_value(std::chrono::steady_clock::now());
     };
     insts.push_back(inst);
   }
   auto t0 = std::chrono::steady_clock::now();
   for (auto& inst : insts) ex.submit(inst);
-  done.get_future().wait();
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return std::chrono::duration<double, std::milli>(done.get_future().get() - t0).count();
 }
 
 struct Ratios {
@@ -124,9 +123,12 @@ Ratios measure_model(const std::string& file) {
   std::shared_ptr<const exec::CompiledSchedule> sequential_1t =
       exec::CompiledSchedule::compile(sched::make_schedule("sequential", exec::TaskGraph::build(plan, 1)).value())
           .value();
-  std::vector<std::unique_ptr<runtime::StageExecutor>> executors;
-  for (const ScheduleCase& s : kSchedules)
-    executors.push_back(std::make_unique<runtime::StageExecutor>(s.streams, s.threads_per_stream, nullptr, nullptr));
+  // One executor with as many streams as the widest case runs everything: a second
+  // executor's idle streams would poll (runtime/stream_spin.h) and take cores from the
+  // one being measured. The sequential schedule is one group, so it keeps one stream.
+  int max_streams = 1;
+  for (const ScheduleCase& s : kSchedules) max_streams = std::max(max_streams, s.streams);
+  runtime::StageExecutor ex(max_streams, 1, nullptr, nullptr);
 
   const size_t n = std::size(kSchedules);
   std::vector<std::vector<double>> round_ratio(n), round_pred(n), round_meas(n);
@@ -143,11 +145,10 @@ Ratios measure_model(const std::string& file) {
     // machine at the moment, so it is taken in every round, next to the op timings.)
     double alone = 0, both = 0;
     {
-      runtime::StageExecutor pair(2, 1, nullptr, nullptr);
       std::vector<double> a, b;
       for (int r = 0; r < 5; ++r) {
-        a.push_back(measure_once(pair, sequential_1t, inputs));
-        b.push_back(measure_pair(pair, sequential_1t, inputs));
+        a.push_back(measure_once(ex, sequential_1t, inputs));
+        b.push_back(measure_pair(ex, sequential_1t, inputs));
       }
       alone = median(a);
       both = median(b);
@@ -155,6 +156,9 @@ Ratios measure_model(const std::string& file) {
     auto group_ms = runtime::measure_group_overhead_ms(plan, inputs);
     EXPECT_TRUE(group_ms.ok()) << group_ms.status().to_string();
     prof->profile.group_overhead_ms = group_ms.ok() ? *group_ms : 0.0;
+    auto wake_ms = runtime::measure_wake_ms();
+    EXPECT_TRUE(wake_ms.ok()) << wake_ms.status().to_string();
+    prof->profile.stream_wake_ms = wake_ms.ok() ? *wake_ms : 0.0;
     const double profiler_corun = prof->profile.concurrency.pairwise_slowdown;
     prof->profile.has_concurrency = true;
     prof->profile.concurrency.streams = 2;
@@ -166,18 +170,19 @@ Ratios measure_model(const std::string& file) {
       for (const auto& t : prof->steps) steps += t.ms;
       for (const auto& t : prof->steps_1thread) steps1 += t.ms;
       std::printf("  %s round %d: whole run %.3f ms, step medians %.3f ms (2 threads), %.3f ms (1 thread), "
-                  "co-run slow-down %.3f (profiler) %.3f (instances), group overhead %.1f us\n",
+                  "co-run slow-down %.3f (profiler) %.3f (instances), group overhead %.1f us, wake-up %.1f us\n",
                   file.c_str(), round, prof->run_ms, steps, steps1, profiler_corun,
-                  both / alone, 1000 * prof->profile.group_overhead_ms);
+                  both / alone, 1000 * prof->profile.group_overhead_ms, 1000 * prof->profile.stream_wake_ms);
     }
     std::vector<std::vector<double>> ms(n);
-    for (size_t i = 0; i < n; ++i) measure_once(*executors[i], compiled[i], inputs);  // warm-up
+    for (size_t i = 0; i < n; ++i) measure_once(ex, compiled[i], inputs);  // warm-up
     for (int r = 0; r < kRepeats; ++r)
-      for (size_t i = 0; i < n; ++i) ms[i].push_back(measure_once(*executors[i], compiled[i], inputs));
+      for (size_t i = 0; i < n; ++i) ms[i].push_back(measure_once(ex, compiled[i], inputs));
     for (size_t i = 0; i < n; ++i) {
       double pred = backend::sim::predict_schedule_ms(cost, compiled[i], kSchedules[i].streams,
                                                       kSchedules[i].threads_per_stream,
-                                                      backend::sim::default_dispatch_ms(cost.device()));
+                                                      backend::sim::default_dispatch(cost, kSchedules[i].streams,
+                                                                                        kSchedules[i].threads_per_stream));
       double meas = median(ms[i]);
       round_pred[i].push_back(pred);
       round_meas[i].push_back(meas);

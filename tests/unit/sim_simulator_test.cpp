@@ -98,7 +98,7 @@ TEST(VirtualExecutor, ScheduleLatencyFollowsStreamsAndSharing) {
   auto timed = backend::sim::TimedSchedule::build(*cost, seq, 1);
   EXPECT_NEAR(backend::sim::predict_schedule_ms(*cost, seq, 1, 1), timed->serial_ms, 1e-9 * timed->serial_ms);
   // A dispatch latency is paid once: the single group starts on a sleeping stream.
-  EXPECT_NEAR(backend::sim::predict_schedule_ms(*cost, seq, 1, 1, 0.5), timed->serial_ms + 0.5, 1e-6);
+  EXPECT_NEAR(backend::sim::predict_schedule_ms(*cost, seq, 1, 1, {0.5, 0.0}), timed->serial_ms + 0.5, 1e-6);
 
   auto greedy = compiled(m, {{4, 1 << 16}}, "greedy", 1, 2);
   auto gt = backend::sim::TimedSchedule::build(*cost, greedy, 1);
@@ -194,13 +194,13 @@ TEST(Simulator, LoneTasksTakeThePredictedScheduleLatency) {
   cfg.threads_per_stream = 1;
   cfg.graph_policy = fixed_graph_policy(GraphMode::kMerge, "sequential");
   cfg.cost_model = h100();
-  cfg.dispatch_ms = 0.002;
+  cfg.dispatch = backend::sim::StreamDispatch{0.002, 0.0};
   auto r = sim::simulate(cfg, t.models, t.times, t.which);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   ASSERT_EQ(r->completed, 20u);
   double expect =
       backend::sim::predict_schedule_ms(*cfg.cost_model, compiled(t.models[0].model, {{1, 8, 10, 10}}, "sequential", 1, 1),
-                                        1, 1, cfg.dispatch_ms);
+                                        1, 1, *cfg.dispatch);
   for (double ms : r->latencies_ms) EXPECT_NEAR(ms, expect, 2e-6);  // whole nanoseconds
 }
 

@@ -146,7 +146,7 @@ void run_schedules(const SchedulesArgs& args) {
       // The simulator's event-driven prediction (groups start when their producers are
       // done), the one the fidelity test checks.
       const double predicted = top::backend::sim::predict_schedule_ms(
-          *cpu, *cs, args.streams, 1, top::backend::sim::default_dispatch_ms(cpu->device()));
+          *cpu, *cs, args.streams, 1, top::backend::sim::default_dispatch(*cpu, args.streams, 1));
       double measured = 0;
       if (!args.no_measure) {
         auto m = measure(*cs, inputs, ex, args.repeat);
@@ -163,7 +163,7 @@ void run_schedules(const SchedulesArgs& args) {
         auto csd = top::exec::CompiledSchedule::compile(*sd);
         if (!csd.ok()) return fail(csd.status());
         const double pd = top::backend::sim::predict_schedule_ms(*other, *csd, args.streams, 1,
-                                                                top::backend::sim::default_dispatch_ms(other->device()));
+                                                                top::backend::sim::default_dispatch(*other, args.streams, 1));
         other_cols = fmt::format(" {:.3f} | {:.1f} |", pd, gd_ms);
       }
       const std::string vs = seq_measured > 0 && measured > 0 ? fmt::format("{:.2f}x", seq_measured / measured) : "-";

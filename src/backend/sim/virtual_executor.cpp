@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/stream_spin.h"
+
 namespace top::backend::sim {
 
 namespace {
@@ -56,8 +58,9 @@ std::shared_ptr<const TimedSchedule> TimedSchedule::build(const profile::CostMod
   return t;
 }
 
-VirtualExecutor::VirtualExecutor(int num_streams, double dispatch_ms)
-    : dispatch_ms_(std::max(0.0, dispatch_ms)), streams_(static_cast<size_t>(std::max(1, num_streams))) {}
+VirtualExecutor::VirtualExecutor(int num_streams, StreamDispatch dispatch)
+    : dispatch_{std::max(0.0, dispatch.wake_ms), std::max(0.0, dispatch.spin_ms)},
+      streams_(static_cast<size_t>(std::max(1, num_streams))) {}
 
 bool VirtualExecutor::is_running(const Stream& s) const { return s.busy && s.starts_at <= now_ + kTimeSlackMs; }
 
@@ -107,12 +110,15 @@ void VirtualExecutor::update_rates() {
 
 void VirtualExecutor::dispatch() {
   bool changed = false;
-  // Streams that just finished a group first (they loop on without sleeping), then the
-  // sleeping ones, which start after the dispatch latency.
-  for (int pass = 0; pass < 2; ++pass)
+  // Streams that just finished a group first (they pick before waking anyone), then the
+  // polling ones, then the sleeping ones, which start after the wake-up latency.
+  auto polling = [this](const Stream& s) { return !s.awake && now_ - s.idle_since <= dispatch_.spin_ms + kTimeSlackMs; };
+  for (int pass = 0; pass < 3; ++pass)
   for (size_t i = 0; i < streams_.size() && !ready_.empty(); ++i) {
     Stream& s = streams_[i];
-    if (s.busy || s.awake != (pass == 0)) continue;
+    if (s.busy) continue;
+    const int kind = s.awake ? 0 : polling(s) ? 1 : 2;
+    if (kind != pass) continue;
     auto [id, group] = ready_.top();
     ready_.pop();
     const TimedSchedule& ts = *instances_.at(id).schedule;
@@ -121,7 +127,7 @@ void VirtualExecutor::dispatch() {
     s.group = group;
     s.op = 0;
     s.group_begin = now_;
-    s.starts_at = s.awake ? now_ : now_ + dispatch_ms_;
+    s.starts_at = kind == 2 ? now_ + dispatch_.wake_ms : now_;
     s.remaining = ts.groups[static_cast<size_t>(group)].empty() ? 0 : ts.groups[static_cast<size_t>(group)][0].ms;
     changed = true;
   }
@@ -148,6 +154,7 @@ void VirtualExecutor::finish_op(int si, std::vector<uint64_t>& finished) {
   }
   s.busy = false;
   s.awake = true;
+  s.idle_since = now_;
   if (busy_hook_) busy_hook_(si, s.group_begin, now_);
   for (int succ : st.schedule->compiled->successors[static_cast<size_t>(s.group)])
     if (--st.deps_left[static_cast<size_t>(succ)] == 0) ready_.push({s.instance, succ});
@@ -190,8 +197,8 @@ void VirtualExecutor::advance_to(double t_ms, std::vector<uint64_t>& finished) {
 }
 
 double predict_schedule_ms(const profile::CostModel& cost, const std::shared_ptr<const exec::CompiledSchedule>& compiled,
-                           int num_streams, int threads_per_stream, double dispatch_ms) {
-  VirtualExecutor ex(num_streams, dispatch_ms);
+                           int num_streams, int threads_per_stream, StreamDispatch dispatch) {
+  VirtualExecutor ex(num_streams, dispatch);
   ex.submit(TimedSchedule::build(cost, compiled, threads_per_stream));
   std::vector<uint64_t> finished;
   while (finished.empty() && ex.next_event_ms() < VirtualExecutor::kNever) ex.advance_to(ex.next_event_ms(), finished);
@@ -202,10 +209,16 @@ double predict_schedule_ms(const profile::CostModel& cost, const std::shared_ptr
 
 namespace top::backend::sim {
 
-double default_dispatch_ms(const profile::DeviceSpec& device) {
-  // GPU: cudaStreamWaitEvent between streams is a few microseconds. CPU: a futex wake of
-  // a sleeping stream thread, measured at 15-40 us on the 2-core CI machine under load.
-  return device.is_gpu() ? 0.005 : 0.025;
+StreamDispatch default_dispatch(const profile::CostModel& cost, int num_streams, int threads_per_stream) {
+  // GPU: cudaStreamWaitEvent between streams is a few microseconds.
+  if (cost.device().is_gpu()) return StreamDispatch{0.005, 0.0};
+  // CPU: a futex wake of a sleeping stream thread while the notifier computes, measured
+  // at 30-60 us on the 2-vCPU CI machine.
+  const profile::Profile* p = cost.profile();
+  const double wake = p && p->stream_wake_ms > 0 ? p->stream_wake_ms : 0.045;
+  const int spin_us = runtime::resolve_spin_us(runtime::kSpinAuto, num_streams, threads_per_stream,
+                                               cost.device().compute_units);
+  return StreamDispatch{wake, spin_us / 1000.0};
 }
 
 }  // namespace top::backend::sim

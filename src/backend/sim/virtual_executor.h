@@ -55,14 +55,21 @@ struct TimedSchedule {
                                                     int threads_per_stream);
 };
 
+// How a stream comes to a group that another stream or a submit made ready. A stream
+// that has just finished a group takes the next ready one at once (it picks before the
+// others are woken); an idle stream still polling (idle for <= spin_ms) starts it at
+// once too; a sleeping one after wake_ms (a thread wake-up on the CPU, an event wait on
+// a GPU).
+struct StreamDispatch {
+  double wake_ms = 0;
+  double spin_ms = 0;
+};
+
 class VirtualExecutor {
  public:
   static constexpr double kNever = std::numeric_limits<double>::infinity();
 
-  // `dispatch_ms`: how long a sleeping stream takes to start a group made ready by
-  // another stream or a submit (a thread wake-up on the CPU, an event wait on a GPU); a
-  // stream that just finished a group takes the next ready one without it.
-  explicit VirtualExecutor(int num_streams, double dispatch_ms = 0);
+  explicit VirtualExecutor(int num_streams, StreamDispatch dispatch = {});
 
   // Called when a stream finishes a group: (stream, begin ms, end ms).
   void set_stream_busy_hook(std::function<void(int, double, double)> hook) { busy_hook_ = std::move(hook); }
@@ -100,6 +107,7 @@ class VirtualExecutor {
     double group_begin = 0;
     double starts_at = 0;  // the group's first operator begins then (dispatch latency)
     bool awake = false;    // finished a group at the current instant: no dispatch latency
+    double idle_since = -kNever;  // when it finished its last group (polls until + spin_ms)
   };
   using Ready = std::pair<uint64_t, int>;  // (instance id, group): oldest instance first
 
@@ -110,7 +118,7 @@ class VirtualExecutor {
   void finish_op(int s, std::vector<uint64_t>& finished);
 
   double now_ = 0;
-  double dispatch_ms_ = 0;
+  StreamDispatch dispatch_;
   uint64_t next_id_ = 0;
   std::vector<Stream> streams_;
   std::unordered_map<uint64_t, InstanceState> instances_;
@@ -124,10 +132,12 @@ class VirtualExecutor {
 // their producers are done — unlike CostModel::schedule_ms's stage barriers, an upper
 // bound).
 double predict_schedule_ms(const profile::CostModel& cost, const std::shared_ptr<const exec::CompiledSchedule>& compiled,
-                           int num_streams, int threads_per_stream, double dispatch_ms = 0);
+                           int num_streams, int threads_per_stream, StreamDispatch dispatch = {});
 
-// A typical stream dispatch latency of the device (see VirtualExecutor): CPU, a thread
-// wake-up through a condition variable; GPU, a cross-stream event wait.
-double default_dispatch_ms(const profile::DeviceSpec& device);
+// The device's stream dispatch (see StreamDispatch). CPU: the profile's measured thread
+// wake-up (profile::Profile::stream_wake_ms; 45 us when not measured) and the stage
+// executor's default polling (runtime/stream_spin.h) for these streams on the device's
+// cores. GPU: a cross-stream event wait, 5 us, and no polling.
+StreamDispatch default_dispatch(const profile::CostModel& cost, int num_streams, int threads_per_stream);
 
 }  // namespace top::backend::sim
