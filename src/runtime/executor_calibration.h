@@ -15,6 +15,7 @@
 #include "exec/compiled_schedule.h"
 #include "exec/executor.h"
 #include "exec/plan.h"
+#include "profile/profile_io.h"
 #include "top/status.h"
 #include "top/tensor.h"
 
@@ -39,5 +40,24 @@ Result<double> measure_group_overhead_ms(std::shared_ptr<const exec::ExecutionPl
 // (profile::Profile::stream_wake_ms). On a VM this is the guest's futex wake plus the
 // host waking the idle vCPU: 30-60 us on the 2-vCPU CI machine.
 Result<double> measure_wake_ms(int repeat = 60);
+
+// How much slower operators run while another stream computes, inside the model's own
+// multi-stream schedule: the greedy schedule for `streams` one-thread streams and the
+// sequential one run alternately on a StageExecutor with a trace; every operator of a
+// greedy run that overlapped another stream's operator for more than half its time is
+// compared with its median time in the sequential runs. On this 2-vCPU VM that is
+// 1.06x (inception_v3_small) to 1.2x (googlenet_small), where two unsynchronized copies
+// of a whole model (profile_plan's concurrency) show none: operators of one schedule
+// overlap with their siblings, which share inputs and arena, at the moments the
+// schedule makes them meet. Fills profile::ConcurrencyMeasurement (pairwise and per op
+// type; op types with fewer than 3 overlapped operators fall back to the pairwise
+// figure); has_overlap is false when the schedule never overlapped operators.
+struct ScheduleCorun {
+  profile::ConcurrencyMeasurement measurement;
+  int overlapped_ops = 0;  // over all greedy runs
+  bool has_overlap() const { return overlapped_ops > 0; }
+};
+Result<ScheduleCorun> measure_schedule_corun(std::shared_ptr<const exec::ExecutionPlan> plan,
+                                             const std::vector<Tensor>& inputs, int streams = 2, int repeat = 15);
 
 }  // namespace top::runtime

@@ -101,9 +101,18 @@ void StageExecutor::stream_loop(int stream) {
   for (;;) {
     if (!w.inst && spin_us_ > 0) {
       const auto until = Clock::now() + std::chrono::microseconds(spin_us_);
-      for (int i = 0; !poll(w); ++i) {
-        cpu_relax();
-        if ((i & 63) == 63 && Clock::now() >= until) break;
+      // Yielding every 64 polls (a few microseconds): a stream thread the kernel placed
+      // on this core (it may wake a sleeping thread onto the waker's core) runs instead
+      // of waiting for the poll to end. Measured on googlenet_small's greedy schedule:
+      // as fast as pure pause-polling, and it keeps squeezenet's fine-grained schedule
+      // from losing whole polling windows.
+      for (int i = 1; !poll(w); ++i) {
+        if ((i & 63) == 0) {
+          std::this_thread::yield();
+          if (Clock::now() >= until) break;
+        } else {
+          cpu_relax();
+        }
       }
     }
     if (!w.inst) {

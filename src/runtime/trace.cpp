@@ -92,6 +92,11 @@ void TraceRecorder::add(TraceSlice s) {
   slices_.push_back(std::move(s));
 }
 
+std::vector<TraceSlice> TraceRecorder::slices() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return slices_;
+}
+
 size_t TraceRecorder::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return slices_.size();

@@ -34,6 +34,7 @@ class TraceRecorder {
   TraceRecorder(std::chrono::steady_clock::time_point start, size_t max_slices = 2'000'000);
   void add(TraceSlice s);
   size_t size() const;
+  std::vector<TraceSlice> slices() const;  // a copy, in the order they were added
   size_t dropped() const;
   // Writes {"traceEvents":[...], "displayTimeUnit":"ms"} with thread-name metadata
   // ("stream 0", ...). Timestamps are microseconds since `start`. Streams the events to

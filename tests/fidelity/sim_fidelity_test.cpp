@@ -6,18 +6,19 @@
 //
 // Timings need a quiet machine: each model is profiled and measured in rounds (profile,
 // then the two schedules alternately), and the ratio kept is the median over rounds; a
-// model outside the tolerance is measured once more before the test fails.
+// model outside the tolerance is measured again (kAttempts in all) before the test fails.
+// The profile of each round holds the operators' times, the executor's per-group cost,
+// the stream wake-up and the co-run slow-down inside the model's greedy schedule
+// (runtime/executor_calibration.h), all measured in that round.
 //
-//   top_sim_fidelity_tests MODELS_DIR      (ctest label "model")
+//   top_sim_fidelity_tests MODELS_DIR      (ctest sim_fidelity, label "fidelity")
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <future>
 #include <random>
 
 #include "backend/sim/virtual_executor.h"
@@ -36,7 +37,12 @@ namespace {
 std::string g_models_dir;
 
 constexpr double kTolerance = 0.10;
-constexpr int kRounds = 3;
+constexpr int kRounds = 5;
+// The host's noise comes in bursts of seconds (a whole round's operators 1.5x slower),
+// so a model outside the tolerance is measured afresh, up to kAttempts times in all. A
+// systematic error does not pass this way: before streams polled and the co-run
+// slow-down was measured inside the schedule, greedy was 15-18% off in every attempt.
+constexpr int kAttempts = 3;
 constexpr int kRepeats = 9;  // measured instances per schedule per round
 
 // Random inputs of the graph's declared shapes (symbolic dims = 1), fixed seed.
@@ -74,29 +80,6 @@ double measure_once(runtime::StageExecutor& ex, const std::shared_ptr<const exec
   return ms.ok() ? *ms : 0.0;
 }
 
-// Two instances submitted together, until both are done (ms, as run_instance_ms).
-double measure_pair(runtime::StageExecutor& ex, const std::shared_ptr<const exec::CompiledSchedule>& compiled,
-                    const std::vector<Tensor>& inputs) {
-  std::vector<std::shared_ptr<runtime::Instance>> insts;
-  std::promise<std::chrono::steady_clock::time_point> done;
-  std::atomic<int> left{2};
-  for (int i = 0; i < 2; ++i) {
-    auto inst = std::make_shared<runtime::Instance>();
-    inst->compiled = compiled;
-    inst->model = "fidelity";
-    inst->task_ids = {static_cast<uint64_t>(i + 1)};
-    inst->inputs = {inputs};
-    EXPECT_TRUE(inst->bind().ok());
-    inst->on_done = [&](runtime::Instance&) {
-      if (left.fetch_sub(1) == 1) done.set_value(std::chrono::steady_clock::now());
-    };
-    insts.push_back(inst);
-  }
-  auto t0 = std::chrono::steady_clock::now();
-  for (auto& inst : insts) ex.submit(inst);
-  return std::chrono::duration<double, std::milli>(done.get_future().get() - t0).count();
-}
-
 struct Ratios {
   std::vector<double> per_schedule;  // predicted / measured, kSchedules order
   std::vector<double> predicted, measured;
@@ -120,9 +103,6 @@ Ratios measure_model(const std::string& file) {
     auto sch = sched::make_schedule(s.generator, exec::TaskGraph::build(plan, 1), go).value();
     compiled.push_back(exec::CompiledSchedule::compile(std::move(sch)).value());
   }
-  std::shared_ptr<const exec::CompiledSchedule> sequential_1t =
-      exec::CompiledSchedule::compile(sched::make_schedule("sequential", exec::TaskGraph::build(plan, 1)).value())
-          .value();
   // One executor with as many streams as the widest case runs everything: a second
   // executor's idle streams would poll (runtime/stream_spin.h) and take cores from the
   // one being measured. The sequential schedule is one group, so it keeps one stream.
@@ -140,19 +120,11 @@ Ratios measure_model(const std::string& file) {
     po.model_name = file;
     auto prof = profile::profile_plan(*plan, ptrs, po);
     EXPECT_TRUE(prof.ok()) << prof.status().to_string();
-    // The co-run slow-down as whole instances see it: two one-thread sequential runs at
-    // once on two streams against one alone. (It depends on what else loads the
-    // machine at the moment, so it is taken in every round, next to the op timings.)
-    double alone = 0, both = 0;
-    {
-      std::vector<double> a, b;
-      for (int r = 0; r < 5; ++r) {
-        a.push_back(measure_once(ex, sequential_1t, inputs));
-        b.push_back(measure_pair(ex, sequential_1t, inputs));
-      }
-      alone = median(a);
-      both = median(b);
-    }
+    // The co-run slow-down of operators inside the model's own 2-stream schedule
+    // (executor_calibration.h), taken in every round next to the op timings: it depends
+    // on what else loads the machine at the moment.
+    auto corun = runtime::measure_schedule_corun(plan, inputs, 2, 9);
+    EXPECT_TRUE(corun.ok()) << corun.status().to_string();
     auto group_ms = runtime::measure_group_overhead_ms(plan, inputs);
     EXPECT_TRUE(group_ms.ok()) << group_ms.status().to_string();
     prof->profile.group_overhead_ms = group_ms.ok() ? *group_ms : 0.0;
@@ -160,19 +132,19 @@ Ratios measure_model(const std::string& file) {
     EXPECT_TRUE(wake_ms.ok()) << wake_ms.status().to_string();
     prof->profile.stream_wake_ms = wake_ms.ok() ? *wake_ms : 0.0;
     const double profiler_corun = prof->profile.concurrency.pairwise_slowdown;
-    prof->profile.has_concurrency = true;
-    prof->profile.concurrency.streams = 2;
-    prof->profile.concurrency.pairwise_slowdown = both / alone;
-    prof->profile.concurrency.by_op_type.clear();
+    if (corun.ok() && corun->has_overlap()) {
+      prof->profile.has_concurrency = true;
+      prof->profile.concurrency = corun->measurement;
+    }
     profile::CostModel cost(prof->profile);
     if (std::getenv("TOP_FIDELITY_VERBOSE")) {
       double steps = 0, steps1 = 0;
       for (const auto& t : prof->steps) steps += t.ms;
       for (const auto& t : prof->steps_1thread) steps1 += t.ms;
       std::printf("  %s round %d: whole run %.3f ms, step medians %.3f ms (2 threads), %.3f ms (1 thread), "
-                  "co-run slow-down %.3f (profiler) %.3f (instances), group overhead %.1f us, wake-up %.1f us\n",
+                  "co-run slow-down %.3f (two copies) %.3f (in the schedule, %d ops), group overhead %.1f us, wake-up %.1f us\n",
                   file.c_str(), round, prof->run_ms, steps, steps1, profiler_corun,
-                  both / alone, 1000 * prof->profile.group_overhead_ms, 1000 * prof->profile.stream_wake_ms);
+                  prof->profile.concurrency.pairwise_slowdown, corun.ok() ? corun->overlapped_ops : 0, 1000 * prof->profile.group_overhead_ms, 1000 * prof->profile.stream_wake_ms);
     }
     std::vector<std::vector<double>> ms(n);
     for (size_t i = 0; i < n; ++i) measure_once(ex, compiled[i], inputs);  // warm-up
@@ -214,8 +186,10 @@ TEST_P(SimFidelity, PredictedScheduleLatencyWithinTenPercent) {
     return std::any_of(x.per_schedule.begin(), x.per_schedule.end(),
                        [](double q) { return std::fabs(q - 1.0) > kTolerance; });
   };
-  if (outside(r)) {
-    std::printf("%s: outside the tolerance once, measuring again\n", file.c_str());
+  for (int attempt = 2; attempt <= kAttempts && outside(r); ++attempt) {
+    for (size_t i = 0; i < r.per_schedule.size(); ++i)
+      std::printf("%s %s: ratio %.3f outside the tolerance, measuring again (attempt %d of %d)\n", file.c_str(),
+                  kSchedules[i].name, r.per_schedule[i], attempt, kAttempts);
     r = measure_model(file);
   }
   for (size_t i = 0; i < r.per_schedule.size(); ++i) {

@@ -115,6 +115,50 @@ TEST(VirtualExecutor, ScheduleLatencyFollowsStreamsAndSharing) {
   EXPECT_GE(two, longest_group);
 }
 
+// A stream that is still polling starts a group at once; a sleeping one pays the
+// wake-up. Streams start asleep; a second instance submitted as the first ends finds
+// them polling (or, without polling, the one that finished earlier asleep).
+TEST(VirtualExecutor, PollingStreamsStartAtOnceSleepingOnesAfterTheWakeUp) {
+  Model m = load_proto(branchy_model(1 << 16));
+  auto cost = four_core_cpu();
+  auto greedy = compiled(m, {{4, 1 << 16}}, "greedy", 1, 2);
+  ASSERT_GT(greedy->groups.size(), 2u);
+  auto timed = backend::sim::TimedSchedule::build(*cost, greedy, 1);
+  const double wake = 0.5;
+  // (first instance, second instance) latencies, back to back.
+  auto two_runs = [&](backend::sim::StreamDispatch d) {
+    backend::sim::VirtualExecutor ex(2, d);
+    std::vector<double> out;
+    for (int i = 0; i < 2; ++i) {
+      const double t0 = ex.now_ms();
+      ex.submit(timed);
+      std::vector<uint64_t> finished;
+      while (finished.empty()) ex.advance_to(ex.next_event_ms(), finished);
+      out.push_back(ex.now_ms() - t0);
+    }
+    return out;
+  };
+  const double free_ms = two_runs({0.0, 0.0})[0];
+  auto sleeping = two_runs({wake, 0.0});
+  auto polling = two_runs({wake, 1e9});
+  EXPECT_GE(sleeping[0], free_ms + wake - 1e-9);  // streams start asleep
+  EXPECT_GE(polling[0], free_ms + wake - 1e-9);
+  EXPECT_NEAR(polling[1], free_ms, 1e-6);          // both still polling: no wake-up at all
+  EXPECT_GT(sleeping[1], polling[1] + 1e-6);       // the earlier-finished stream slept
+  // default_dispatch: a GPU waits on events and never polls; a CPU profile's measured
+  // wake-up is used, and the executor's polling rule for the device's cores.
+  auto gpu = backend::sim::default_dispatch(*h100(), 2, 1);
+  EXPECT_EQ(gpu.spin_ms, 0.0);
+  profile::Profile p;
+  p.device = cost->device();
+  p.stream_wake_ms = 0.031;
+  profile::CostModel cpu(p);
+  auto d = backend::sim::default_dispatch(cpu, 2, 1);
+  EXPECT_DOUBLE_EQ(d.wake_ms, 0.031);
+  EXPECT_DOUBLE_EQ(d.spin_ms, runtime::kAutoSpinUs / 1000.0);
+  EXPECT_EQ(backend::sim::default_dispatch(cpu, 8, 1).spin_ms, 0.0);  // 8 streams > 4 cores
+}
+
 // Two merged copies of a big elementwise graph on an H100: each operator fills the
 // device, so two streams cannot beat one by much (processor sharing), unlike a CPU
 // stream with a core of its own.

@@ -77,6 +77,19 @@ void run_profile(const ProfileArgs& args) {
     auto group_ms = top::runtime::measure_group_overhead_ms(plan, pm->inputs);
     if (!group_ms.ok()) return fail(group_ms.status());
     run->profile.group_overhead_ms = *group_ms;
+    auto wake_ms = top::runtime::measure_wake_ms();
+    if (!wake_ms.ok()) return fail(wake_ms.status());
+    run->profile.stream_wake_ms = *wake_ms;
+    // Operators slow down more inside the model's own multi-stream schedule than two
+    // unsynchronized copies of it show: keep the in-schedule figure when it has one.
+    if (opts.concurrency) {
+      auto corun = top::runtime::measure_schedule_corun(plan, pm->inputs);
+      if (!corun.ok()) return fail(corun.status());
+      if (corun->has_overlap()) {
+        run->profile.has_concurrency = true;
+        run->profile.concurrency = corun->measurement;
+      }
+    }
   }
 
   const tp::DeviceSpec& dev = run->profile.device;
@@ -135,14 +148,15 @@ void run_profile(const ProfileArgs& args) {
       args.repeat, run->run_ms, run->threads);
 
   if (!backend)
-    fmt::print("\nstreams    stage executor overhead {:.1f} us per operator group\n", 1000 * run->profile.group_overhead_ms);
+    fmt::print("\nstreams    stage executor overhead {:.1f} us per operator group, stream wake-up {:.1f} us\n",
+               1000 * run->profile.group_overhead_ms, 1000 * run->profile.stream_wake_ms);
   if (run->profile.has_concurrency) {
     const auto& c = run->profile.concurrency;
     fmt::print("\nco-run     {} one-thread streams: slow-down {:.3f} beyond core sharing", c.streams,
                c.pairwise_slowdown);
     std::string per;
     for (const auto& [t, f] : c.by_op_type) per += fmt::format("{}{} {:.2f}", per.empty() ? "" : ", ", t, f);
-    fmt::print(" ({})\n", per);
+    fmt::print(" ({})\n           [{}]\n", per, c.method);
   }
   std::string gpus;
   for (const char* name : {"h100-sxm", "h200-sxm", "a100-sxm-80gb", "jetson-agx-orin"}) {

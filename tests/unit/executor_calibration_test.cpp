@@ -1,0 +1,146 @@
+// The stage executor's calibrations (runtime/executor_calibration.h) and its stream
+// polling rule (runtime/stream_spin.h): what they return, not how fast this machine is.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <future>
+#include <random>
+
+#include "exec/plan.h"
+#include "runtime/executor_calibration.h"
+#include "runtime/stage_executor.h"
+#include "runtime/stream_spin.h"
+#include "sched/generators.h"
+#include "test_models.h"
+
+namespace top {
+namespace {
+
+using testing::branchy_model;
+using testing::load_proto;
+
+Tensor random_input(const Shape& s, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  Tensor x = Tensor::zeros(DataType::kFloat32, s);
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = nd(rng);
+  return x;
+}
+
+// x[batch, 256] -> Relu -> Sigmoid -> Tanh: no two operators can ever run at once.
+Model chain_model() {
+  onnx::ModelProto m = testing::empty_model();
+  onnx::GraphProto* g = m.mutable_graph();
+  testing::add_value_info(g->add_input(), "x", onnx::TensorProto::FLOAT, {-1, 256});
+  testing::add_node(g, "Relu", {"x"}, {"a"}, "relu");
+  testing::add_node(g, "Sigmoid", {"a"}, {"b"}, "sigmoid");
+  testing::add_node(g, "Tanh", {"b"}, {"y"}, "tanh");
+  testing::add_value_info(g->add_output(), "y", onnx::TensorProto::FLOAT, {-1, 256});
+  return load_proto(m);
+}
+
+TEST(StreamSpin, PollsOnlyWhenTheStreamsFitTheCores) {
+  EXPECT_EQ(runtime::resolve_spin_us(runtime::kSpinAuto, 2, 1, 2), runtime::kAutoSpinUs);
+  EXPECT_EQ(runtime::resolve_spin_us(runtime::kSpinAuto, 2, 2, 2), 0);  // 4 threads on 2 cores
+  EXPECT_EQ(runtime::resolve_spin_us(runtime::kSpinAuto, 4, 1, 2), 0);
+  EXPECT_EQ(runtime::resolve_spin_us(runtime::kSpinAuto, 1, 1, 0), 0);  // cores unknown
+  EXPECT_EQ(runtime::resolve_spin_us(50, 8, 8, 2), 50);                 // given: taken as is
+  EXPECT_EQ(runtime::resolve_spin_us(0, 1, 1, 64), 0);
+}
+
+// Polling or sleeping, a multi-stream schedule computes the same outputs as running the
+// plan in order, every operator once.
+TEST(StageExecutor, PollingAndSleepingStreamsGiveTheSameResults) {
+  Model m = load_proto(branchy_model(4096));
+  Tensor x = random_input({3, 4096}, 11);
+  auto plan = exec::make_plan(m.graph(), {x.shape()}).value();
+  sched::GeneratorOptions go;
+  go.max_groups = 2;
+  auto cs = exec::CompiledSchedule::compile(sched::make_schedule("greedy", exec::TaskGraph::build(plan, 1), go).value())
+                .value();
+  ASSERT_GT(cs->groups.size(), 1u);
+  ThreadPool pool(1);
+  exec::Arena ref_arena;
+  auto ref = exec::run_plan(*plan, {&x}, ref_arena, &pool);
+  ASSERT_TRUE(ref.ok()) << ref.status().to_string();
+  for (int spin_us : {0, 1000}) {
+    runtime::StageExecutor ex(2, 1, nullptr, nullptr, spin_us);
+    EXPECT_EQ(ex.spin_us(), spin_us);
+    for (int rep = 0; rep < 20; ++rep) {
+      auto inst = std::make_shared<runtime::Instance>();
+      inst->compiled = cs;
+      inst->inputs = {{x}};
+      ASSERT_TRUE(inst->bind().ok());
+      std::promise<void> done;
+      inst->on_done = [&](runtime::Instance&) { done.set_value(); };
+      ex.submit(inst);
+      done.get_future().wait();
+      ASSERT_TRUE(inst->task_error[0].ok()) << inst->task_error[0].to_string();
+      EXPECT_EQ(inst->ops_done.load(), inst->total_ops);
+      auto out = inst->task_outputs(0);
+      ASSERT_TRUE(out.ok());
+      const Tensor& a = (*out)[0];
+      const Tensor& b = (*ref)[0];
+      ASSERT_EQ(a.shape(), b.shape());
+      for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << "spin " << spin_us;
+    }
+  }
+}
+
+TEST(ExecutorCalibration, WakeUpIsPositiveAndBelowASecond) {
+  auto ms = runtime::measure_wake_ms(10);
+  ASSERT_TRUE(ms.ok()) << ms.status().to_string();
+  EXPECT_GT(*ms, 0.0);
+  EXPECT_LT(*ms, 1000.0);
+}
+
+// A chain never overlaps two operators: nothing to measure, and nothing made up.
+TEST(ExecutorCalibration, ScheduleCorunOfAChainHasNoOverlap) {
+  Model m = chain_model();
+  Tensor x = random_input({2, 256}, 5);
+  auto plan = exec::make_plan(m.graph(), {x.shape()}).value();
+  auto c = runtime::measure_schedule_corun(plan, {x}, 2, 3);
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_FALSE(c->has_overlap());
+  EXPECT_EQ(c->overlapped_ops, 0);
+  EXPECT_DOUBLE_EQ(c->measurement.pairwise_slowdown, 1.0);
+  EXPECT_TRUE(c->measurement.by_op_type.empty());
+}
+
+// A branchy model: whatever overlapped is accounted consistently (the pairwise figure is
+// the ratio of the recorded sums; per-type figures only for types that were measured).
+TEST(ExecutorCalibration, ScheduleCorunIsTheRatioOfOverlappedToSequentialTimes) {
+  Model m = load_proto(branchy_model(1 << 16));
+  Tensor x = random_input({4, 1 << 16}, 9);
+  auto plan = exec::make_plan(m.graph(), {x.shape()}).value();
+  auto c = runtime::measure_schedule_corun(plan, {x}, 2, 5);
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  const profile::ConcurrencyMeasurement& cm = c->measurement;
+  EXPECT_EQ(cm.streams, 2);
+  EXPECT_FALSE(cm.method.empty());
+  if (!c->has_overlap()) GTEST_SKIP() << "no operators overlapped on this machine (one core or heavy load)";
+  ASSERT_GT(cm.alone_ms, 0.0);
+  EXPECT_NEAR(cm.pairwise_slowdown, cm.concurrent_ms / cm.alone_ms, 1e-9);
+  EXPECT_TRUE(std::isfinite(cm.pairwise_slowdown));
+  for (const auto& [type, f] : cm.by_op_type) {
+    EXPECT_TRUE(type == "Relu" || type == "Sigmoid" || type == "Tanh" || type == "Neg" || type == "Add" ||
+                type == "Mul")
+        << type;
+    EXPECT_GT(f, 0.0);
+  }
+}
+
+// The executor's calibrations travel with the profile.
+TEST(ExecutorCalibration, ProfileRoundTripKeepsWakeUpAndGroupOverhead) {
+  profile::Profile p;
+  p.device = profile::cpu_host(1);
+  p.stream_wake_ms = 0.037;
+  p.group_overhead_ms = 0.002;
+  auto back = profile::profile_from_json(profile::profile_to_json(p));
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_DOUBLE_EQ(back->stream_wake_ms, 0.037);
+  EXPECT_DOUBLE_EQ(back->group_overhead_ms, 0.002);
+}
+
+}  // namespace
+}  // namespace top
