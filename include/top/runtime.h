@@ -47,6 +47,10 @@ struct RuntimeConfig {
   std::string backend = "cpu";
   int num_streams = 2;             // operator groups that run at once
   int threads_per_stream = 1;      // intra-op threads of each CPU stream
+  // How long an idle CPU stream polls for work before it sleeps (a wake-up costs tens of
+  // microseconds). -1: 200 us when num_streams x threads_per_stream fit the cores, else
+  // 0 (never poll); 0 saves the CPU time of polling at some latency.
+  int stream_spin_us = -1;
   size_t queue_capacity = 1024;    // per model; full queue -> submit fails (or blocks)
   bool block_when_full = false;    // block submit() until there is room, instead of failing
   int max_in_flight_instances = 0; // 0: 2 x num_streams (bounds activation memory)

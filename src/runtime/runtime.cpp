@@ -421,6 +421,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeConfig& config) {
   if (config.threads_per_stream < 1 || config.threads_per_stream > 256)
     return InvalidArgument("threads_per_stream must be 1..256");
   if (config.queue_capacity < 1) return InvalidArgument("queue_capacity must be at least 1");
+  if (config.stream_spin_us < -1 || config.stream_spin_us > 1'000'000)
+    return InvalidArgument("stream_spin_us must be -1 (auto) or 0..1000000");
   auto impl = std::make_unique<Impl>(config);
   if (!config.profile.empty()) {
     auto p = profile::load_profile(config.profile);
@@ -434,7 +436,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeConfig& config) {
   if (config.record_trace) impl->trace = std::make_unique<runtime::TraceRecorder>(impl->start);
   if (config.backend == "cpu") {
     impl->executor = std::make_unique<runtime::StageExecutor>(config.num_streams, config.threads_per_stream,
-                                                              &impl->metrics, impl->trace.get());
+                                                              &impl->metrics, impl->trace.get(), config.stream_spin_us);
   } else {
 #ifdef TOP_WITH_CUDA
     cuda::CudaBackendOptions co;

@@ -309,6 +309,20 @@ namespace {
 
 // RuntimeConfig::profile prices schedules; a missing or malformed one is refused at
 // create() with the path, not at the first task.
+TEST(Runtime, BadStreamSettingsAreRefusedAtCreate) {
+  for (int spin : {-2, 2'000'000}) {
+    RuntimeConfig cfg;
+    cfg.stream_spin_us = spin;
+    auto rt = Runtime::create(cfg);
+    ASSERT_FALSE(rt.ok()) << spin;
+    EXPECT_EQ(rt.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(rt.status().to_string().find("stream_spin_us"), std::string::npos) << rt.status().to_string();
+  }
+  RuntimeConfig never_poll;
+  never_poll.stream_spin_us = 0;
+  EXPECT_TRUE(Runtime::create(never_poll).ok());
+}
+
 TEST(RuntimeProfile, BadProfileIsRefusedAtCreate) {
   RuntimeConfig cfg;
   cfg.profile = "/nonexistent/profile.json";
