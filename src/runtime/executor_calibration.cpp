@@ -209,3 +209,22 @@ Result<ScheduleCorun> measure_schedule_corun(std::shared_ptr<const exec::Executi
 }
 
 }  // namespace top::runtime
+
+namespace top::runtime {
+
+Status calibrate_executor(profile::Profile& profile, std::shared_ptr<const exec::ExecutionPlan> plan,
+                          const std::vector<Tensor>& inputs, int streams, bool concurrency) {
+  if (plan->steps.size() >= 2) {
+    TOP_ASSIGN_OR_RETURN(profile.group_overhead_ms, measure_group_overhead_ms(plan, inputs));
+  }
+  TOP_ASSIGN_OR_RETURN(profile.stream_wake_ms, measure_wake_ms());
+  if (!concurrency || streams < 2) return Status::Ok();
+  TOP_ASSIGN_OR_RETURN(ScheduleCorun corun, measure_schedule_corun(plan, inputs, streams));
+  if (corun.has_overlap()) {
+    profile.has_concurrency = true;
+    profile.concurrency = std::move(corun.measurement);
+  }
+  return Status::Ok();
+}
+
+}  // namespace top::runtime

@@ -120,31 +120,23 @@ Ratios measure_model(const std::string& file) {
     po.model_name = file;
     auto prof = profile::profile_plan(*plan, ptrs, po);
     EXPECT_TRUE(prof.ok()) << prof.status().to_string();
-    // The co-run slow-down of operators inside the model's own 2-stream schedule
-    // (executor_calibration.h), taken in every round next to the op timings: it depends
-    // on what else loads the machine at the moment.
-    auto corun = runtime::measure_schedule_corun(plan, inputs, 2, 9);
-    EXPECT_TRUE(corun.ok()) << corun.status().to_string();
-    auto group_ms = runtime::measure_group_overhead_ms(plan, inputs);
-    EXPECT_TRUE(group_ms.ok()) << group_ms.status().to_string();
-    prof->profile.group_overhead_ms = group_ms.ok() ? *group_ms : 0.0;
-    auto wake_ms = runtime::measure_wake_ms();
-    EXPECT_TRUE(wake_ms.ok()) << wake_ms.status().to_string();
-    prof->profile.stream_wake_ms = wake_ms.ok() ? *wake_ms : 0.0;
-    const double profiler_corun = prof->profile.concurrency.pairwise_slowdown;
-    if (corun.ok() && corun->has_overlap()) {
-      prof->profile.has_concurrency = true;
-      prof->profile.concurrency = corun->measurement;
-    }
+    // The executor's own costs and the co-run slow-down of operators inside the
+    // model's 2-stream schedule (runtime/executor_calibration.h), taken in every round
+    // next to the op timings: they depend on what else loads the machine at the moment.
+    const double two_copies_corun = prof->profile.concurrency.pairwise_slowdown;
+    Status cal = runtime::calibrate_executor(prof->profile, plan, inputs, 2);
+    EXPECT_TRUE(cal.ok()) << cal.to_string();
     profile::CostModel cost(prof->profile);
     if (std::getenv("TOP_FIDELITY_VERBOSE")) {
       double steps = 0, steps1 = 0;
       for (const auto& t : prof->steps) steps += t.ms;
       for (const auto& t : prof->steps_1thread) steps1 += t.ms;
       std::printf("  %s round %d: whole run %.3f ms, step medians %.3f ms (2 threads), %.3f ms (1 thread), "
-                  "co-run slow-down %.3f (two copies) %.3f (in the schedule, %d ops), group overhead %.1f us, wake-up %.1f us\n",
-                  file.c_str(), round, prof->run_ms, steps, steps1, profiler_corun,
-                  prof->profile.concurrency.pairwise_slowdown, corun.ok() ? corun->overlapped_ops : 0, 1000 * prof->profile.group_overhead_ms, 1000 * prof->profile.stream_wake_ms);
+                  "co-run slow-down %.3f (two copies) %.3f (in the schedule), group overhead %.1f us, "
+                  "wake-up %.1f us\n",
+                  file.c_str(), round, prof->run_ms, steps, steps1, two_copies_corun,
+                  prof->profile.concurrency.pairwise_slowdown, 1000 * prof->profile.group_overhead_ms,
+                  1000 * prof->profile.stream_wake_ms);
     }
     std::vector<std::vector<double>> ms(n);
     for (size_t i = 0; i < n; ++i) measure_once(ex, compiled[i], inputs);  // warm-up

@@ -73,23 +73,9 @@ void run_profile(const ProfileArgs& args) {
   if (args.batch != 1) opts.model_name += "@batch" + std::to_string(args.batch);
   auto run = tp::profile_plan(*plan, ptrs, opts);
   if (!run.ok()) return fail(run.status());
-  if (!backend && plan->steps.size() >= 2) {  // the CPU stage executor's own cost per group
-    auto group_ms = top::runtime::measure_group_overhead_ms(plan, pm->inputs);
-    if (!group_ms.ok()) return fail(group_ms.status());
-    run->profile.group_overhead_ms = *group_ms;
-    auto wake_ms = top::runtime::measure_wake_ms();
-    if (!wake_ms.ok()) return fail(wake_ms.status());
-    run->profile.stream_wake_ms = *wake_ms;
-    // Operators slow down more inside the model's own multi-stream schedule than two
-    // unsynchronized copies of it show: keep the in-schedule figure when it has one.
-    if (opts.concurrency) {
-      auto corun = top::runtime::measure_schedule_corun(plan, pm->inputs);
-      if (!corun.ok()) return fail(corun.status());
-      if (corun->has_overlap()) {
-        run->profile.has_concurrency = true;
-        run->profile.concurrency = corun->measurement;
-      }
-    }
+  if (!backend) {  // the CPU stage executor: group cost, wake-up, in-schedule co-run
+    top::Status st = top::runtime::calibrate_executor(run->profile, plan, pm->inputs, 2, opts.concurrency);
+    if (!st.ok()) return fail(st);
   }
 
   const tp::DeviceSpec& dev = run->profile.device;

@@ -111,6 +111,8 @@ void run_schedules(const SchedulesArgs& args) {
     auto run = tp::profile_plan(*plan, ptrs, po);
     if (!run.ok()) return fail(run.status());
     profile = std::move(run->profile);
+    top::Status st = top::runtime::calibrate_executor(profile, plan, inputs, args.streams);
+    if (!st.ok()) return fail(st);
   }
   auto cpu = std::make_shared<const tp::CostModel>(profile);
   std::shared_ptr<const tp::CostModel> other;
