@@ -356,9 +356,11 @@ OpEstimate CostModel::op(const exec::ExecutionPlan& plan, const exec::Step& step
   return op(describe_step(plan, step), threads);
 }
 
-double CostModel::corun_per_extra(const std::string& op_type) const {
-  if (!has_profile_ || !opts_.use_concurrency || !profile_.has_concurrency) return 0.0;
-  const ConcurrencyMeasurement& c = profile_.concurrency;
+double CostModel::corun_per_extra(const std::string& op_type, bool sibling) const {
+  if (!has_profile_ || !opts_.use_concurrency) return 0.0;
+  const bool use_sibling = sibling && profile_.has_sibling_concurrency;
+  if (!use_sibling && !profile_.has_concurrency) return 0.0;
+  const ConcurrencyMeasurement& c = use_sibling ? profile_.sibling_concurrency : profile_.concurrency;
   auto it = c.by_op_type.find(op_type);
   double f = it != c.by_op_type.end() ? it->second : c.pairwise_slowdown;
   // Measured with `streams` running; extrapolated linearly in the number of co-runners.

@@ -119,8 +119,9 @@ class CostModel {
   OpEstimate merged_conv(const exec::ExecutionPlan& plan, const std::vector<int>& steps, int threads = 0) const;
   // The profile's co-run slow-down of `op_type` per extra operator running beside it
   // (0 without concurrency measurements): an operator with n others running takes
-  // 1 + n x this times longer, on top of processor sharing.
-  double corun_per_extra(const std::string& op_type) const;
+  // 1 + n x this times longer, on top of processor sharing. `sibling`: the others
+  // include an operator of the same task (Profile::sibling_concurrency when measured).
+  double corun_per_extra(const std::string& op_type, bool sibling = false) const;
   // The slow-down factor of an operator with co-run coefficient `per_extra` while
   // `running` operators (itself included) run: 1 + per_extra x (running - 1), at least
   // 0.05. The one rule the stage model and the simulator's virtual executor share.

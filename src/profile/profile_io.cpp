@@ -190,6 +190,10 @@ Status Profile::merge(const Profile& other) {
       c.concurrent_ms += o.concurrent_ms;
     }
   }
+  if (other.has_sibling_concurrency) {  // the newer measurement (it is per model)
+    sibling_concurrency = other.sibling_concurrency;
+    has_sibling_concurrency = true;
+  }
   if (other.group_overhead_ms > 0) group_overhead_ms = other.group_overhead_ms;  // the newer measurement
   if (other.stream_wake_ms > 0) stream_wake_ms = other.stream_wake_ms;
   if (device.measured || !other.device.measured) return Status::Ok();
@@ -296,6 +300,38 @@ DeviceSpec device_from_json(const json& j, const std::string& where) {
   return d;
 }
 
+ConcurrencyMeasurement concurrency_from_json(const json& c, const std::string& where) {
+  ConcurrencyMeasurement cm;
+  cm.streams = static_cast<int>(non_negative(c, "streams", where, false, 2));
+  cm.threads_per_stream = static_cast<int>(non_negative(c, "threads_per_stream", where, false, 1));
+  cm.pairwise_slowdown = non_negative(c, "pairwise_slowdown", where);
+  if (cm.pairwise_slowdown <= 0) throw ParseError{where + ".pairwise_slowdown", "must be positive"};
+  if (c.contains("by_op_type")) {
+    const json& b = c.at("by_op_type");
+    if (!b.is_object()) throw ParseError{where + ".by_op_type", "is not an object"};
+    for (auto it = b.begin(); it != b.end(); ++it) {
+      if (!it.value().is_number() || it.value().get<double>() <= 0)
+        throw ParseError{where + ".by_op_type." + it.key(), "is not a positive number"};
+      cm.by_op_type[it.key()] = it.value().get<double>();
+    }
+  }
+  cm.alone_ms = non_negative(c, "alone_ms", where, false);
+  cm.concurrent_ms = non_negative(c, "concurrent_ms", where, false);
+  cm.method = text(c, "method", where, false);
+  return cm;
+}
+
+json concurrency_to_json(const ConcurrencyMeasurement& c) {
+  return json{{"streams", c.streams},
+              {"threads_per_stream", c.threads_per_stream},
+              {"pairwise_slowdown", c.pairwise_slowdown},
+              {"by_op_type", c.by_op_type},
+              {"alone_ms", c.alone_ms},
+              {"concurrent_ms", c.concurrent_ms},
+              {"method", c.method}};
+}
+
+
 Profile parse(const json& root) {
   Profile p;
   if (!root.is_object()) throw ParseError{"top level", "is not a JSON object"};
@@ -349,25 +385,12 @@ Profile parse(const json& root) {
     p.ops.push_back(std::move(m));
   }
   if (root.contains("concurrency") && !root.at("concurrency").is_null()) {
-    const json& c = root.at("concurrency");
-    ConcurrencyMeasurement& cm = p.concurrency;
-    cm.streams = static_cast<int>(non_negative(c, "streams", "concurrency", false, 2));
-    cm.threads_per_stream = static_cast<int>(non_negative(c, "threads_per_stream", "concurrency", false, 1));
-    cm.pairwise_slowdown = non_negative(c, "pairwise_slowdown", "concurrency");
-    if (cm.pairwise_slowdown <= 0) throw ParseError{"concurrency.pairwise_slowdown", "must be positive"};
-    if (c.contains("by_op_type")) {
-      const json& b = c.at("by_op_type");
-      if (!b.is_object()) throw ParseError{"concurrency.by_op_type", "is not an object"};
-      for (auto it = b.begin(); it != b.end(); ++it) {
-        if (!it.value().is_number() || it.value().get<double>() <= 0)
-          throw ParseError{"concurrency.by_op_type." + it.key(), "is not a positive number"};
-        cm.by_op_type[it.key()] = it.value().get<double>();
-      }
-    }
-    cm.alone_ms = non_negative(c, "alone_ms", "concurrency", false);
-    cm.concurrent_ms = non_negative(c, "concurrent_ms", "concurrency", false);
-    cm.method = text(c, "method", "concurrency", false);
+    p.concurrency = concurrency_from_json(root.at("concurrency"), "concurrency");
     p.has_concurrency = true;
+  }
+  if (root.contains("sibling_concurrency") && !root.at("sibling_concurrency").is_null()) {
+    p.sibling_concurrency = concurrency_from_json(root.at("sibling_concurrency"), "sibling_concurrency");
+    p.has_sibling_concurrency = true;
   }
   return p;
 }
@@ -383,18 +406,8 @@ std::string profile_to_json(const Profile& p, int indent) {
   if (p.group_overhead_ms > 0) root["group_overhead_ms"] = p.group_overhead_ms;
   if (p.stream_wake_ms > 0) root["stream_wake_ms"] = p.stream_wake_ms;
   root["models"] = p.models;
-  if (p.has_concurrency) {
-    const auto& c = p.concurrency;
-    root["concurrency"] = json{{"streams", c.streams},
-                               {"threads_per_stream", c.threads_per_stream},
-                               {"pairwise_slowdown", c.pairwise_slowdown},
-                               {"by_op_type", c.by_op_type},
-                               {"alone_ms", c.alone_ms},
-                               {"concurrent_ms", c.concurrent_ms},
-                               {"method", c.method}};
-  } else {
-    root["concurrency"] = nullptr;
-  }
+  root["concurrency"] = p.has_concurrency ? concurrency_to_json(p.concurrency) : json(nullptr);
+  if (p.has_sibling_concurrency) root["sibling_concurrency"] = concurrency_to_json(p.sibling_concurrency);
   std::vector<json> ops;
   for (const auto& m : p.ops) {
     json shapes = json::array();

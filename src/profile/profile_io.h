@@ -56,8 +56,15 @@ struct Profile {
   int format = 1;
   DeviceSpec device;
   std::vector<OpMeasurement> ops;
+  // Co-run slow-down of operators of different tasks (two copies of a plan on two
+  // streams, profile_plan).
   bool has_concurrency = false;
   ConcurrencyMeasurement concurrency;
+  // Co-run slow-down of operators of the same task running side by side (sibling
+  // branches, which share inputs and arena), measured inside the model's own greedy
+  // schedule (runtime::measure_schedule_corun). Absent: `concurrency` applies to both.
+  bool has_sibling_concurrency = false;
+  ConcurrencyMeasurement sibling_concurrency;
   std::string created;  // ISO 8601 UTC
   int host_threads = 0;
   // The stage executor's own cost per operator group (taking it from the ready queue,

@@ -221,8 +221,8 @@ Status calibrate_executor(profile::Profile& profile, std::shared_ptr<const exec:
   if (!concurrency || streams < 2) return Status::Ok();
   TOP_ASSIGN_OR_RETURN(ScheduleCorun corun, measure_schedule_corun(plan, inputs, streams));
   if (corun.has_overlap()) {
-    profile.has_concurrency = true;
-    profile.concurrency = std::move(corun.measurement);
+    profile.has_sibling_concurrency = true;
+    profile.sibling_concurrency = std::move(corun.measurement);
   }
   return Status::Ok();
 }

@@ -62,8 +62,10 @@ Result<ScheduleCorun> measure_schedule_corun(std::shared_ptr<const exec::Executi
 
 // Everything above into a CPU profile of `plan`: group_overhead_ms (plans of two or
 // more operators), stream_wake_ms and, when `concurrency` and the greedy schedule on
-// `streams` streams overlapped operators, the in-schedule co-run measurement in place
-// of profile_plan's. Used by `toprt profile`, `toprt schedules` and the fidelity test.
+// `streams` streams overlapped operators, the in-schedule co-run measurement as the
+// profile's sibling_concurrency (profile_plan's two-copy figure stays the one for
+// operators of different tasks). Used by `toprt profile`, `toprt schedules` and the
+// fidelity test.
 Status calibrate_executor(profile::Profile& profile, std::shared_ptr<const exec::ExecutionPlan> plan,
                           const std::vector<Tensor>& inputs, int streams = 2, bool concurrency = true);
 

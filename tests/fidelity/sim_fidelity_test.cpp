@@ -123,7 +123,6 @@ Ratios measure_model(const std::string& file) {
     // The executor's own costs and the co-run slow-down of operators inside the
     // model's 2-stream schedule (runtime/executor_calibration.h), taken in every round
     // next to the op timings: they depend on what else loads the machine at the moment.
-    const double two_copies_corun = prof->profile.concurrency.pairwise_slowdown;
     Status cal = runtime::calibrate_executor(prof->profile, plan, inputs, 2);
     EXPECT_TRUE(cal.ok()) << cal.to_string();
     profile::CostModel cost(prof->profile);
@@ -134,8 +133,8 @@ Ratios measure_model(const std::string& file) {
       std::printf("  %s round %d: whole run %.3f ms, step medians %.3f ms (2 threads), %.3f ms (1 thread), "
                   "co-run slow-down %.3f (two copies) %.3f (in the schedule), group overhead %.1f us, "
                   "wake-up %.1f us\n",
-                  file.c_str(), round, prof->run_ms, steps, steps1, two_copies_corun,
-                  prof->profile.concurrency.pairwise_slowdown, 1000 * prof->profile.group_overhead_ms,
+                  file.c_str(), round, prof->run_ms, steps, steps1, prof->profile.concurrency.pairwise_slowdown,
+                  prof->profile.has_sibling_concurrency ? prof->profile.sibling_concurrency.pairwise_slowdown : 0.0, 1000 * prof->profile.group_overhead_ms,
                   1000 * prof->profile.stream_wake_ms);
     }
     std::vector<std::vector<double>> ms(n);

@@ -113,7 +113,7 @@ TEST(ExecutorCalibration, ScheduleCorunIsTheRatioOfOverlappedToSequentialTimes) 
   Model m = load_proto(branchy_model(1 << 16));
   Tensor x = random_input({4, 1 << 16}, 9);
   auto plan = exec::make_plan(m.graph(), {x.shape()}).value();
-  auto c = runtime::measure_schedule_corun(plan, {x}, 2, 5);
+  auto c = runtime::measure_schedule_corun(plan, {x}, 2, 15);
   ASSERT_TRUE(c.ok()) << c.status().to_string();
   const profile::ConcurrencyMeasurement& cm = c->measurement;
   EXPECT_EQ(cm.streams, 2);

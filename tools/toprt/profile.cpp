@@ -136,13 +136,20 @@ void run_profile(const ProfileArgs& args) {
   if (!backend)
     fmt::print("\nstreams    stage executor overhead {:.1f} us per operator group, stream wake-up {:.1f} us\n",
                1000 * run->profile.group_overhead_ms, 1000 * run->profile.stream_wake_ms);
-  if (run->profile.has_concurrency) {
-    const auto& c = run->profile.concurrency;
-    fmt::print("\nco-run     {} one-thread streams: slow-down {:.3f} beyond core sharing", c.streams,
-               c.pairwise_slowdown);
+  auto by_type = [](const tp::ConcurrencyMeasurement& c) {
     std::string per;
     for (const auto& [t, f] : c.by_op_type) per += fmt::format("{}{} {:.2f}", per.empty() ? "" : ", ", t, f);
-    fmt::print(" ({})\n           [{}]\n", per, c.method);
+    return per;
+  };
+  if (run->profile.has_concurrency) {
+    const auto& c = run->profile.concurrency;
+    fmt::print("\nco-run     {} one-thread streams: slow-down {:.3f} beyond core sharing ({})\n           [{}]\n",
+               c.streams, c.pairwise_slowdown, by_type(c), c.method);
+  }
+  if (run->profile.has_sibling_concurrency) {
+    const auto& c = run->profile.sibling_concurrency;
+    fmt::print("siblings   operators of one task side by side: slow-down {:.3f} ({})\n           [{}]\n",
+               c.pairwise_slowdown, by_type(c), c.method);
   }
   std::string gpus;
   for (const char* name : {"h100-sxm", "h200-sxm", "a100-sxm-80gb", "jetson-agx-orin"}) {

@@ -26,6 +26,7 @@ std::shared_ptr<const TimedSchedule> TimedSchedule::build(const profile::CostMod
     per_step[i].ms = std::max(1e-9, e.ms);
     per_step[i].demand = std::clamp(e.demand, 1e-9, 1.0);
     per_step[i].corun_per_extra = cost.corun_per_extra(e.op_type);
+    per_step[i].sibling_corun_per_extra = cost.corun_per_extra(e.op_type, /*sibling=*/true);
   }
   // The executor's own cost per group, when the profile measured it, is paid before
   // the group's first operator.
@@ -36,7 +37,8 @@ std::shared_ptr<const TimedSchedule> TimedSchedule::build(const profile::CostMod
       std::vector<int> steps;
       for (const exec::OpRef& r : g->ops) steps.push_back(r.step);
       profile::OpEstimate e = cost.merged_conv(plan, steps, threads_per_stream);
-      ops.push_back(TimedOp{std::max(1e-9, e.ms) + group_ms, std::clamp(e.demand, 1e-9, 1.0), cost.corun_per_extra("Conv")});
+      ops.push_back(TimedOp{std::max(1e-9, e.ms) + group_ms, std::clamp(e.demand, 1e-9, 1.0), cost.corun_per_extra("Conv"),
+                            cost.corun_per_extra("Conv", true), g->ops.empty() ? 0 : g->ops.front().task});
       t->serial_ms += ops.back().ms;
       t->total_ops += 1;
       t->groups.push_back(std::move(ops));
@@ -45,6 +47,7 @@ std::shared_ptr<const TimedSchedule> TimedSchedule::build(const profile::CostMod
     ops.reserve(g->ops.size());
     for (const exec::OpRef& r : g->ops) {
       ops.push_back(per_step[static_cast<size_t>(r.step)]);
+      ops.back().task = r.task;
       t->serial_ms += ops.back().ms;
     }
     t->total_ops += static_cast<int>(ops.size());
@@ -100,10 +103,19 @@ void VirtualExecutor::update_rates() {
       ++running;
     }
   const double share = total_demand > 1.0 ? 1.0 / total_demand : 1.0;
+  auto op_of = [this](const Stream& s) -> const TimedOp& {
+    return instances_.at(s.instance).schedule->groups[static_cast<size_t>(s.group)][s.op];
+  };
   for (Stream& s : streams_) {
     if (!is_running(s)) continue;
-    const TimedOp& op = instances_.at(s.instance).schedule->groups[static_cast<size_t>(s.group)][s.op];
-    const double slowdown = profile::CostModel::corun_slowdown(op.corun_per_extra, running);
+    const TimedOp& op = op_of(s);
+    // Siblings (operators of the same task) interfere more than operators of other
+    // tasks: they share inputs and arena (Profile::sibling_concurrency).
+    bool sibling = false;
+    for (const Stream& o : streams_)
+      if (&o != &s && is_running(o) && o.instance == s.instance && op_of(o).task == op.task) sibling = true;
+    const double slowdown =
+        profile::CostModel::corun_slowdown(sibling ? op.sibling_corun_per_extra : op.corun_per_extra, running);
     s.rate = share / slowdown;
   }
 }

@@ -40,6 +40,8 @@ struct TimedOp {
   double ms = 0;        // alone on the device (with its stream's threads)
   double demand = 1;    // share of the device it keeps busy, (0, 1]
   double corun_per_extra = 0;  // measured co-run slow-down per extra running operator
+  double sibling_corun_per_extra = 0;  // the same when one of them is of the same task
+  int task = 0;                 // which task of the instance (OpRef::task)
 };
 
 // A compiled schedule with every operator's cost looked up once (the event loop does no
