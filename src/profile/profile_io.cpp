@@ -157,6 +157,24 @@ std::vector<const OpMeasurement*> Profile::find_all(const std::string& key) cons
   return out;
 }
 
+// Weighted by measured time: the merged factor is total concurrent / total alone.
+static void merge_concurrency(bool& has, ConcurrencyMeasurement& c, bool other_has, const ConcurrencyMeasurement& o) {
+  if (!other_has) return;
+  if (!has) {
+    c = o;
+    has = true;
+    return;
+  }
+  double wa = c.alone_ms, wb = o.alone_ms;
+  if (wa + wb > 0) c.pairwise_slowdown = (c.pairwise_slowdown * wa + o.pairwise_slowdown * wb) / (wa + wb);
+  for (const auto& [type, f] : o.by_op_type) {
+    auto it = c.by_op_type.find(type);
+    c.by_op_type[type] = it == c.by_op_type.end() || wa + wb <= 0 ? f : (it->second * wa + f * wb) / (wa + wb);
+  }
+  c.alone_ms += o.alone_ms;
+  c.concurrent_ms += o.concurrent_ms;
+}
+
 Status Profile::merge(const Profile& other) {
   if (other.device.name != device.name)
     return InvalidArgument("cannot merge a profile of device '" + other.device.name + "' into one of '" + device.name +
@@ -172,28 +190,9 @@ Status Profile::merge(const Profile& other) {
   }
   for (const auto& name : other.models)
     if (std::find(models.begin(), models.end(), name) == models.end()) models.push_back(name);
-  if (other.has_concurrency) {
-    if (!has_concurrency) {
-      concurrency = other.concurrency;
-      has_concurrency = true;
-    } else {
-      // Weighted by measured time: the merged factor is total concurrent / total alone.
-      ConcurrencyMeasurement& c = concurrency;
-      const ConcurrencyMeasurement& o = other.concurrency;
-      double wa = c.alone_ms, wb = o.alone_ms;
-      if (wa + wb > 0) c.pairwise_slowdown = (c.pairwise_slowdown * wa + o.pairwise_slowdown * wb) / (wa + wb);
-      for (const auto& [type, f] : o.by_op_type) {
-        auto it = c.by_op_type.find(type);
-        c.by_op_type[type] = it == c.by_op_type.end() || wa + wb <= 0 ? f : (it->second * wa + f * wb) / (wa + wb);
-      }
-      c.alone_ms += o.alone_ms;
-      c.concurrent_ms += o.concurrent_ms;
-    }
-  }
-  if (other.has_sibling_concurrency) {  // the newer measurement (it is per model)
-    sibling_concurrency = other.sibling_concurrency;
-    has_sibling_concurrency = true;
-  }
+  merge_concurrency(has_concurrency, concurrency, other.has_concurrency, other.concurrency);
+  merge_concurrency(has_sibling_concurrency, sibling_concurrency, other.has_sibling_concurrency,
+                    other.sibling_concurrency);
   if (other.group_overhead_ms > 0) group_overhead_ms = other.group_overhead_ms;  // the newer measurement
   if (other.stream_wake_ms > 0) stream_wake_ms = other.stream_wake_ms;
   if (device.measured || !other.device.measured) return Status::Ok();

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "exec/plan.h"
+#include "profile/cost_model.h"
 #include "runtime/executor_calibration.h"
 #include "runtime/stage_executor.h"
 #include "runtime/stream_spin.h"
@@ -136,10 +137,30 @@ TEST(ExecutorCalibration, ProfileRoundTripKeepsWakeUpAndGroupOverhead) {
   p.device = profile::cpu_host(1);
   p.stream_wake_ms = 0.037;
   p.group_overhead_ms = 0.002;
+  p.has_sibling_concurrency = true;
+  p.sibling_concurrency.pairwise_slowdown = 1.5;
+  p.sibling_concurrency.by_op_type["Conv"] = 1.4;
+  p.sibling_concurrency.alone_ms = 1.0;
   auto back = profile::profile_from_json(profile::profile_to_json(p));
   ASSERT_TRUE(back.ok()) << back.status().to_string();
   EXPECT_DOUBLE_EQ(back->stream_wake_ms, 0.037);
   EXPECT_DOUBLE_EQ(back->group_overhead_ms, 0.002);
+  ASSERT_TRUE(back->has_sibling_concurrency);
+  EXPECT_FALSE(back->has_concurrency);
+  EXPECT_DOUBLE_EQ(back->sibling_concurrency.pairwise_slowdown, 1.5);
+  EXPECT_DOUBLE_EQ(back->sibling_concurrency.by_op_type.at("Conv"), 1.4);
+  // Merging another model's profile weights the sibling figures by measured time.
+  profile::Profile q = p;
+  q.sibling_concurrency.pairwise_slowdown = 1.0;
+  q.sibling_concurrency.by_op_type["Conv"] = 1.0;
+  q.sibling_concurrency.alone_ms = 3.0;
+  ASSERT_TRUE(back->merge(q).ok());
+  EXPECT_DOUBLE_EQ(back->sibling_concurrency.pairwise_slowdown, 1.125);
+  EXPECT_DOUBLE_EQ(back->sibling_concurrency.by_op_type.at("Conv"), 1.1);
+  // The cost model takes the sibling figure only for siblings.
+  profile::CostModel cost(*back);
+  EXPECT_NEAR(cost.corun_per_extra("Conv", /*sibling=*/true), 0.1, 1e-12);
+  EXPECT_EQ(cost.corun_per_extra("Conv", /*sibling=*/false), 0.0);
 }
 
 }  // namespace
