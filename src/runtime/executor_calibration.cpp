@@ -141,19 +141,24 @@ Result<ScheduleCorun> measure_schedule_corun(std::shared_ptr<const exec::Executi
   std::vector<exec::Arena> a1, a2;
   TOP_RETURN_IF_ERROR(run_instance_ms(ex, seq_cs, inputs, a1).status());  // warm-up, not traced below
   TOP_RETURN_IF_ERROR(run_instance_ms(ex, greedy_cs, inputs, a2).status());
-  struct Window {
-    Clock::time_point begin, end;
-    bool greedy;
-  };
-  std::vector<Window> windows;
+  std::vector<RunWindow> windows;
   for (int r = 0; r < std::max(1, repeat); ++r)
     for (bool g : {false, true}) {
-      Window w{Clock::now(), {}, g};
+      RunWindow w{Clock::now(), {}, g};
       TOP_RETURN_IF_ERROR(run_instance_ms(ex, g ? greedy_cs : seq_cs, inputs, g ? a2 : a1).status());
       w.end = Clock::now();
       windows.push_back(w);
     }
-  std::vector<TraceSlice> slices = trace.slices();
+  ScheduleCorun out = schedule_corun_from_trace(trace.slices(), windows);
+  out.measurement.method = "the model's greedy schedule on " + std::to_string(streams) +
+                           " one-thread streams, traced: operators overlapping another stream's for over half "
+                           "their time, against their sequential-run medians (" +
+                           std::to_string(out.overlapped_ops) + " operators)";
+  return out;
+}
+
+ScheduleCorun schedule_corun_from_trace(const std::vector<TraceSlice>& slices, const std::vector<RunWindow>& windows) {
+  using Clock = std::chrono::steady_clock;
   // Each run's slices: runs do not overlap in time.
   std::vector<std::vector<const TraceSlice*>> per_run(windows.size());
   for (const TraceSlice& s : slices)
@@ -202,9 +207,8 @@ Result<ScheduleCorun> measure_schedule_corun(std::shared_ptr<const exec::Executi
   m.pairwise_slowdown = all.alone > 0 ? all.concurrent / all.alone : 1.0;
   for (const auto& [type, x] : by_type)
     if (x.n >= 3 && x.alone > 0) m.by_op_type[type] = x.concurrent / x.alone;
-  m.method = "the model's greedy schedule on " + std::to_string(streams) +
-             " one-thread streams, traced: operators overlapping another stream's for over half their time, "
-             "against their sequential-run medians (" + std::to_string(all.n) + " operators)";
+  m.method = "traced runs: operators overlapping another stream's for over half their time, against their "
+             "sequential-run medians";
   return out;
 }
 

@@ -9,6 +9,7 @@
 // greedy schedule of a small CNN has one group per one or two operators.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "exec/executor.h"
 #include "exec/plan.h"
 #include "profile/profile_io.h"
+#include "runtime/trace.h"
 #include "top/status.h"
 #include "top/tensor.h"
 
@@ -57,6 +59,14 @@ struct ScheduleCorun {
   int overlapped_ops = 0;  // over all greedy runs
   bool has_overlap() const { return overlapped_ops > 0; }
 };
+// The analysis behind it, on any trace: `windows` are the runs (they do not overlap in
+// time), the sequential ones giving each operator's median, the greedy ones the
+// overlapped operators (slices are matched to operators by node name).
+struct RunWindow {
+  std::chrono::steady_clock::time_point begin, end;
+  bool greedy = false;
+};
+ScheduleCorun schedule_corun_from_trace(const std::vector<TraceSlice>& slices, const std::vector<RunWindow>& windows);
 Result<ScheduleCorun> measure_schedule_corun(std::shared_ptr<const exec::ExecutionPlan> plan,
                                              const std::vector<Tensor>& inputs, int streams = 2, int repeat = 15);
 

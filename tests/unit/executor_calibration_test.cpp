@@ -131,6 +131,42 @@ TEST(ExecutorCalibration, ScheduleCorunIsTheRatioOfOverlappedToSequentialTimes) 
   }
 }
 
+// The trace analysis on a made-up trace: one sequential run (A 100 us, B 100 us, C 50 us)
+// and one greedy run where A and B overlap for most of their time (A 120 us on stream 0,
+// B 130 us on stream 1) and C runs alone: A and B count, C does not.
+TEST(ExecutorCalibration, ScheduleCorunFromATraceComparesOverlappedOperatorsWithSequential) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point t0 = Clock::now();
+  auto at = [&](int us) { return t0 + std::chrono::microseconds(us); };
+  auto slice = [&](const char* name, const char* type, int stream, int b, int e) {
+    runtime::TraceSlice s;
+    s.name = name;
+    s.op_type = type;
+    s.stream = stream;
+    s.begin = at(b);
+    s.end = at(e);
+    return s;
+  };
+  std::vector<runtime::TraceSlice> slices = {
+      slice("A", "Conv", 0, 0, 100),     slice("B", "Conv", 0, 100, 200), slice("C", "Relu", 0, 200, 250),
+      slice("A", "Conv", 0, 1000, 1120), slice("B", "Conv", 1, 1010, 1140), slice("C", "Relu", 0, 1150, 1200),
+  };
+  std::vector<runtime::RunWindow> windows = {{at(0), at(300), false}, {at(1000), at(1300), true}};
+  runtime::ScheduleCorun c = runtime::schedule_corun_from_trace(slices, windows);
+  EXPECT_EQ(c.overlapped_ops, 2);
+  EXPECT_NEAR(c.measurement.pairwise_slowdown, 250.0 / 200.0, 1e-9);
+  EXPECT_NEAR(c.measurement.alone_ms, 0.2, 1e-9);
+  EXPECT_NEAR(c.measurement.concurrent_ms, 0.25, 1e-9);
+  EXPECT_TRUE(c.measurement.by_op_type.empty());  // fewer than 3 overlapped Conv: pairwise only
+  // B starting late enough that it overlaps A for less than half of its own time (40 of
+  // 120 us), which is also less than half of A's: neither counts (C runs after B).
+  slices[4] = slice("B", "Conv", 1, 1080, 1200);
+  slices[5] = slice("C", "Relu", 0, 1210, 1260);
+  c = runtime::schedule_corun_from_trace(slices, windows);
+  EXPECT_EQ(c.overlapped_ops, 0);
+  EXPECT_FALSE(c.has_overlap());
+}
+
 // The executor's calibrations travel with the profile.
 TEST(ExecutorCalibration, ProfileRoundTripKeepsWakeUpAndGroupOverhead) {
   profile::Profile p;
