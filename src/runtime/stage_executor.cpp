@@ -86,14 +86,18 @@ void StageExecutor::submit(std::shared_ptr<Instance> inst) {
   cv_.notify_all();
 }
 
-bool StageExecutor::poll(Work& w) {
-  if (queued_.load(std::memory_order_acquire) == 0) return false;
-  std::lock_guard<std::mutex> lock(mu_);
+bool StageExecutor::take_oldest_locked(Work& w) {
   if (ready_.empty()) return false;
   w = ready_.top();
   ready_.pop();
   queued_.store(ready_.size(), std::memory_order_release);
   return true;
+}
+
+bool StageExecutor::poll(Work& w) {
+  if (queued_.load(std::memory_order_acquire) == 0) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  return take_oldest_locked(w);
 }
 
 void StageExecutor::stream_loop(int stream) {
@@ -118,10 +122,7 @@ void StageExecutor::stream_loop(int stream) {
     if (!w.inst) {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
-      if (ready_.empty()) return;  // stopping with nothing left
-      w = ready_.top();
-      ready_.pop();
-      queued_.store(ready_.size(), std::memory_order_release);
+      if (!take_oldest_locked(w)) return;  // stopping with nothing left
     }
     w = run_group(stream, w);
   }
@@ -188,12 +189,8 @@ StageExecutor::Work StageExecutor::run_group(int stream, const Work& w) {
     std::lock_guard<std::mutex> lock(mu_);
     for (int s : cs.successors[w.group])
       if (inst.deps_left[s].fetch_sub(1) == 1) ready_.push(Work{inst.seq, s, w.inst});
-    if (!ready_.empty()) {
-      next = ready_.top();
-      ready_.pop();
-      more = !ready_.empty();
-    }
-    queued_.store(ready_.size(), std::memory_order_release);
+    take_oldest_locked(next);
+    more = !ready_.empty();
   }
   if (more) cv_.notify_all();
   if (inst.groups_left.fetch_sub(1) == 1 && inst.on_done) inst.on_done(inst);

@@ -106,7 +106,8 @@ class StageExecutor final : public InstanceRunner {
     }
   };
   void stream_loop(int stream);
-  bool poll(Work& w);  // takes the oldest ready group if there is one
+  bool take_oldest_locked(Work& w);  // mu_ held: pops the oldest ready group, if any
+  bool poll(Work& w);                // takes the oldest ready group if there is one
   // Runs w; returns the next ready group this stream keeps (none: wait for work).
   Work run_group(int stream, const Work& w);
 
