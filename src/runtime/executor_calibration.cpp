@@ -60,10 +60,6 @@ Result<double> measure_group_overhead_ms(std::shared_ptr<const exec::ExecutionPl
   return std::max(0.0, (median(t_chain) - median(t_one)) / (steps - 1));
 }
 
-}  // namespace top::runtime
-
-namespace top::runtime {
-
 Result<double> measure_wake_ms(int repeat) {
   using Clock = std::chrono::steady_clock;
   auto busy_for = [](std::chrono::microseconds d) {
@@ -120,10 +116,6 @@ Result<double> measure_wake_ms(int repeat) {
   TOP_RETURN_IF_ERROR(status);
   return std::max(0.0, median(lat));
 }
-
-}  // namespace top::runtime
-
-namespace top::runtime {
 
 Result<ScheduleCorun> measure_schedule_corun(std::shared_ptr<const exec::ExecutionPlan> plan,
                                              const std::vector<Tensor>& inputs, int streams, int repeat) {
@@ -211,10 +203,6 @@ ScheduleCorun schedule_corun_from_trace(const std::vector<TraceSlice>& slices, c
              "sequential-run medians";
   return out;
 }
-
-}  // namespace top::runtime
-
-namespace top::runtime {
 
 Status calibrate_executor(profile::Profile& profile, std::shared_ptr<const exec::ExecutionPlan> plan,
                           const std::vector<Tensor>& inputs, int streams, bool concurrency) {

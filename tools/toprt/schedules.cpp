@@ -135,6 +135,9 @@ void run_schedules(const SchedulesArgs& args) {
   top::sched::GeneratorOptions gd;
   if (other) gd = top::sched::cost_model_options(other, plan, 0);
   gd.max_groups = args.streams;
+  const top::backend::sim::StreamDispatch cpu_dispatch = top::backend::sim::default_dispatch(*cpu, args.streams, 1);
+  const top::backend::sim::StreamDispatch other_dispatch =
+      other ? top::backend::sim::default_dispatch(*other, args.streams, 1) : top::backend::sim::StreamDispatch{};
   for (int k : ks) {
     top::exec::TaskGraph tg = top::exec::TaskGraph::build(plan, k);
     double seq_measured = 0;
@@ -147,8 +150,7 @@ void run_schedules(const SchedulesArgs& args) {
       if (!cs.ok()) return fail(cs.status());
       // The simulator's event-driven prediction (groups start when their producers are
       // done), the one the fidelity test checks.
-      const double predicted = top::backend::sim::predict_schedule_ms(
-          *cpu, *cs, args.streams, 1, top::backend::sim::default_dispatch(*cpu, args.streams, 1));
+      const double predicted = top::backend::sim::predict_schedule_ms(*cpu, *cs, args.streams, 1, cpu_dispatch);
       double measured = 0;
       if (!args.no_measure) {
         auto m = measure(*cs, inputs, ex, args.repeat);
@@ -164,8 +166,7 @@ void run_schedules(const SchedulesArgs& args) {
         if (!sd.ok()) return fail(sd.status());
         auto csd = top::exec::CompiledSchedule::compile(*sd);
         if (!csd.ok()) return fail(csd.status());
-        const double pd = top::backend::sim::predict_schedule_ms(*other, *csd, args.streams, 1,
-                                                                top::backend::sim::default_dispatch(*other, args.streams, 1));
+        const double pd = top::backend::sim::predict_schedule_ms(*other, *csd, args.streams, 1, other_dispatch);
         other_cols = fmt::format(" {:.3f} | {:.1f} |", pd, gd_ms);
       }
       const std::string vs = seq_measured > 0 && measured > 0 ? fmt::format("{:.2f}x", seq_measured / measured) : "-";

@@ -124,7 +124,7 @@ void VirtualExecutor::dispatch() {
   bool changed = false;
   // Streams that just finished a group first (they pick before waking anyone), then the
   // polling ones, then the sleeping ones, which start after the wake-up latency.
-  auto polling = [this](const Stream& s) { return !s.awake && now_ - s.idle_since <= dispatch_.spin_ms + kTimeSlackMs; };
+  auto polling = [this](const Stream& s) { return now_ - s.idle_since <= dispatch_.spin_ms + kTimeSlackMs; };
   for (int pass = 0; pass < 3; ++pass)
   for (size_t i = 0; i < streams_.size() && !ready_.empty(); ++i) {
     Stream& s = streams_[i];
