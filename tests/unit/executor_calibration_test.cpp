@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <future>
-#include <random>
 
 #include "exec/plan.h"
 #include "profile/cost_model.h"
@@ -12,6 +11,7 @@
 #include "runtime/stage_executor.h"
 #include "runtime/stream_spin.h"
 #include "sched/generators.h"
+#include "op_test_util.h"
 #include "test_models.h"
 
 namespace top {
@@ -19,14 +19,6 @@ namespace {
 
 using testing::branchy_model;
 using testing::load_proto;
-
-Tensor random_input(const Shape& s, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> nd(0.f, 1.f);
-  Tensor x = Tensor::zeros(DataType::kFloat32, s);
-  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = nd(rng);
-  return x;
-}
 
 // x[batch, 256] -> Relu -> Sigmoid -> Tanh: no two operators can ever run at once.
 Model chain_model() {
@@ -53,7 +45,7 @@ TEST(StreamSpin, PollsOnlyWhenTheStreamsFitTheCores) {
 // plan in order, every operator once.
 TEST(StageExecutor, PollingAndSleepingStreamsGiveTheSameResults) {
   Model m = load_proto(branchy_model(4096));
-  Tensor x = random_input({3, 4096}, 11);
+  Tensor x = testing::random_tensor<float>({3, 4096}, 11);
   auto plan = exec::make_plan(m.graph(), {x.shape()}).value();
   sched::GeneratorOptions go;
   go.max_groups = 2;
@@ -98,7 +90,7 @@ TEST(ExecutorCalibration, WakeUpIsPositiveAndBelowASecond) {
 // A chain never overlaps two operators: nothing to measure, and nothing made up.
 TEST(ExecutorCalibration, ScheduleCorunOfAChainHasNoOverlap) {
   Model m = chain_model();
-  Tensor x = random_input({2, 256}, 5);
+  Tensor x = testing::random_tensor<float>({2, 256}, 5);
   auto plan = exec::make_plan(m.graph(), {x.shape()}).value();
   auto c = runtime::measure_schedule_corun(plan, {x}, 2, 3);
   ASSERT_TRUE(c.ok()) << c.status().to_string();
@@ -112,7 +104,7 @@ TEST(ExecutorCalibration, ScheduleCorunOfAChainHasNoOverlap) {
 // the ratio of the recorded sums; per-type figures only for types that were measured).
 TEST(ExecutorCalibration, ScheduleCorunIsTheRatioOfOverlappedToSequentialTimes) {
   Model m = load_proto(branchy_model(1 << 16));
-  Tensor x = random_input({4, 1 << 16}, 9);
+  Tensor x = testing::random_tensor<float>({4, 1 << 16}, 9);
   auto plan = exec::make_plan(m.graph(), {x.shape()}).value();
   auto c = runtime::measure_schedule_corun(plan, {x}, 2, 15);
   ASSERT_TRUE(c.ok()) << c.status().to_string();
