@@ -7,6 +7,11 @@
 //   top::Tensor x = top::Tensor::empty(top::DataType::kFloat32, {1, 3, 224, 224});
 //   float* p = x.data<float>();
 //
+// Allocation never throws. allocate() is the checked path (a Status says why it failed);
+// zeros(), clone() and from_vector() return an undefined Tensor (defined() false) when
+// the size is invalid, over max_allocation_bytes() (top/limits.h) or memory runs out,
+// and Session::run / Runtime::submit refuse undefined inputs.
+//
 // Thread safety: concurrent reads are safe; writes to shared storage need the caller's
 // own synchronisation.
 #pragma once
@@ -16,6 +21,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "top/status.h"
 
 namespace top {
 
@@ -54,11 +61,16 @@ class Tensor {
  public:
   Tensor() = default;
 
-  // New zero-filled storage.
+  // New zero-filled storage, size checked before anything is allocated:
+  // InvalidArgument (negative dimension, overflow), OutOfMemory (over the limit, or the
+  // system refused).
+  static Result<Tensor> allocate(DataType dtype, Shape shape);
+  // As allocate(); an undefined Tensor when that fails.
   static Tensor zeros(DataType dtype, Shape shape);
-  // A view of `data`, kept alive by `owner` (which may be null for borrowed memory
-  // that the caller guarantees to outlive the tensor).
-  static Tensor wrap(DataType dtype, Shape shape, std::shared_ptr<void> owner, void* data);
+  // A view of `data` (`capacity_bytes` long), kept alive by `owner` (which may be null
+  // for borrowed memory that the caller guarantees to outlive the tensor). Session::run
+  // and Runtime::submit refuse a null `data` or a capacity below nbytes().
+  static Tensor wrap(DataType dtype, Shape shape, std::shared_ptr<void> owner, void* data, size_t capacity_bytes);
   template <class T>
   static Tensor from_vector(Shape shape, const std::vector<T>& values);
   template <class T>
@@ -71,6 +83,8 @@ class Tensor {
   int64_t dim(int i) const { return shape_[static_cast<size_t>(i)]; }
   int64_t numel() const { return shape_numel(shape_); }
   size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype_); }
+  // Bytes behind raw_data(): what was allocated, or what wrap() was told.
+  size_t capacity_bytes() const { return capacity_; }
 
   void* raw_data() { return data_; }
   const void* raw_data() const { return data_; }
@@ -79,7 +93,7 @@ class Tensor {
 
   // Same storage, new shape (numel must match; checked by the caller).
   Tensor reshaped(Shape shape) const;
-  Tensor clone() const;
+  Tensor clone() const;  // undefined when the copy cannot be allocated
   // Element i converted to double / int64 (for small shape tensors and tests).
   double item_as_double(int64_t i) const;
   int64_t item_as_int(int64_t i) const;
@@ -89,6 +103,7 @@ class Tensor {
  private:
   std::shared_ptr<void> storage_;
   void* data_ = nullptr;
+  size_t capacity_ = 0;
   DataType dtype_ = DataType::kUndefined;
   Shape shape_;
 };
@@ -96,6 +111,7 @@ class Tensor {
 template <class T>
 Tensor Tensor::from_vector(Shape shape, const std::vector<T>& values) {
   Tensor t = zeros(dtype_of<T>(), std::move(shape));
+  if (!t.defined()) return t;
   T* p = t.data<T>();
   for (size_t i = 0; i < values.size() && static_cast<int64_t>(i) < t.numel(); ++i) p[i] = values[i];
   return t;

@@ -1,5 +1,7 @@
 #include "top/tensor.h"
 
+#include "top/limits.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <new>
@@ -40,8 +42,11 @@ const char* dtype_name(DataType t) {
 }
 
 int64_t shape_numel(const Shape& s) {
+  // Saturates instead of overflowing (undefined behaviour) on hostile shapes; callers that
+  // allocate check sizes with checked_tensor_bytes() first.
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s)
+    if (__builtin_mul_overflow(n, d, &n)) return INT64_MAX;
   return n;
 }
 
@@ -54,27 +59,42 @@ std::string shape_str(const Shape& s) {
   return out + "]";
 }
 
-Tensor Tensor::zeros(DataType dtype, Shape shape) {
+Result<Tensor> Tensor::allocate(DataType dtype, Shape shape) {
+  TOP_ASSIGN_OR_RETURN(size_t bytes, checked_tensor_bytes(dtype, shape));
+  // 64-byte alignment suits AVX-512 loads; at least one byte so data() is never null.
+  size_t rounded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, rounded);
+  if (p == nullptr) return OutOfMemory("cannot allocate " + std::to_string(rounded) + " bytes for a tensor of shape " +
+                                       shape_str(shape));
+  std::shared_ptr<void> storage;
+  try {
+    storage = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  } catch (const std::bad_alloc&) {  // the control block; the deleter has not taken p
+    std::free(p);
+    return OutOfMemory("cannot allocate a tensor's control block");
+  }
+  std::memset(p, 0, rounded);
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);
-  // 64-byte alignment suits AVX-512 loads; at least one byte so data() is never null.
-  size_t bytes = std::max<size_t>(t.nbytes(), 1);
-  size_t rounded = (bytes + 63) / 64 * 64;
-  void* p = std::aligned_alloc(64, rounded);
-  if (p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, rounded);
-  t.storage_ = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  t.storage_ = std::move(storage);
   t.data_ = p;
+  t.capacity_ = rounded;
   return t;
 }
 
-Tensor Tensor::wrap(DataType dtype, Shape shape, std::shared_ptr<void> owner, void* data) {
+Tensor Tensor::zeros(DataType dtype, Shape shape) {
+  Result<Tensor> t = allocate(dtype, std::move(shape));
+  return t.ok() ? std::move(t).value() : Tensor();
+}
+
+Tensor Tensor::wrap(DataType dtype, Shape shape, std::shared_ptr<void> owner, void* data, size_t capacity_bytes) {
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);
   t.storage_ = std::move(owner);
   t.data_ = data;
+  t.capacity_ = data ? capacity_bytes : 0;
   return t;
 }
 
@@ -87,6 +107,7 @@ Tensor Tensor::reshaped(Shape shape) const {
 Tensor Tensor::clone() const {
   if (!defined()) return Tensor();
   Tensor t = zeros(dtype_, shape_);
+  if (!t.defined()) return t;
   if (nbytes() > 0) std::memcpy(t.data_, data_, nbytes());
   return t;
 }

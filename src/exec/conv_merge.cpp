@@ -78,11 +78,13 @@ Result<std::shared_ptr<const MergedConv>> merge_convs(const ExecutionPlan& plan,
   }
   Shape ws = w0;
   ws[0] = total;
-  try {
-    m->weight = Tensor::zeros(DataType::kFloat32, ws);
-    m->bias = Tensor::zeros(DataType::kFloat32, {total});
-  } catch (const std::bad_alloc&) {
-    return OutOfMemory("merge_convs: cannot allocate the stacked weights of " + node_names(plan, steps));
+  {
+    auto w = Tensor::allocate(DataType::kFloat32, ws);
+    auto b = Tensor::allocate(DataType::kFloat32, {total});
+    if (!w.ok() || !b.ok())
+      return (w.ok() ? b.status() : w.status()).with_context("merge_convs: stacked weights of " + node_names(plan, steps));
+    m->weight = std::move(w).value();
+    m->bias = std::move(b).value();
   }
   size_t woff = 0;
   int64_t boff = 0;
@@ -116,7 +118,7 @@ Status run_merged_conv(const ExecutionPlan& plan, const MergedConv& m, Bindings&
   try {
     // The wide result lives only for this call: it is as large as the steps' outputs
     // together, which the arena holds anyway, and the copy out is cheap next to the GEMM.
-    Tensor wide = Tensor::zeros(DataType::kFloat32, m.output_shape);
+    TOP_ASSIGN_OR_RETURN(Tensor wide, Tensor::allocate(DataType::kFloat32, m.output_shape));
     Tensor* wide_ptr = &wide;
     ops::KernelContext ctx({x, &m.weight, &m.bias}, {wide_ptr}, pool);
     st = m.op->compute(ctx);

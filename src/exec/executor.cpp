@@ -5,14 +5,15 @@
 #include <new>
 
 #include "ops/op.h"
-#include "util/memory_limits.h"
+#include "top/limits.h"
 
 namespace top::exec {
 
 Status Arena::reserve(size_t bytes) {
   if (bytes <= size_) return Status::Ok();
-  if (static_cast<double>(bytes) > max_allocation_bytes())
-    return OutOfMemory("an activation arena of " + std::to_string(bytes) + " bytes exceeds half of this machine's memory");
+  if (bytes > max_allocation_bytes())
+    return OutOfMemory("an activation arena of " + std::to_string(bytes) + " bytes exceeds the allocation limit of " +
+                       std::to_string(max_allocation_bytes()) + " bytes (top::set_max_allocation_bytes)");
   size_t rounded = (bytes + 4095) / 4096 * 4096;
   void* p = std::aligned_alloc(4096, rounded);
   if (!p) return OutOfMemory("cannot allocate an activation arena of " + std::to_string(rounded) + " bytes");
@@ -34,13 +35,14 @@ Status bind(const ExecutionPlan& plan, const std::vector<const Tensor*>& inputs,
         case Slot::Kind::kConstant: b.view[v] = &s.constant; break;
         case Slot::Kind::kActivation:
           b.tensors[v] = Tensor::wrap(s.dtype, s.shape, arena.owner(),
-                                      arena.data() + (layout ? layout->offset[v] : s.offset));
+                                      arena.data() + (layout ? layout->offset[v] : s.offset), s.bytes);
           b.view[v] = &b.tensors[v];
           break;
-        case Slot::Kind::kOutput:
-          b.tensors[v] = Tensor::zeros(s.dtype, s.shape);
+        case Slot::Kind::kOutput: {
+          TOP_ASSIGN_OR_RETURN(b.tensors[v], Tensor::allocate(s.dtype, s.shape));
           b.view[v] = &b.tensors[v];
           break;
+        }
         default: break;
       }
     }

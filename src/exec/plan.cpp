@@ -6,7 +6,7 @@
 #include "exec/fusion.h"
 #include "exec/memory_plan.h"
 #include "ops/op.h"
-#include "util/memory_limits.h"
+#include "top/limits.h"
 
 namespace top::exec {
 
@@ -46,8 +46,14 @@ Result<std::vector<Shape>> check_inputs(const ir::Graph& graph, const std::vecto
         return InvalidArgument("input '" + v.name + "' expects shape " + shape_str(v.shape) + ", got " +
                                shape_str(t->shape()));
     }
-    for (int64_t d : t->shape())
-      if (d < 0) return InvalidArgument("input '" + v.name + "' has a negative dimension");
+    auto bytes = checked_tensor_bytes(t->dtype(), t->shape(), "input '" + v.name + "'");
+    if (!bytes.ok()) return bytes.status();
+    // A wrapped buffer must be real and large enough: the kernels read nbytes() from it.
+    if (*bytes > 0 && t->raw_data() == nullptr) return InvalidArgument("input '" + v.name + "' has no data (null buffer)");
+    if (*bytes > t->capacity_bytes())
+      return InvalidArgument("input '" + v.name + "' of shape " + shape_str(t->shape()) + " needs " +
+                             std::to_string(*bytes) + " bytes but its buffer holds " +
+                             std::to_string(t->capacity_bytes()));
     shapes.push_back(t->shape());
   }
   return shapes;
@@ -69,7 +75,7 @@ Status fold_node(const ir::Node& node, const std::vector<ops::ValueInfo>& in_inf
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     const ops::ValueInfo& o = ictx.output(i);
     if (o.present()) {
-      outs[i] = Tensor::zeros(o.dtype, o.shape);
+      TOP_ASSIGN_OR_RETURN(outs[i], Tensor::allocate(o.dtype, o.shape));
       out_ptrs.push_back(&outs[i]);
     } else {
       out_ptrs.push_back(nullptr);
@@ -169,7 +175,7 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
         elems *= static_cast<double>(d);
       }
       // Corrupt attributes can ask for absurd tensors; refuse them before allocating.
-      if (elems * static_cast<double>(dtype_size(o.dtype)) > max_allocation_bytes())
+      if (elems * static_cast<double>(dtype_size(o.dtype)) > static_cast<double>(max_allocation_bytes()))
         return InvalidArgument(node.op_type + " node '" + node.name + "' would produce a tensor of shape " +
                                shape_str(o.shape) + ", larger than half of this machine's memory");
       slots[v].dtype = o.dtype;

@@ -114,7 +114,7 @@ Result<Tensor> convert_tensor(const onnx::TensorProto& tp, const std::string& ba
   } else if (tp.has_raw_data()) {
     raw = &tp.raw_data();
   }
-  Tensor t = Tensor::zeros(dt, shape);
+  TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dt, shape));
   if (raw) {
     if (raw->size() != bytes)
       return InvalidModel(what + " holds " + std::to_string(raw->size()) + " bytes of data but its shape " +

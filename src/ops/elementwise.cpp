@@ -170,8 +170,8 @@ class BinaryArithOp : public Op {
 
 // Copies `src` converted to T (a small exponent tensor of another dtype).
 template <class T>
-Tensor converted(const Tensor& src) {
-  Tensor t = Tensor::zeros(dtype_of<T>(), src.shape());
+Result<Tensor> converted(const Tensor& src) {
+  TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dtype_of<T>(), src.shape()));
   T* p = t.data<T>();
   for (int64_t i = 0; i < src.numel(); ++i) {
     if constexpr (std::is_floating_point_v<T>)
@@ -203,7 +203,10 @@ class PowOp : public Op {
     if (out.dtype() != a.dtype()) return InvalidArgument("Pow: output dtype differs from the base dtype");
     return ew::dispatch<float, double, int32_t, int64_t>(a.dtype(), "Pow", [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
-      Tensor b = ctx.input(1).dtype() == a.dtype() ? ctx.input(1) : converted<T>(ctx.input(1));
+      Tensor b = ctx.input(1);
+      if (b.dtype() != a.dtype()) {
+        TOP_ASSIGN_OR_RETURN(b, converted<T>(ctx.input(1)));
+      }
       if constexpr (std::is_floating_point_v<T>) {
         if (b.numel() == 1 && shape_numel(a.shape()) == out.numel()) {
           const T e = b.data<T>()[0];
@@ -361,9 +364,10 @@ class LogicOp : public Op {
     if (a.dtype() != DataType::kBool || b.dtype() != DataType::kBool || out.dtype() != DataType::kBool)
       return InvalidArgument(std::string(name_) + " needs bool tensors");
     // Bytes of a bool tensor are 0 or 1, so bitwise ops on uint8 are exact and vectorise.
-    Tensor a8 = Tensor::wrap(DataType::kUint8, a.shape(), nullptr, const_cast<void*>(a.raw_data()));
-    Tensor b8 = Tensor::wrap(DataType::kUint8, b.shape(), nullptr, const_cast<void*>(b.raw_data()));
-    Tensor o8 = Tensor::wrap(DataType::kUint8, out.shape(), nullptr, out.raw_data());
+    auto as_u8 = [](const Tensor& t) {
+      return Tensor::wrap(DataType::kUint8, t.shape(), nullptr, const_cast<void*>(t.raw_data()), t.capacity_bytes());
+    };
+    Tensor a8 = as_u8(a), b8 = as_u8(b), o8 = as_u8(out);
     switch (kind_) {
       case Logic::kAnd:
         return ew::binary_broadcast<uint8_t, uint8_t>(ctx, a8, b8, o8, [](uint8_t x, uint8_t y) { return uint8_t(x & y); });
@@ -659,7 +663,10 @@ Status cast_tensor(const KernelContext& ctx, const Tensor& x, Tensor& y) {
   if (from == DataType::kFloat16 || to == DataType::kFloat16) {
     // Through float32: a half converts exactly to float.
     if (from == DataType::kFloat16) {
-      Tensor tmp = to == DataType::kFloat32 ? y : Tensor::zeros(DataType::kFloat32, x.shape());
+      Tensor tmp = y;
+      if (to != DataType::kFloat32) {
+        TOP_ASSIGN_OR_RETURN(tmp, Tensor::allocate(DataType::kFloat32, x.shape()));
+      }
       const uint16_t* px = static_cast<const uint16_t*>(x.raw_data());
       float* pt = tmp.data<float>();
       ctx.parallel_for(x.numel(), ew::kGrain, [&](int64_t b, int64_t e) {
@@ -669,7 +676,7 @@ Status cast_tensor(const KernelContext& ctx, const Tensor& x, Tensor& y) {
     }
     Tensor tmp = x;
     if (from != DataType::kFloat32) {
-      tmp = Tensor::zeros(DataType::kFloat32, x.shape());
+      TOP_ASSIGN_OR_RETURN(tmp, Tensor::allocate(DataType::kFloat32, x.shape()));
       TOP_RETURN_IF_ERROR(cast_tensor(ctx, x, tmp));
     }
     const float* pt = tmp.data<float>();
@@ -794,8 +801,9 @@ class DropoutOp : public Op {
       if (m.dtype() == DataType::kBool) {
         std::memset(m.raw_data(), 1, m.nbytes());
       } else {
-        Tensor one = Tensor::from_vector<float>({}, {1.0f});
-        Tensor one_t = Tensor::zeros(m.dtype(), {});
+        TOP_ASSIGN_OR_RETURN(Tensor one, Tensor::allocate(DataType::kFloat32, {}));
+        one.data<float>()[0] = 1.0f;
+        TOP_ASSIGN_OR_RETURN(Tensor one_t, Tensor::allocate(m.dtype(), {}));
         TOP_RETURN_IF_ERROR(cast_tensor(ctx, one, one_t));
         const size_t es = dtype_size(m.dtype());
         char* p = static_cast<char*>(m.raw_data());

@@ -351,12 +351,12 @@ class ReduceOp : public Op {
   Status log_sum_exp(const KernelContext& ctx, const Tensor& x, Tensor& y, const std::vector<bool>& mask) const {
     Shape kept;
     for (size_t d = 0; d < x.shape().size(); ++d) kept.push_back(mask[d] ? 1 : x.shape()[d]);
-    Tensor m = Tensor::zeros(x.dtype(), kept);
+    TOP_ASSIGN_OR_RETURN(Tensor m, Tensor::allocate(x.dtype(), kept));
     reduce_tensor<T, MaxK<T>>(ctx, x, m, mask);
     T* pm = m.data<T>();
     for (int64_t i = 0; i < m.numel(); ++i)
       if (!std::isfinite(pm[i])) pm[i] = T(0);  // all -inf (or inf) rows: no shift
-    Tensor e = Tensor::zeros(x.dtype(), x.shape());
+    TOP_ASSIGN_OR_RETURN(Tensor e, Tensor::allocate(x.dtype(), x.shape()));
     TOP_RETURN_IF_ERROR((ew::binary_broadcast<T, T>(ctx, x, m, e, [](T a, T b) {
       if constexpr (std::is_same_v<T, float>)
         return ew::exp_f(a - b);

@@ -115,7 +115,7 @@ Result<Tensor> load(const std::string& path) {
   double elems = 1;
   for (int64_t d : shape) elems *= static_cast<double>(d);
   if (elems * dtype_size(dt) > 64.0 * (1ull << 30)) return InvalidArgument("'" + path + "': array too large");
-  Tensor t = Tensor::zeros(dt, shape);
+  TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dt, shape));
   if (t.nbytes() > 0 && !f.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(t.nbytes())))
     return InvalidArgument("'" + path + "': data truncated (expected " + std::to_string(t.nbytes()) + " bytes)");
   return t;

@@ -184,13 +184,14 @@ Result<std::vector<Tensor>> unstage_outputs(const exec::ExecutionPlan& plan, con
       const ir::ValueId v = g.outputs[i];
       const exec::Slot& s = plan.slots[v];
       if (s.kind == exec::Slot::Kind::kOutput) {
-        Tensor t = Tensor::zeros(s.dtype, s.shape);
+        TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(s.dtype, s.shape));
         if (t.nbytes() > 0) std::memcpy(t.raw_data(), staging + io.output_offsets[i], t.nbytes());
         out.push_back(std::move(t));
         continue;
       }
       if (s.kind == exec::Slot::Kind::kConstant) {
         out.push_back(s.constant.clone());
+        if (!out.back().defined()) return OutOfMemory("cannot copy a constant output of " + plan.graph->name);
         continue;
       }
       bool found = false;

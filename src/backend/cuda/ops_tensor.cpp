@@ -61,7 +61,7 @@ Result<std::vector<Tensor>> plan_time_outputs(const PrepareContext& ctx) {
   }
   std::vector<Tensor*> outputs;
   for (size_t i = 0; i < values.size(); ++i) {
-    values[i] = Tensor::zeros(ctx.outputs[i].dtype, ctx.outputs[i].shape);
+    TOP_ASSIGN_OR_RETURN(values[i], Tensor::allocate(ctx.outputs[i].dtype, ctx.outputs[i].shape));
     outputs.push_back(&values[i]);
   }
   TOP_RETURN_IF_ERROR(op->compute(ops::KernelContext(inputs, outputs, nullptr)));

@@ -67,14 +67,17 @@ Result<std::vector<Tensor>> SimBackend::run(const exec::ExecutionPlan& plan, con
     const exec::Slot& slot = plan.slots[static_cast<size_t>(v)];
     if (slot.kind == exec::Slot::Kind::kConstant) {
       outs.push_back(slot.constant.clone());
+      if (!outs.back().defined()) return OutOfMemory("sim backend: cannot copy a constant output");
       continue;
     }
     auto in = std::find(g.inputs.begin(), g.inputs.end(), v);
     if (in != g.inputs.end()) {
       outs.push_back(inputs[static_cast<size_t>(in - g.inputs.begin())]->clone());
+      if (!outs.back().defined()) return OutOfMemory("sim backend: cannot copy an input passed through as output");
       continue;
     }
-    outs.push_back(Tensor::zeros(slot.dtype, slot.shape));
+    TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(slot.dtype, slot.shape));
+    outs.push_back(std::move(t));
   }
   return outs;
 }
