@@ -3,7 +3,7 @@
 // The windowed pools see every input as (D, H, W) planes — 1-D and 2-D inputs get unit
 // leading dims — and parallelise over the N*C planes. For each output index the range
 // of window taps that land inside the input is computed once per axis, so the inner
-// loops carry no bounds checks.
+// loops carry no bounds checks. A window holding a NaN gives NaN (ops/activation_math.h).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
