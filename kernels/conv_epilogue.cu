@@ -1,6 +1,7 @@
 #include "kernels/conv_epilogue.h"
 
 #include "kernels/launch_util.cuh"
+#include "src/ops/activation_math.h"
 
 namespace top::kernels {
 
@@ -9,14 +10,13 @@ namespace {
 __device__ float activate(float v, EpilogueActivation act, float alpha, float beta) {
   switch (act) {
     case EpilogueActivation::kNone: return v;
-    case EpilogueActivation::kRelu: return v > 0.0f ? v : 0.0f;
-    case EpilogueActivation::kLeakyRelu: return v >= 0.0f ? v : v * alpha;
-    case EpilogueActivation::kClip:  // std::min(std::max(v, lo), hi) as on the CPU: NaN stays NaN
-      v = v < alpha ? alpha : v;
-      return beta < v ? beta : v;
+    // The CPU epilogue's formulas (src/ops/activation_math.h): NaN stays NaN.
+    case EpilogueActivation::kRelu: return ops::relu_value(v);
+    case EpilogueActivation::kLeakyRelu: return ops::leaky_relu_value(v, alpha);
+    case EpilogueActivation::kClip: return ops::clip_value(v, alpha, beta);
     case EpilogueActivation::kSigmoid: return 1.0f / (1.0f + expf(-v));
-    case EpilogueActivation::kHardSigmoid: return fminf(1.0f, fmaxf(0.0f, alpha * v + beta));
-    case EpilogueActivation::kHardSwish: return v * fminf(1.0f, fmaxf(0.0f, alpha * v + beta));
+    case EpilogueActivation::kHardSigmoid: return ops::hard_sigmoid_value(v, alpha, beta);
+    case EpilogueActivation::kHardSwish: return v * ops::hard_sigmoid_value(v, alpha, beta);
     case EpilogueActivation::kTanh: return tanhf(v);
   }
   return v;

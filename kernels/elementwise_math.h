@@ -2,7 +2,8 @@
 // the unit tests (tests/unit/cuda_elementwise_math_test.cpp) run them on the host
 // against the CPU operators, so their semantics (NaN handling of clamps, activation
 // formulas) are checked without a GPU. Integer division, Mod and casts are the CPU's
-// own functions (src/ops/elementwise_scalar.h).
+// own functions (src/ops/elementwise_scalar.h), NaN-propagating max/min and the clamp
+// activations too (src/ops/activation_math.h).
 #pragma once
 
 #include <math.h>
@@ -13,6 +14,7 @@
 
 #include "kernels/elementwise.h"
 #include "kernels/index_math.h"
+#include "src/ops/activation_math.h"
 #include "src/ops/elementwise_scalar.h"
 
 namespace top::kernels {
@@ -21,17 +23,6 @@ namespace top::kernels {
 using ops::convert_value;
 using ops::int_div;
 using ops::mod_value;
-
-// std::min / std::max with their NaN behaviour (the CPU kernels use them): the first
-// argument wins unless the comparison says otherwise.
-template <class T>
-TOP_HD T smin(T a, T b) {
-  return b < a ? b : a;
-}
-template <class T>
-TOP_HD T smax(T a, T b) {
-  return a < b ? b : a;
-}
 
 template <class T>
 TOP_HD T softplus(T x) {
@@ -50,7 +41,7 @@ TOP_HD T unary_value(UnaryKind k, T v, const UnaryParams& p) {
     case UnaryKind::kSign:
       return static_cast<T>((T(0) < v) - (v < T(0)));
     case UnaryKind::kRelu:
-      return v < T(0) ? T(0) : v;
+      return ops::relu_value(v);
     default:
       break;
   }
@@ -90,21 +81,21 @@ TOP_HD T unary_value(UnaryKind k, T v, const UnaryParams& p) {
       case UnaryKind::kCosh:
         return cosh(v);
       case UnaryKind::kLeakyRelu:
-        return v < T(0) ? v * alpha : v;
+        return ops::leaky_relu_value(v, alpha);
       case UnaryKind::kThresholdedRelu:
         return v > alpha ? v : T(0);
       case UnaryKind::kElu:
         return v < T(0) ? alpha * (exp(v) - T(1)) : v;
       case UnaryKind::kCelu:
-        return smax(T(0), v) + smin(T(0), alpha * (exp(v / alpha) - T(1)));
+        return ops::max_nan(T(0), v) + ops::min_nan(T(0), alpha * (exp(v / alpha) - T(1)));
       case UnaryKind::kSelu:
         return v > T(0) ? gamma * v : gamma * (alpha * exp(v) - alpha);
       case UnaryKind::kSigmoid:
         return T(1) / (T(1) + exp(-v));
       case UnaryKind::kHardSigmoid:
-        return smax(T(0), smin(T(1), alpha * v + beta));
+        return ops::hard_sigmoid_value(v, alpha, beta);
       case UnaryKind::kHardSwish:
-        return v * smax(T(0), smin(T(1), v * T(1.0 / 6.0) + T(0.5)));
+        return ops::hard_swish_value(v);
       case UnaryKind::kTanh:
         return tanh(v);
       case UnaryKind::kSoftplus:
@@ -179,10 +170,10 @@ TOP_HD T arith_value(BinaryKind k, T a, TB braw) {
       return mod_value(a, b, true);
     case BinaryKind::kPow:
       return pow_value(a, b);
-    case BinaryKind::kMin:
-      return b < a ? b : a;
+    case BinaryKind::kMin:  // NaN propagates, as on the CPU
+      return ops::min_nan(a, b);
     case BinaryKind::kMax:
-      return b > a ? b : a;
+      return ops::max_nan(a, b);
     case BinaryKind::kPRelu:
       return a < T(0) ? static_cast<T>(a * b) : a;
     default:

@@ -42,7 +42,8 @@ __global__ void pool_kernel(const float* x, float* y, int64_t* indices, int64_t 
           const int64_t at = (id * g.in[1] + ih) * g.in[2] + iw;
           const float v = xp[at];
           if (kMax) {
-            if (v > best) {  // NaN never wins, as on the CPU
+            // The first NaN wins and stays, as on the CPU (ops/activation_math.h).
+            if (v > best || (v != v && best == best)) {
               best = v;
               best_at = at;
             }

@@ -11,6 +11,7 @@
 
 #include "kernels/index_math.h"
 #include "kernels/reduce.h"
+#include "src/ops/activation_math.h"
 
 namespace top::kernels {
 
@@ -46,10 +47,10 @@ struct Reducer {
   }
   TOP_HD T operator()(T a, T b) const {
     switch (kind) {
-      case ReduceKind::kMax:
-        return b > a ? b : a;
+      case ReduceKind::kMax:  // NaN propagates, as on the CPU
+        return ops::max_nan(a, b);
       case ReduceKind::kMin:
-        return b < a ? b : a;
+        return ops::min_nan(a, b);
       case ReduceKind::kProd:
         return static_cast<T>(a * b);
       default:

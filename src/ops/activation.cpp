@@ -6,6 +6,8 @@
 #endif
 #include "ops/elementwise_kernels.h"
 
+#include "ops/activation_math.h"
+
 #include "ops/families.h"
 #include "ops/op_util.h"
 
@@ -99,7 +101,7 @@ class ActivationOp : public Op {
     if (kind_ == Act::kRelu) {
       return ew::dispatch<float, double, int32_t, int64_t, int8_t>(x.dtype(), name_, [&](auto tag) -> Status {
         using T = typename decltype(tag)::type;
-        ew::unary_map<T, T>(ctx, x, y, ew::kGrain, [](T v) { return v < T(0) ? T(0) : v; });
+        ew::unary_map<T, T>(ctx, x, y, ew::kGrain, [](T v) { return relu_value(v); });
         return Status::Ok();
       });
     }
@@ -109,21 +111,21 @@ class ActivationOp : public Op {
       auto cheap = [&](auto f) { ew::unary_map<T, T>(ctx, x, y, ew::kGrain, f); };
       auto heavy = [&](auto f) { ew::unary_map<T, T>(ctx, x, y, ew::kGrainHeavy, f); };
       switch (kind_) {
-        case Act::kLeakyRelu: cheap([alpha](T v) { return v < T(0) ? v * alpha : v; }); break;
+        case Act::kLeakyRelu: cheap([alpha](T v) { return leaky_relu_value(v, alpha); }); break;
         case Act::kThresholdedRelu: cheap([alpha](T v) { return v > alpha ? v : T(0); }); break;
         case Act::kElu: heavy([alpha](T v) { return v < T(0) ? alpha * (exp_t(v) - T(1)) : v; }); break;
         case Act::kCelu:
-          heavy([alpha](T v) { return std::max(T(0), v) + std::min(T(0), alpha * (exp_t(v / alpha) - T(1))); });
+          heavy([alpha](T v) { return max_nan(T(0), v) + min_nan(T(0), alpha * (exp_t(v / alpha) - T(1))); });
           break;
         case Act::kSelu:
           heavy([alpha, gamma](T v) { return v > T(0) ? gamma * v : gamma * (alpha * exp_t(v) - alpha); });
           break;
         case Act::kSigmoid: heavy([](T v) { return sigmoid_t(v); }); break;
         case Act::kHardSigmoid:
-          cheap([alpha, beta](T v) { return std::max(T(0), std::min(T(1), alpha * v + beta)); });
+          cheap([alpha, beta](T v) { return hard_sigmoid_value(v, alpha, beta); });
           break;
         case Act::kHardSwish:
-          cheap([](T v) { return v * std::max(T(0), std::min(T(1), v * T(1.0 / 6.0) + T(0.5))); });
+          cheap([](T v) { return hard_swish_value(v); });
           break;
         case Act::kTanh: heavy([](T v) { return tanh_t(v); }); break;
         case Act::kSoftplus: heavy([](T v) { return softplus_t(v); }); break;
@@ -226,10 +228,7 @@ class ClipOp : public Op {
         }
       }
       // min > max gives max everywhere, as the spec says.
-      ew::unary_map<T, T>(ctx, x, y, ew::kGrain, [lo, hi](T v) {
-        v = v < lo ? lo : v;
-        return v > hi ? hi : v;
-      });
+      ew::unary_map<T, T>(ctx, x, y, ew::kGrain, [lo, hi](T v) { return clip_value(v, lo, hi); });
       return Status::Ok();
     });
   }

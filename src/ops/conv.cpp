@@ -23,6 +23,7 @@
 #include <immintrin.h>
 #endif
 
+#include "ops/checked_math.h"
 #include "ops/conv_util.h"
 #include "ops/families.h"
 #include "ops/gemm.h"
@@ -343,7 +344,7 @@ class ConvOp final : public Op {
     TOP_RETURN_IF_ERROR(parse_fused_activation(attrs, "Conv", act_));
     win_.ceil_mode = false;
     group_ = attrs.get_int("group", 1);
-    if (group_ < 1) return InvalidArgument("Conv: group " + std::to_string(group_) + " must be >= 1");
+    TOP_RETURN_IF_ERROR(check_ints_in_range({group_}, 1, kMaxDim, "Conv: group"));
     return Status::Ok();
   }
 
@@ -544,10 +545,12 @@ class ConvOp final : public Op {
     if (w.size() != x.size())
       return InvalidArgument("Conv: W " + shape_str(w) + " must have the rank of X " + shape_str(x));
     if (x.size() > 5) return Unsupported("Conv: " + std::to_string(x.size() - 2) + "-D convolution is not supported");
-    if (x[1] >= 0 && w[1] >= 0 && x[1] != w[1] * group_) {
+    // Weight dims are real (bounded) but W's channel count times a large group is not.
+    const CheckedInt in_channels = CheckedInt(w[1]) * group_;
+    if (x[1] >= 0 && w[1] >= 0 && (!in_channels.ok() || x[1] != in_channels.value())) {
       return InvalidArgument("Conv: X " + shape_str(x) + " has " + std::to_string(x[1]) + " channels but W " +
                              shape_str(w) + " with group " + std::to_string(group_) + " expects " +
-                             std::to_string(w[1] * group_));
+                             (in_channels.ok() ? std::to_string(in_channels.value()) : std::string("more than 2^63")));
     }
     if (w[0] >= 0 && w[0] % group_ != 0) {
       return InvalidArgument("Conv: W " + shape_str(w) + " has " + std::to_string(w[0]) +
@@ -611,11 +614,11 @@ class ConvTransposeOp final : public Op {
   Status init(const ir::Attributes& attrs, int opset) override {
     TOP_RETURN_IF_ERROR(parse_window_attrs(attrs, "ConvTranspose", win_));
     group_ = attrs.get_int("group", 1);
-    if (group_ < 1) return InvalidArgument("ConvTranspose: group " + std::to_string(group_) + " must be >= 1");
+    TOP_RETURN_IF_ERROR(check_ints_in_range({group_}, 1, kMaxDim, "ConvTranspose: group"));
     output_padding_ = attrs.get_ints("output_padding");
     output_shape_ = attrs.get_ints("output_shape");
-    for (int64_t v : output_padding_)
-      if (v < 0) return InvalidArgument("ConvTranspose: output_padding " + ints_str(output_padding_) + " must be >= 0");
+    TOP_RETURN_IF_ERROR(check_ints_in_range(output_padding_, 0, kMaxDim, "ConvTranspose: output_padding"));
+    TOP_RETURN_IF_ERROR(check_ints_in_range(output_shape_, 0, kMaxDim, "ConvTranspose: output_shape"));
     return Status::Ok();
   }
 
@@ -628,7 +631,11 @@ class ConvTransposeOp final : public Op {
                                                        ctx.has_input(2) ? &ctx.input_shape(2) : nullptr));
     const Shape& x = ctx.input_shape(0);
     const Shape& w = ctx.input_shape(1);
-    Shape out{x[0], w[1] < 0 ? -1 : w[1] * group_};
+    int64_t out_c = -1;
+    if (w[1] >= 0) {
+      TOP_ASSIGN_OR_RETURN(out_c, to_dim(CheckedInt(w[1]) * group_, "ConvTranspose: output channels W[1] * group"));
+    }
+    Shape out{x[0], out_c};
     out.insert(out.end(), g.out.begin(), g.out.end());
     ctx.set_output(0, DataType::kFloat32, out);
     return Status::Ok();
@@ -710,8 +717,10 @@ class ConvTransposeOp final : public Op {
                              " channels but W " + shape_str(w) + " expects " + std::to_string(w[0]) +
                              " (divisible by group " + std::to_string(group_) + ")");
     }
-    if (b && (b->size() != 1 || (w[1] >= 0 && (*b)[0] >= 0 && (*b)[0] != w[1] * group_)))
-      return InvalidArgument("ConvTranspose: B " + shape_str(*b) + " must be [" + std::to_string(w[1] * group_) + "]");
+    const CheckedInt out_c = CheckedInt(w[1]) * group_;
+    if (w[1] >= 0 && !out_c.ok()) return InvalidArgument("ConvTranspose: output channels W[1] * group overflow int64");
+    if (b && (b->size() != 1 || (w[1] >= 0 && (*b)[0] >= 0 && (*b)[0] != out_c.value())))
+      return InvalidArgument("ConvTranspose: B " + shape_str(*b) + " must be [" + std::to_string(out_c.value()) + "]");
     TransposeGeometry g;
     g.in.assign(x.begin() + 2, x.end());
     g.kernel.assign(w.begin() + 2, w.end());
@@ -742,12 +751,14 @@ class ConvTransposeOp final : public Op {
         g.out[i] = -1;
         continue;
       }
-      const int64_t full = (in - 1) * s + adj + (g.kernel[i] - 1) * g.dilations[i] + 1;
+      TOP_ASSIGN_OR_RETURN(const int64_t eff_k, window_extent(g.kernel[i], g.dilations[i], op));
+      const std::string dim = std::string(op) + ": output dim " + std::to_string(i) + " for input " + shape_str(x);
+      TOP_ASSIGN_OR_RETURN(const int64_t full, to_dim((CheckedInt(in) - 1) * s + adj + eff_k, dim));
       int64_t target = -1;
       if (!out_shape.empty()) {
         target = out_shape[i];
       } else if (win_.auto_pad == AutoPad::kSameUpper || win_.auto_pad == AutoPad::kSameLower) {
-        target = in * s;
+        TOP_ASSIGN_OR_RETURN(target, to_dim(CheckedInt(in) * s, dim));
       }
       if (target >= 0) {
         const int64_t total = std::max<int64_t>(0, full - target);

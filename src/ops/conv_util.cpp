@@ -4,12 +4,15 @@
 #include <cmath>
 #include <limits>
 
+#include "ops/activation_math.h"
+#include "ops/checked_math.h"
+
 namespace top::ops {
 
-std::string ints_str(const std::vector<int64_t>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
-  return s + "]";
+Result<int64_t> window_extent(int64_t kernel, int64_t dilation, const char* op) {
+  return to_dim((CheckedInt(kernel) - 1) * dilation + 1,
+                std::string(op) + ": window extent (kernel_shape " + std::to_string(kernel) + " - 1) * dilations " +
+                    std::to_string(dilation) + " + 1");
 }
 
 Status parse_window_attrs(const ir::Attributes& attrs, const char* op, WindowAttrs& out) {
@@ -30,14 +33,16 @@ Status parse_window_attrs(const ir::Attributes& attrs, const char* op, WindowAtt
   out.dilations = attrs.get_ints("dilations");
   out.pads = attrs.get_ints("pads");
   out.ceil_mode = attrs.get_int("ceil_mode", 0) != 0;
-  for (int64_t k : out.kernel_shape)
-    if (k <= 0) return InvalidArgument(std::string(op) + ": kernel_shape " + ints_str(out.kernel_shape) + " must be positive");
-  for (int64_t s : out.strides)
-    if (s <= 0) return InvalidArgument(std::string(op) + ": strides " + ints_str(out.strides) + " must be positive");
-  for (int64_t d : out.dilations)
-    if (d <= 0) return InvalidArgument(std::string(op) + ": dilations " + ints_str(out.dilations) + " must be positive");
-  for (int64_t p : out.pads)
-    if (p < 0) return InvalidArgument(std::string(op) + ": pads " + ints_str(out.pads) + " must be non-negative");
+  // Bounded here, before shapes are known, so that no later formula (ours or ONNX shape
+  // inference's, which runs at import) can overflow on them.
+  TOP_RETURN_IF_ERROR(check_ints_in_range(out.kernel_shape, 1, kMaxDim, std::string(op) + ": kernel_shape"));
+  TOP_RETURN_IF_ERROR(check_ints_in_range(out.strides, 1, kMaxDim, std::string(op) + ": strides"));
+  TOP_RETURN_IF_ERROR(check_ints_in_range(out.dilations, 1, kMaxDim, std::string(op) + ": dilations"));
+  TOP_RETURN_IF_ERROR(check_ints_in_range(out.pads, 0, kMaxDim, std::string(op) + ": pads"));
+  if (!out.dilations.empty() && out.dilations.size() == out.kernel_shape.size()) {
+    for (size_t i = 0; i < out.kernel_shape.size(); ++i)
+      TOP_RETURN_IF_ERROR(window_extent(out.kernel_shape[i], out.dilations[i], op).status());
+  }
   if (out.pads.size() % 2 != 0)
     return InvalidArgument(std::string(op) + ": pads " + ints_str(out.pads) + " must have 2 values per spatial dim");
   return Status::Ok();
@@ -64,26 +69,34 @@ Result<WindowGeometry> forward_window_geometry(const WindowAttrs& attrs, const s
   g.pad_begin.assign(n, 0);
   g.pad_end.assign(n, 0);
   g.out.assign(n, 0);
+  g.extent.assign(n, 0);
+  const std::string o(op);
   for (size_t i = 0; i < n; ++i) {
     const int64_t in = in_spatial[i], s = g.strides[i];
-    if (kernel[i] <= 0) return InvalidArgument(std::string(op) + ": kernel_shape " + ints_str(kernel) + " must be positive");
+    if (kernel[i] <= 0) return InvalidArgument(o + ": kernel_shape " + ints_str(kernel) + " must be positive");
+    // The kernel may come from the weights' shape, so its extent is checked here too.
+    TOP_ASSIGN_OR_RETURN(const int64_t eff_k, window_extent(kernel[i], g.dilations[i], op));
+    g.extent[i] = eff_k;
     if (in < 0) {  // symbolic dim at import time: the size is decided at plan time
       g.out[i] = -1;
       continue;
     }
-    const int64_t eff_k = (kernel[i] - 1) * g.dilations[i] + 1;
+    const std::string dim = o + ": output dim " + std::to_string(i) + " for input " + ints_str(in_spatial);
     switch (attrs.auto_pad) {
       case AutoPad::kNotSet: {
         if (!attrs.pads.empty()) {
           g.pad_begin[i] = attrs.pads[i];
           g.pad_end[i] = attrs.pads[i + n];
         }
-        const int64_t span = in + g.pad_begin[i] + g.pad_end[i] - eff_k;
+        TOP_ASSIGN_OR_RETURN(const int64_t span,
+                             to_dim(CheckedInt(in) + g.pad_begin[i] + g.pad_end[i] - eff_k, dim + " with pads " +
+                                                                                             ints_str(attrs.pads)));
         if (span < 0) {
-          return InvalidArgument(std::string(op) + ": window " + ints_str(kernel) + " (dilations " +
-                                 ints_str(g.dilations) + ") is larger than the padded input " + ints_str(in_spatial) +
-                                 " with pads " + ints_str(attrs.pads));
+          return InvalidArgument(o + ": window " + ints_str(kernel) + " (dilations " + ints_str(g.dilations) +
+                                 ") is larger than the padded input " + ints_str(in_spatial) + " with pads " +
+                                 ints_str(attrs.pads));
         }
+        // span <= 2^48 and s <= 2^48: these cannot overflow.
         int64_t out = attrs.ceil_mode ? (span + s - 1) / s + 1 : span / s + 1;
         // A window must start inside the input or its begin padding (ceil_mode only).
         if (attrs.ceil_mode && (out - 1) * s >= in + g.pad_begin[i]) --out;
@@ -93,17 +106,17 @@ Result<WindowGeometry> forward_window_geometry(const WindowAttrs& attrs, const s
       case AutoPad::kValid: {
         const int64_t span = in - eff_k;
         if (span < 0) {
-          return InvalidArgument(std::string(op) + ": window " + ints_str(kernel) + " (dilations " +
-                                 ints_str(g.dilations) + ") is larger than the input " + ints_str(in_spatial) +
-                                 " with auto_pad VALID");
+          return InvalidArgument(o + ": window " + ints_str(kernel) + " (dilations " + ints_str(g.dilations) +
+                                 ") is larger than the input " + ints_str(in_spatial) + " with auto_pad VALID");
         }
         g.out[i] = span / s + 1;
         break;
       }
       case AutoPad::kSameUpper:
       case AutoPad::kSameLower: {
-        const int64_t out = (in + s - 1) / s;
-        const int64_t total = std::max<int64_t>(0, (out - 1) * s + eff_k - in);
+        TOP_ASSIGN_OR_RETURN(const int64_t out, to_dim((CheckedInt(in) + s - 1) / s, dim));
+        TOP_ASSIGN_OR_RETURN(const int64_t need, to_dim((CheckedInt(out) - 1) * s + eff_k - in, dim + " padding"));
+        const int64_t total = std::max<int64_t>(0, need);
         const int64_t small = total / 2, big = total - total / 2;
         g.pad_begin[i] = attrs.auto_pad == AutoPad::kSameUpper ? small : big;
         g.pad_end[i] = attrs.auto_pad == AutoPad::kSameUpper ? big : small;
@@ -150,25 +163,27 @@ Status parse_fused_activation(const ir::Attributes& attrs, const char* op, Fused
 }
 
 void FusedActivation::apply(float* p, int64_t n) const {
+  // The standalone operators' formulas (activation_math.h), so fusing never changes a
+  // result; in particular NaN stays NaN.
   switch (kind) {
     case Kind::kNone: return;
     case Kind::kRelu:
-      for (int64_t i = 0; i < n; ++i) p[i] = p[i] > 0.0f ? p[i] : 0.0f;
+      for (int64_t i = 0; i < n; ++i) p[i] = relu_value(p[i]);
       return;
     case Kind::kLeakyRelu:
-      for (int64_t i = 0; i < n; ++i) p[i] = p[i] >= 0.0f ? p[i] : p[i] * alpha;
+      for (int64_t i = 0; i < n; ++i) p[i] = leaky_relu_value(p[i], alpha);
       return;
     case Kind::kClip:
-      for (int64_t i = 0; i < n; ++i) p[i] = std::min(std::max(p[i], alpha), beta);
+      for (int64_t i = 0; i < n; ++i) p[i] = clip_value(p[i], alpha, beta);
       return;
     case Kind::kSigmoid:
       for (int64_t i = 0; i < n; ++i) p[i] = 1.0f / (1.0f + std::exp(-p[i]));
       return;
     case Kind::kHardSigmoid:
-      for (int64_t i = 0; i < n; ++i) p[i] = std::min(1.0f, std::max(0.0f, alpha * p[i] + beta));
+      for (int64_t i = 0; i < n; ++i) p[i] = hard_sigmoid_value(p[i], alpha, beta);
       return;
     case Kind::kHardSwish:
-      for (int64_t i = 0; i < n; ++i) p[i] *= std::min(1.0f, std::max(0.0f, alpha * p[i] + beta));
+      for (int64_t i = 0; i < n; ++i) p[i] *= hard_sigmoid_value(p[i], alpha, beta);
       return;
     case Kind::kTanh:
       for (int64_t i = 0; i < n; ++i) p[i] = std::tanh(p[i]);

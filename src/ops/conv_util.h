@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/attributes.h"
+#include "ops/checked_math.h"
 #include "top/status.h"
 #include "top/tensor.h"
 
@@ -26,8 +27,12 @@ struct WindowAttrs {
 };
 
 // Parses auto_pad/kernel_shape/strides/dilations/pads (and ceil_mode for pools) and
-// checks the values that need no shapes: positive strides/dilations/kernel, pads >= 0.
+// checks the values that need no shapes: strides/dilations/kernel in [1, 2^48], pads
+// in [0, 2^48] (ops/checked_math.h), window extents that do not overflow.
 Status parse_window_attrs(const ir::Attributes& attrs, const char* op, WindowAttrs& out);
+
+// (kernel - 1) * dilation + 1, or InvalidArgument naming `op` when it passes 2^48.
+Result<int64_t> window_extent(int64_t kernel, int64_t dilation, const char* op);
 
 // Concrete geometry for one input: every vector has the spatial rank (pads 2x).
 struct WindowGeometry {
@@ -37,6 +42,7 @@ struct WindowGeometry {
   std::vector<int64_t> dilations;
   std::vector<int64_t> pad_begin;
   std::vector<int64_t> pad_end;
+  std::vector<int64_t> extent;   // (kernel - 1) * dilation + 1, the window's span
   std::vector<int64_t> out;      // output spatial dims
   int64_t in_size() const { return shape_numel(in); }
   int64_t out_size() const { return shape_numel(out); }
@@ -45,11 +51,10 @@ struct WindowGeometry {
 
 // Resolves the forward-window geometry (Conv, MaxPool, AveragePool) for `in_spatial`
 // and `kernel` (kernel from the attribute or the weights). Errors name `op`, the dims
-// and the attribute at fault. Pools pass ceil_mode through attrs.
+// and the attribute at fault; int64 overflow anywhere is such an error, never a wrong
+// size. Pools pass ceil_mode through attrs.
 Result<WindowGeometry> forward_window_geometry(const WindowAttrs& attrs, const std::vector<int64_t>& in_spatial,
                                                const std::vector<int64_t>& kernel, const char* op);
-
-std::string ints_str(const std::vector<int64_t>& v);
 
 // An activation fused into a producer's epilogue (Conv, Gemm). Not an ONNX attribute:
 // a graph optimiser that folds `Conv -> Relu` into one node sets

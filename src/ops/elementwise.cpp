@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "ops/activation_math.h"
 #include "ops/elementwise_scalar.h"
 #include "ops/families.h"
 
@@ -266,9 +267,9 @@ class VariadicOp : public Op {
       };
       switch (kind_) {
         case Variadic::kMin:
-          return run([](T x, T y) { return y < x ? y : x; });
+          return run([](T x, T y) { return min_nan(x, y); });
         case Variadic::kMax:
-          return run([](T x, T y) { return y > x ? y : x; });
+          return run([](T x, T y) { return max_nan(x, y); });
         case Variadic::kSum:
           return run([](T x, T y) { return static_cast<T>(x + y); });
         case Variadic::kMean: {

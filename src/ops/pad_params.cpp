@@ -1,5 +1,6 @@
 #include "ops/pad_params.h"
 
+#include "ops/checked_math.h"
 #include "ops/op_util.h"
 
 namespace top::ops {
@@ -26,9 +27,10 @@ Result<PadParams> pad_params(const Shape& in, const std::vector<int64_t>& pads, 
   }
   const size_t k = axes.size();
   if (pads.size() != 2 * k) {
-    return InvalidArgument(p + "pads " + shape_str(pads) + " must have " + std::to_string(2 * k) +
+    return InvalidArgument(p + "pads " + ints_str(pads) + " must have " + std::to_string(2 * k) +
                            " entries for input " + shape_str(in));
   }
+  TOP_RETURN_IF_ERROR(check_ints_in_range(pads, -kMaxDim, kMaxDim, p + "pads"));
   PadParams pp;
   pp.begin.assign(in.size(), 0);
   pp.end.assign(in.size(), 0);
@@ -38,9 +40,11 @@ Result<PadParams> pad_params(const Shape& in, const std::vector<int64_t>& pads, 
   }
   pp.out = in;
   for (size_t d = 0; d < in.size(); ++d) {
-    pp.out[d] = in[d] + pp.begin[d] + pp.end[d];
+    TOP_ASSIGN_OR_RETURN(pp.out[d], to_dim(CheckedInt(in[d]) + pp.begin[d] + pp.end[d],
+                                           p + "dim " + std::to_string(d) + " of input " + shape_str(in) +
+                                               " plus pads " + ints_str(pads)));
     if (pp.out[d] < 0) {
-      return InvalidArgument(p + "pads " + shape_str(pads) + " crop dim " + std::to_string(d) + " of input " +
+      return InvalidArgument(p + "pads " + ints_str(pads) + " crop dim " + std::to_string(d) + " of input " +
                              shape_str(in) + " below zero");
     }
   }

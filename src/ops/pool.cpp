@@ -3,7 +3,7 @@
 // The windowed pools see every input as (D, H, W) planes — 1-D and 2-D inputs get unit
 // leading dims — and parallelise over the N*C planes. For each output index the range
 // of window taps that land inside the input is computed once per axis, so the inner
-// loops carry no bounds checks.
+// loops carry no bounds checks. A window holding a NaN gives NaN (ops/activation_math.h).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +15,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "ops/activation_math.h"
 #include "ops/conv_util.h"
 #include "ops/families.h"
 #include "ops/op.h"
@@ -88,10 +89,11 @@ void max_pool_plane(const float* x, const Pool3& p, float* y, int64_t* idx, int6
             const float* row = x + (id * H + ih) * W;
             if (idx == nullptr) {
               for (int64_t c = 0, iw = tw.first[ow]; c < tw.count[ow]; ++c, iw += tw.dilation)
-                best = row[iw] > best ? row[iw] : best;
+                best = max_nan(best, row[iw]);
             } else {
               for (int64_t c = 0, iw = tw.first[ow]; c < tw.count[ow]; ++c, iw += tw.dilation) {
-                if (row[iw] > best) {
+                // The first NaN wins and stays (Indices points at it), like max_nan.
+                if (row[iw] > best || (row[iw] != row[iw] && best == best)) {
                   best = row[iw];
                   bd = id, bh = ih, bw = iw;
                 }
@@ -134,8 +136,17 @@ void avg_pool_plane(const float* x, const Pool3& p, bool include_pad, float* y) 
 // after another, so the innermost loop is a plain (vectorisable) max/add over columns.
 template <bool kMax>
 inline float pool_step(float acc, float v) {
-  return kMax ? (v > acc ? v : acc) : acc + v;
+  return kMax ? max_nan(acc, v) : acc + v;
 }
+
+#if defined(__SSE__)
+// max_nan on 4 lanes: _mm_max_ps(v, acc) gives acc when either is NaN, which keeps a
+// NaN acc; a NaN v is put back explicitly.
+inline __m128 max_nan_ps(__m128 acc, __m128 v) {
+  const __m128 nan = _mm_cmpunord_ps(v, v);
+  return _mm_or_ps(_mm_and_ps(nan, v), _mm_andnot_ps(nan, _mm_max_ps(v, acc)));
+}
+#endif
 
 // One window tap over output columns [lo, hi): yr[ow] op= xr[ow * stride].
 template <bool kMax>
@@ -158,7 +169,7 @@ void pool_taps_fixed(float* yr, const float* xr, int64_t lo, int64_t hi) {
       __m128 acc = _mm_loadu_ps(yr + ow);
       for (int k = 0; k < KW; ++k) {
         const __m128 v = _mm_loadu_ps(xr + ow + k);
-        acc = kMax ? _mm_max_ps(v, acc) : _mm_add_ps(acc, v);
+        acc = kMax ? max_nan_ps(acc, v) : _mm_add_ps(acc, v);
       }
       _mm_storeu_ps(yr + ow, acc);
     }
@@ -171,7 +182,7 @@ void pool_taps_fixed(float* yr, const float* xr, int64_t lo, int64_t hi) {
       for (int k = 0; k < KW; ++k) {
         const float* p = xr + 2 * ow + k;
         const __m128 v = _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 4), _MM_SHUFFLE(2, 0, 2, 0));
-        acc = kMax ? _mm_max_ps(v, acc) : _mm_add_ps(acc, v);
+        acc = kMax ? max_nan_ps(acc, v) : _mm_add_ps(acc, v);
       }
       _mm_storeu_ps(yr + ow, acc);
     }
@@ -380,7 +391,7 @@ class WindowPoolOp final : public Op {
     TOP_ASSIGN_OR_RETURN(WindowGeometry g, forward_window_geometry(win_, in, win_.kernel_shape, name_));
     for (size_t i = 0; i < in.size(); ++i) {
       // A window wholly inside the padding has no element to reduce.
-      if (g.pad_begin[i] >= (g.kernel[i] - 1) * g.dilations[i] + 1 || g.pad_end[i] >= (g.kernel[i] - 1) * g.dilations[i] + 1) {
+      if (g.pad_begin[i] >= g.extent[i] || g.pad_end[i] >= g.extent[i]) {
         if (win_.auto_pad == AutoPad::kNotSet)
           return InvalidArgument(std::string(name_) + ": pads " + ints_str(win_.pads) +
                                  " must be smaller than the window " + ints_str(g.kernel));
@@ -431,7 +442,7 @@ class GlobalPoolOp final : public Op {
         const float* p = x + i * plane;
         if (is_max_) {
           float m = p[0];
-          for (int64_t j = 1; j < plane; ++j) m = p[j] > m ? p[j] : m;
+          for (int64_t j = 1; j < plane; ++j) m = max_nan(m, p[j]);
           y[i] = m;
         } else {
           // Four partial sums: vectorisable and a little more accurate than one.

@@ -7,6 +7,8 @@
 #endif
 #include "ops/elementwise_kernels.h"
 
+#include "ops/activation_math.h"
+
 #include "ops/families.h"
 
 namespace top::ops {
@@ -38,7 +40,7 @@ struct MaxK {
   static T init() { return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
                                                                  : std::numeric_limits<T>::lowest(); }
   static T map(T x) { return x; }
-  static T combine(T a, T b) { return b > a ? b : a; }
+  static T combine(T a, T b) { return max_nan(a, b); }
   static T finalize(T a, int64_t) { return a; }
 };
 template <class T>
@@ -46,7 +48,7 @@ struct MinK {
   static T init() { return std::numeric_limits<T>::has_infinity ? std::numeric_limits<T>::infinity()
                                                                  : std::numeric_limits<T>::max(); }
   static T map(T x) { return x; }
-  static T combine(T a, T b) { return b < a ? b : a; }
+  static T combine(T a, T b) { return min_nan(a, b); }
   static T finalize(T a, int64_t) { return a; }
 };
 template <class T>

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "ops/checked_math.h"
+
 namespace top::ops {
 
 namespace {
@@ -120,7 +122,8 @@ Result<ResizePlan> plan_resize(const ResizeAttrs& ra, const Shape& in, const Ten
     if (sz.size() != k)
       return InvalidArgument(p + "sizes " + shape_str(sz) + " must have " + std::to_string(k) + " entries");
     for (size_t i = 0; i < k; ++i) {
-      if (sz[i] < 0) return InvalidArgument(p + "sizes " + shape_str(sz) + " has a negative entry");
+      if (sz[i] < 0 || sz[i] > kMaxDim)
+        return InvalidArgument(p + "sizes " + ints_str(sz) + " must be in [0, 2^48]");
       rp.out[static_cast<size_t>(axes[i])] = sz[i];
     }
     for (size_t d = 0; d < in.size(); ++d) {
@@ -139,8 +142,9 @@ Result<ResizePlan> plan_resize(const ResizeAttrs& ra, const Shape& in, const Ten
                                                 : std::max(s, rp.scales[static_cast<size_t>(a)]);
       for (int64_t a : axes) {
         rp.scales[static_cast<size_t>(a)] = s;
-        rp.out[static_cast<size_t>(a)] =
-            static_cast<int64_t>(std::round(s * static_cast<float>(in[static_cast<size_t>(a)])));
+        TOP_ASSIGN_OR_RETURN(rp.out[static_cast<size_t>(a)],
+                             float_to_dim(std::round(s * static_cast<float>(in[static_cast<size_t>(a)])),
+                                          p + "output dim " + std::to_string(a) + " (keep_aspect_ratio_policy)"));
       }
     }
   } else if (!scale_values.empty()) {
@@ -154,7 +158,11 @@ Result<ResizePlan> plan_resize(const ResizeAttrs& ra, const Shape& in, const Ten
                                " must be positive");
       const size_t a = static_cast<size_t>(axes[i]);
       rp.scales[a] = s;
-      rp.out[a] = static_cast<int64_t>(s * static_cast<float>(in[a]));
+      // Float, like ONNX Runtime; a huge scale gives inf or a value past int64, which
+      // must be an error rather than an undefined cast.
+      TOP_ASSIGN_OR_RETURN(rp.out[a], float_to_dim(s * static_cast<float>(in[a]),
+                                                    p + "output dim " + std::to_string(a) + " (scale " +
+                                                        std::to_string(s) + " times " + std::to_string(in[a]) + ")"));
     }
   } else {
     return InvalidArgument(p + "needs either 'scales' or 'sizes'");

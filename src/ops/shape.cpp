@@ -16,14 +16,13 @@
 #include <set>
 
 #include "ops/broadcast.h"
+#include "ops/checked_math.h"
 #include "ops/families.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
 
 namespace top::ops {
 namespace {
-
-std::string ints_str(const std::vector<int64_t>& v) { return shape_str(v); }
 
 // Output = input bytes, for ops that only relabel the shape.
 Status copy_same_bytes(const KernelContext& ctx, const char* op) {
@@ -109,7 +108,9 @@ class ReshapeOp final : public MovementOp {
       }
       if (target[i] == 0) has_zero = true;
       out[i] = d;
-      known *= d;
+      // A product that wraps could divide the element count and pass for a valid shape.
+      TOP_ASSIGN_OR_RETURN(known, to_dim(CheckedInt(known) * d, op + " node '" + ctx.node_name() + "': shape " +
+                                                                   ints_str(target) + " element count"));
     }
     const int64_t numel = shape_numel(in);
     if (infer_at >= 0) {
@@ -154,8 +155,10 @@ class FlattenOp final : public MovementOp {
                              " is out of range for input " + shape_str(in));
     }
     const int64_t a = axis_ < 0 ? axis_ + r : axis_;
-    int64_t outer = 1, inner = 1;
-    for (int64_t i = 0; i < r; ++i) (i < a ? outer : inner) *= in[static_cast<size_t>(i)];
+    // With a 0 dim in one half, the other half's product is not bounded by the input's size.
+    const std::string p = "Flatten node '" + ctx.node_name() + "': ";
+    TOP_ASSIGN_OR_RETURN(int64_t outer, checked_numel(Shape(in.begin(), in.begin() + a), p + "outer dims' product"));
+    TOP_ASSIGN_OR_RETURN(int64_t inner, checked_numel(Shape(in.begin() + a, in.end()), p + "inner dims' product"));
     ctx.set_output(0, ctx.input_dtype(0), {outer, inner});
     return Status::Ok();
   }
@@ -311,6 +314,9 @@ class ConstantOfShapeOp final : public MovementOp {
                                ints_str(dims));
       }
     }
+    TOP_RETURN_IF_ERROR(
+        checked_numel(dims, "ConstantOfShape node '" + ctx.node_name() + "': element count of shape " + ints_str(dims))
+            .status());
     ctx.set_output(0, value_.dtype(), dims);
     return Status::Ok();
   }
@@ -341,7 +347,13 @@ class RangeOp final : public Op {
   static Result<int64_t> count(const Tensor& s, const Tensor& l, const Tensor& d) {
     const T start = s.data<T>()[0], limit = l.data<T>()[0], delta = d.data<T>()[0];
     if (delta == T(0)) return InvalidArgument("Range: delta must not be zero");
-    double n = std::ceil(static_cast<double>(static_cast<T>(limit - start)) / static_cast<double>(delta));
+    T diff = static_cast<T>(limit - start);  // narrower types wrap after promotion, as in ONNX Runtime
+    if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>) {
+      if (__builtin_sub_overflow(limit, start, &diff))
+        return InvalidArgument("Range: limit - start (" + std::to_string(limit) + " - " + std::to_string(start) +
+                               ") overflows " + dtype_name(dtype_of<T>()));
+    }
+    double n = std::ceil(static_cast<double>(diff) / static_cast<double>(delta));
     if (!(n > 0)) return int64_t{0};
     if (n > static_cast<double>(std::numeric_limits<int32_t>::max()) * 64)
       return InvalidArgument("Range: output would have " + std::to_string(n) + " elements");

@@ -44,15 +44,18 @@ Result<SliceParams> slice_params(const Shape& in, const std::vector<int64_t>& st
     // Clamp before adding dim so INT64_MAX / -INT64_MAX sentinels cannot overflow.
     if (s < 0) s = std::max<int64_t>(s, -dim - 1) + dim;
     if (e < 0) e = std::max<int64_t>(e, -dim - 1) + dim;
+    // ceil(span / |step|) written as (span - 1) / |step| + 1, in uint64: a step of
+    // INT64_MAX or INT64_MIN (its magnitude is not an int64) cannot overflow.
+    const uint64_t mag = step > 0 ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
     int64_t n = 0;
     if (step > 0) {
       s = std::min(std::max<int64_t>(s, 0), dim);
       e = std::min(std::max<int64_t>(e, 0), dim);
-      if (e > s) n = (e - s + step - 1) / step;
+      if (e > s) n = static_cast<int64_t>((static_cast<uint64_t>(e - s) - 1) / mag + 1);
     } else {
       s = std::min(std::max<int64_t>(s, 0), dim - 1);
       e = std::min(std::max<int64_t>(e, -1), dim - 1);
-      if (s > e) n = (s - e + (-step) - 1) / (-step);
+      if (s > e) n = static_cast<int64_t>((static_cast<uint64_t>(s - e) - 1) / mag + 1);
     }
     sp.out[static_cast<size_t>(a)] = n;
     sp.start[static_cast<size_t>(a)] = n > 0 ? s : 0;
@@ -66,7 +69,9 @@ SliceView slice_view(const Shape& in, const SliceParams& sp) {
   v.strides.assign(in.size(), 0);
   int64_t dense = 1;
   for (size_t d = in.size(); d-- > 0;) {
-    v.strides[d] = dense * sp.step[d];
+    // A dim read at most once never advances by its step, which may be huge (a step
+    // past the dim's size gives one element): leave its stride 0 so nothing overflows.
+    v.strides[d] = sp.out[d] > 1 ? dense * sp.step[d] : 0;
     v.offset += dense * sp.start[d];
     dense *= in[d];
   }

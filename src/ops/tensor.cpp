@@ -12,6 +12,7 @@
 #include <limits>
 #include <set>
 
+#include "ops/checked_math.h"
 #include "ops/families.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
@@ -217,7 +218,10 @@ class ConcatOp final : public MovementOp {
                                ", which does not match input 0 " + shape_str(first) + " outside axis " +
                                std::to_string(axis));
       }
-      out[static_cast<size_t>(axis)] += s[static_cast<size_t>(axis)];
+      // Inputs with a 0 dim elsewhere can have any size on the axis: the sum may wrap.
+      TOP_ASSIGN_OR_RETURN(out[static_cast<size_t>(axis)],
+                           to_dim(CheckedInt(out[static_cast<size_t>(axis)]) + s[static_cast<size_t>(axis)],
+                                  p + "output size along axis " + std::to_string(axis)));
     }
     ctx.set_output(0, ctx.input_dtype(0), out);
     return Status::Ok();
@@ -293,13 +297,14 @@ class SplitOp final : public MovementOp {
         return InvalidArgument(p + "split " + shape_str(split) + " has " + std::to_string(split.size()) +
                                " entries for " + std::to_string(n) + " outputs");
       }
-      int64_t sum = 0;
+      CheckedInt sum = 0;
       for (int64_t s : split) {
-        if (s < 0) return InvalidArgument(p + "split " + shape_str(split) + " has a negative size");
-        sum += s;
+        if (s < 0) return InvalidArgument(p + "split " + ints_str(split) + " has a negative size");
+        sum = sum + s;
       }
-      if (sum != dim) {
-        return InvalidArgument(p + "split " + shape_str(split) + " sums to " + std::to_string(sum) +
+      if (!sum.ok() || sum.value() != dim) {
+        return InvalidArgument(p + "split " + ints_str(split) + " sums to " +
+                               (sum.ok() ? std::to_string(sum.value()) : std::string("more than 2^63")) +
                                " but the axis has " + std::to_string(dim) + " elements");
       }
       return split;
@@ -709,6 +714,8 @@ class PadOp final : public MovementOp {
     if (opset < 11) {
       attr_pads_ = attrs.has("pads") ? attrs.get_ints("pads") : attrs.get_ints("paddings");
       attr_value_ = attrs.get_float("value", 0.0f);
+      // Checked before shapes are known so that a corrupt file fails at load.
+      TOP_RETURN_IF_ERROR(check_ints_in_range(attr_pads_, -kMaxDim, kMaxDim, "Pad: pads"));
     }
     return Status::Ok();
   }
@@ -839,8 +846,10 @@ Result<Shape> tile_shape(const Shape& in, const std::vector<int64_t>& repeats, c
                            shape_str(in));
   Shape out(in.size());
   for (size_t d = 0; d < in.size(); ++d) {
-    if (repeats[d] < 0) return InvalidArgument(p + "repeats " + shape_str(repeats) + " has a negative entry");
-    out[d] = in[d] * repeats[d];
+    if (repeats[d] < 0) return InvalidArgument(p + "repeats " + ints_str(repeats) + " has a negative entry");
+    TOP_ASSIGN_OR_RETURN(out[d], to_dim(CheckedInt(in[d]) * repeats[d],
+                                        p + "dim " + std::to_string(d) + " of input " + shape_str(in) +
+                                            " times repeats " + ints_str(repeats)));
   }
   return out;
 }

@@ -60,3 +60,12 @@ def ints(rng, shape, dtype=np.int64):
 
 def const(name, values, dtype=np.int64):
     return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+
+
+def with_nans(rng, x, count):
+    """A copy of float array `x` with `count` (>= 1) elements, at random distinct
+    positions, set to NaN."""
+    x = np.array(x, copy=True)
+    flat = x.reshape(-1)
+    flat[rng.choice(flat.size, size=max(1, count), replace=False)] = np.nan
+    return x
