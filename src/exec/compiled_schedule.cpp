@@ -1,5 +1,6 @@
 #include "exec/compiled_schedule.h"
 
+#include <algorithm>
 #include <set>
 
 namespace top::exec {
@@ -37,19 +38,18 @@ Result<std::shared_ptr<const CompiledSchedule>> CompiledSchedule::compile(Schedu
   }
   // Within a task, the only orders the executor guarantees are data dependencies and
   // the op order inside a group: memory is planned for exactly that.
+  // One pass over the groups builds every task's relation (not one pass per task).
   const size_t steps = sch.plan->steps.size();
-  for (int t = 0; t < sch.num_tasks; ++t) {
-    std::vector<std::vector<int>> hb(steps);
-    for (const Group* g : c->groups) {
-      int prev = -1;
-      for (const OpRef& r : g->ops) {
-        if (r.task != t) continue;
-        if (prev >= 0) hb[prev].push_back(r.step);
-        prev = r.step;
-      }
+  std::vector<std::vector<std::vector<int>>> hb(sch.num_tasks, std::vector<std::vector<int>>(steps));
+  std::vector<int> prev(sch.num_tasks);
+  for (const Group* g : c->groups) {
+    std::fill(prev.begin(), prev.end(), -1);
+    for (const OpRef& r : g->ops) {
+      if (prev[r.task] >= 0) hb[r.task][prev[r.task]].push_back(r.step);
+      prev[r.task] = r.step;
     }
-    c->task_layouts.push_back(plan_memory_for_order(*sch.plan, hb));
   }
+  for (int t = 0; t < sch.num_tasks; ++t) c->task_layouts.push_back(plan_memory_for_order(*sch.plan, hb[t]));
   return std::shared_ptr<const CompiledSchedule>(std::move(c));
 }
 
