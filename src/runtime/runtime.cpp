@@ -93,7 +93,7 @@ struct ModelEntry {
   std::unordered_map<uint64_t, Waiting> waiting;
   std::vector<std::weak_ptr<runtime::Instance>> active;
   bool unloading = false;
-  bool retired = false;  // unloaded and every task ended: left the stats
+  bool retired = false;          // unloaded and every task ended: left the stats
   runtime::ScheduleCache cache;  // plans per input shapes, compiled schedules
   // Activation arenas of finished instances, reused so a launch does not allocate.
   std::mutex arena_mu;
@@ -187,9 +187,10 @@ struct Runtime::Impl {
     // The first ten, then at 16, 32, 64, ...: a callback that always throws does not
     // flood the log.
     if (n <= 10 || (n & (n - 1)) == 0)
-      spdlog::error("top::Runtime: the completion callback of task {} threw ({}); caught, the runtime goes on "
-                    "({} callback exceptions so far)",
-                    task_id, what, n);
+      spdlog::error(
+          "top::Runtime: the completion callback of task {} threw ({}); caught, the runtime goes on "
+          "({} callback exceptions so far)",
+          task_id, what, n);
   }
 
   // Once an unloaded model has no instance left running, its stats and entry go (mu held).
@@ -233,7 +234,8 @@ struct Runtime::Impl {
         metrics.on_reject(e->q.metrics_index);
         return Status(StatusCode::kResourceExhausted,
                       "queue of model '" + model + "' is full (" + std::to_string(cfg.queue_capacity) +
-                          " tasks waiting)" + (cfg.block_when_full ? "; a submit from a completion callback does not wait" : ""));
+                          " tasks waiting)" +
+                          (cfg.block_when_full ? "; a submit from a completion callback does not wait" : ""));
       }
       space_cv.wait(lock);
       if (!accepting || e->unloading)

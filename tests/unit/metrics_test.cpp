@@ -164,7 +164,7 @@ TEST(Metrics, RemovedModelsLeaveTheSnapshotButCountInTheTotal) {
   for (int i = 0; i < 3; ++i) m.on_finish(a, true, 2.0);
   m.on_finish(b, true, 2.0);
   m.remove_model(a);
-  m.remove_model(a);  // twice: ignored
+  m.remove_model(a);               // twice: ignored
   const int c = m.add_model("a");  // loaded again under the same name
   EXPECT_NE(c, a);
   EXPECT_NE(c, b);

@@ -85,8 +85,8 @@ struct Record {
   explicit Record(int n) : calls(static_cast<size_t>(n)), codes(static_cast<size_t>(n)) {
     for (auto& c : calls) c.store(0);
   }
-  std::vector<std::atomic<int>> calls;     // per task: how many times its callback ran
-  std::vector<StatusCode> codes;           // per task: the status it ended with
+  std::vector<std::atomic<int>> calls;  // per task: how many times its callback ran
+  std::vector<StatusCode> codes;        // per task: the status it ended with
   std::atomic<int> total{0};
   bool each_once() const {
     for (const auto& c : calls)
@@ -173,9 +173,13 @@ void shutdown_from_stream_callback(ShutdownMode mode) {
   ASSERT_TRUE(shutdown_or_abandon(rt, mode));  // the join the callback could not do
   EXPECT_EQ(rec->total.load(), kTasks);
   EXPECT_TRUE(rec->each_once());
-  for (StatusCode c : rec->codes)
-    if (mode == ShutdownMode::kDrain) EXPECT_EQ(c, StatusCode::kOk);
-    else EXPECT_TRUE(c == StatusCode::kOk || c == StatusCode::kCancelled) << static_cast<int>(c);
+  for (StatusCode c : rec->codes) {
+    if (mode == ShutdownMode::kDrain) {
+      EXPECT_EQ(c, StatusCode::kOk);
+    } else {
+      EXPECT_TRUE(c == StatusCode::kOk || c == StatusCode::kCancelled) << static_cast<int>(c);
+    }
+  }
 }
 
 TEST(RuntimeReentrancy, DrainShutdownFromCallback) { shutdown_from_stream_callback(ShutdownMode::kDrain); }
@@ -270,7 +274,7 @@ TEST(RuntimeReentrancy, BlockingSubmitFromLauncherCallbackDoesNotWait) {
   ASSERT_TRUE(rt->submit("m", {random_input(1, 8, rng)}, [=](TaskResult r) {
                   std::vector<StatusCode> c{r.status.code()};
                   for (const Tensor& t : more)
-                    c.push_back(raw->submit("m", {t}, [](TaskResult) {}) .code());
+                    c.push_back(raw->submit("m", {t}, [](TaskResult) {}).code());
                   codes->set_value(std::move(c));
                 }, soon).ok());
   ASSERT_TRUE(ready_or_abandon(codes_f, rt)) << "a blocking submit() on the launcher thread deadlocked";
