@@ -23,6 +23,26 @@
 //
 // Thread safety: every member function may be called from any thread concurrently,
 // except that the Runtime must outlive the calls (shutdown() then destroy).
+//
+// Completion callbacks (the callback form of submit(); the future form has no user
+// code to run) may call back into their own runtime; none of these calls waits for
+// the runtime's threads, one of which the callback may be running on:
+//   submit()        queues as usual; with block_when_full, a full queue fails at once
+//                   with ResourceExhausted instead of blocking (the queue may drain only
+//                   after the callback returns).
+//   unload_model()  removes the model and cancels its queued tasks (their callbacks
+//                   run inside this call), then returns without waiting for its running
+//                   instances, which finish and deliver their results afterwards.
+//   shutdown()      stops admission and asks the launcher to drain or cancel, then
+//                   returns; it cannot join the thread it runs on. The final join is
+//                   done by the next shutdown() or the destructor from outside.
+//   stats(), models(), load_model(), write_trace(): as from outside.
+// The destructor must not run inside one of the runtime's own callbacks. Calls into
+// another Runtime from a callback behave as from outside (they may wait). A callback
+// that waits for another task of its runtime (future.get()) can deadlock.
+// An exception thrown by a callback is caught, logged (spdlog) and counted in
+// RuntimeStats::callback_exceptions; the task still counts as ended and every other
+// task still ends exactly once.
 #pragma once
 
 #include <chrono>
@@ -90,7 +110,9 @@ class Runtime {
 
   // Adds a model under `name` (InvalidArgument if the name is taken).
   Status load_model(const std::string& name, const Model& model);
-  // Removes a model; its queued tasks fail with Cancelled, running ones finish first.
+  // Removes a model; its queued tasks fail with Cancelled, running ones finish first
+  // (not waited for from a callback). Its plans, schedules, arenas and stats entry are
+  // freed once its last task has ended.
   Status unload_model(const std::string& name);
   std::vector<std::string> models() const;
 
@@ -98,7 +120,8 @@ class Runtime {
   // wrong input count/shape/dtype) come back at once as a ready future with an error.
   std::future<TaskResult> submit(const std::string& model, std::vector<Tensor> inputs, const TaskOptions& opts = {});
   // Callback form: `done` is called exactly once, on a runtime thread (or inline when
-  // admission fails). Returns the admission status.
+  // admission fails, or inside unload_model() for a task it cancels). Returns the
+  // admission status. What `done` may call: see the top of this file.
   Status submit(const std::string& model, std::vector<Tensor> inputs, std::function<void(TaskResult)> done,
                 const TaskOptions& opts = {});
 
@@ -106,7 +129,9 @@ class Runtime {
   // Chrome/Perfetto trace of the operators run so far (needs record_trace).
   Status write_trace(const std::string& path) const;
 
-  // Idempotent. Returns when every task has ended and the runtime's threads have stopped.
+  // Idempotent. Returns when every task has ended and the runtime's threads have stopped
+  // (from a callback: returns at once, see above). A kCancel after a kDrain that is
+  // still running turns it into a cancel.
   void shutdown(ShutdownMode mode = ShutdownMode::kDrain);
 
  private:

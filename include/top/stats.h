@@ -39,7 +39,11 @@ struct StreamStats {
 
 struct RuntimeStats {
   double elapsed_s = 0;
-  double throughput_per_s = 0;  // all models
+  double throughput_per_s = 0;  // all models, unloaded ones included
+  // Exceptions thrown by completion callbacks (caught, logged; the runtime went on).
+  uint64_t callback_exceptions = 0;
+  // The loaded models, and unloaded ones whose last running tasks have not ended yet;
+  // a model leaves once unload_model() has ended all its tasks.
   std::vector<ModelStats> models;
   std::vector<StreamStats> streams;
 };

@@ -59,13 +59,27 @@ int MetricsRecorder::add_model(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   auto m = std::make_unique<PerModel>();
   m->name = name;
-  models_.push_back(std::move(m));
-  return static_cast<int>(models_.size()) - 1;
+  const int index = next_model_++;
+  models_.emplace(index, std::move(m));
+  return index;
+}
+
+void MetricsRecorder::remove_model(int model) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = models_.find(model);
+  if (it == models_.end()) return;
+  removed_completed_ += it->second->completed;
+  models_.erase(it);
+}
+
+uint64_t MetricsRecorder::on_callback_exception() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ++callback_exceptions_;
 }
 
 MetricsRecorder::PerModel* MetricsRecorder::model_or_null(int model) {
-  if (model < 0 || static_cast<size_t>(model) >= models_.size()) return nullptr;
-  return models_[static_cast<size_t>(model)].get();
+  auto it = models_.find(model);
+  return it == models_.end() ? nullptr : it->second.get();
 }
 
 void MetricsRecorder::record_queue_length(PerModel& m, size_t queue_length, Clock::time_point t) {
@@ -142,15 +156,18 @@ void MetricsRecorder::on_stream_busy(int stream, Clock::time_point begin, Clock:
   ++stream_groups_[static_cast<size_t>(stream)];
 }
 
-RuntimeStats MetricsRecorder::snapshot(Clock::time_point now) const {
+RuntimeStats MetricsRecorder::snapshot(Clock::time_point now, std::vector<int>* model_indices) const {
   std::lock_guard<std::mutex> lock(mu_);
   RuntimeStats s;
   s.elapsed_s = std::max(0.0, seconds_between(start_, now));
+  s.callback_exceptions = callback_exceptions_;
   const auto per_second = [&](double x) { return s.elapsed_s > 0 ? x / s.elapsed_s : 0.0; };
 
-  uint64_t all_completed = 0;
+  uint64_t all_completed = removed_completed_;
   s.models.reserve(models_.size());
-  for (const auto& mp : models_) {
+  if (model_indices) model_indices->clear();
+  for (const auto& [index, mp] : models_) {
+    if (model_indices) model_indices->push_back(index);
     const PerModel& m = *mp;
     ModelStats ms;
     ms.model = m.name;

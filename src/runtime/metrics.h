@@ -12,7 +12,9 @@
 // the queue-length history is thinned to at most kMaxQueuePoints points by keeping every
 // other point and doubling the recording stride.
 //
-// A model or stream index outside what was registered is ignored (never a crash).
+// A model or stream index outside what was registered (or already removed) is ignored
+// (never a crash). Indices are never reused, so an event of a removed model cannot land
+// on a newer one.
 //
 // Thread safety: every method may be called from any thread (one internal mutex; the
 // hot-path calls are a few increments and a vector push).
@@ -21,6 +23,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -45,6 +48,10 @@ class MetricsRecorder {
 
   // Models are registered once (index = model slot); names appear in the snapshot.
   int add_model(const std::string& name);
+  // Drops a model's entry (an unloaded model whose last task has ended): its memory is
+  // freed and it leaves the snapshot; its completed tasks still count in the snapshot's
+  // all-models throughput.
+  void remove_model(int model);
 
   // A task was accepted; its model's queue now holds queue_length_after tasks.
   void on_submit(int model, size_t queue_length_after, Clock::time_point t);
@@ -56,8 +63,11 @@ class MetricsRecorder {
   void on_finish(int model, bool ok, double latency_ms);
   // A stream ran one group's operators from begin to end.
   void on_stream_busy(int stream, Clock::time_point begin, Clock::time_point end);
+  // A user's completion callback threw; returns how many have so far.
+  uint64_t on_callback_exception();
 
-  RuntimeStats snapshot(Clock::time_point now) const;
+  // `model_indices`, if given, receives the index of each snapshot.models entry.
+  RuntimeStats snapshot(Clock::time_point now, std::vector<int>* model_indices = nullptr) const;
 
  private:
   struct PerModel;
@@ -66,7 +76,10 @@ class MetricsRecorder {
 
   mutable std::mutex mu_;
   Clock::time_point start_;
-  std::vector<std::unique_ptr<PerModel>> models_;
+  std::map<int, std::unique_ptr<PerModel>> models_;  // by index, registration order
+  int next_model_ = 0;
+  uint64_t removed_completed_ = 0;  // completed tasks of removed models
+  uint64_t callback_exceptions_ = 0;
   std::vector<double> stream_busy_s_;
   std::vector<uint64_t> stream_groups_;
   std::mt19937_64 reservoir_rng_;  // which sample a late latency replaces

@@ -24,6 +24,7 @@
 #include "runtime/schedule_cache.h"
 #include "runtime/stage_executor.h"
 #include "runtime/trace.h"
+#include "spdlog/spdlog.h"
 
 namespace top {
 
@@ -32,6 +33,23 @@ using runtime::Clock;
 namespace {
 
 using runtime::ms_between;
+
+// The user completion callbacks this thread is inside (innermost first), by runtime. A
+// call into a runtime from one of its own callbacks must not wait for its threads: the
+// callback may run on one of them (a stream, the launcher) and its instance still
+// counts as in flight, so waiting for "all finished" or "queue has room" would wait for
+// itself. Calls into another runtime are as from outside (destroying it works).
+struct CallbackFrame {
+  const void* runtime;
+  const CallbackFrame* outer;
+};
+thread_local const CallbackFrame* innermost_callback = nullptr;
+
+bool in_callback_of(const void* runtime) {
+  for (const CallbackFrame* f = innermost_callback; f; f = f->outer)
+    if (f->runtime == runtime) return true;
+  return false;
+}
 
 // A task out of its queue: the launcher's view of it plus what only the runtime keeps.
 struct Task {
@@ -75,6 +93,7 @@ struct ModelEntry {
   std::unordered_map<uint64_t, Waiting> waiting;
   std::vector<std::weak_ptr<runtime::Instance>> active;
   bool unloading = false;
+  bool retired = false;          // unloaded and every task ended: left the stats
   runtime::ScheduleCache cache;  // plans per input shapes, compiled schedules
   // Activation arenas of finished instances, reused so a launch does not allocate.
   std::mutex arena_mu;
@@ -116,7 +135,9 @@ struct Runtime::Impl {
   std::condition_variable space_cv;     // a queue has room (blocking submit)
   std::condition_variable idle_cv;      // in-flight count dropped
   std::map<std::string, std::shared_ptr<ModelEntry>> models;
-  std::vector<std::shared_ptr<ModelEntry>> all_entries;  // metrics index order, kept after unload
+  // Entries whose stats are reported, by metrics index: the loaded models and unloaded
+  // ones with instances still running (unload_model from a callback). Retired, they go.
+  std::map<int, std::shared_ptr<ModelEntry>> reported;
   runtime::LauncherCore core;  // the launcher's decisions (guarded by mu)
   bool accepting = true;
   bool stopping = false;
@@ -138,7 +159,59 @@ struct Runtime::Impl {
     r.status = std::move(s);
     r.task_id = t.q.id;
     r.latency_ms = ms_between(t.q.submitted, Clock::now());
-    if (t.done) t.done(std::move(r));
+    deliver(t.done, std::move(r));
+  }
+
+  // Calls a user's completion callback. What it throws is caught, counted and logged:
+  // it must not unwind through a stream or the launcher (std::terminate), and every
+  // other task must still end.
+  void deliver(const std::function<void(TaskResult)>& done, TaskResult r) {
+    if (!done) return;
+    const uint64_t id = r.task_id;
+    const CallbackFrame frame{this, innermost_callback};
+    innermost_callback = &frame;
+    try {
+      done(std::move(r));
+    } catch (const std::exception& e) {
+      note_callback_exception(id, e.what());
+    } catch (...) {
+      note_callback_exception(id, "an exception not derived from std::exception");
+    }
+    innermost_callback = frame.outer;
+  }
+
+  bool in_own_callback() const { return in_callback_of(this); }
+
+  void note_callback_exception(uint64_t task_id, const char* what) {
+    const uint64_t n = metrics.on_callback_exception();
+    // The first ten, then at 16, 32, 64, ...: a callback that always throws does not
+    // flood the log.
+    if (n <= 10 || (n & (n - 1)) == 0)
+      spdlog::error(
+          "top::Runtime: the completion callback of task {} threw ({}); caught, the runtime goes on "
+          "({} callback exceptions so far)",
+          task_id, what, n);
+  }
+
+  // Once an unloaded model has no instance left running, its stats and entry go (mu held).
+  void retire_if_done_locked(ModelEntry& e) {
+    if (!e.unloading || e.retired || e.q.in_flight_instances > 0) return;
+    e.retired = true;
+    metrics.remove_model(e.q.metrics_index);
+    reported.erase(e.q.metrics_index);
+  }
+
+  // Marks the runtime as stopping (no new tasks); the launcher drains or cancels. A
+  // later kCancel turns a drain still in progress into a cancel.
+  void request_stop(ShutdownMode mode) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      accepting = false;
+      if (!stopping || mode == ShutdownMode::kCancel) stop_mode = mode;
+      stopping = true;
+    }
+    space_cv.notify_all();
+    launcher_cv.notify_all();
   }
 
   Status admit(const std::string& model, std::vector<Tensor> inputs, std::function<void(TaskResult)> done,
@@ -156,10 +229,13 @@ struct Runtime::Impl {
       return shapes.status().with_context("model '" + model + "'");
     }
     while (e->q.queue.size() >= cfg.queue_capacity) {
-      if (!cfg.block_when_full) {
+      // From a callback the queue may drain only after the callback returns: refuse.
+      if (!cfg.block_when_full || in_own_callback()) {
         metrics.on_reject(e->q.metrics_index);
-        return Status(StatusCode::kResourceExhausted, "queue of model '" + model + "' is full (" +
-                                                          std::to_string(cfg.queue_capacity) + " tasks waiting)");
+        return Status(StatusCode::kResourceExhausted,
+                      "queue of model '" + model + "' is full (" + std::to_string(cfg.queue_capacity) +
+                          " tasks waiting)" +
+                          (cfg.block_when_full ? "; a submit from a completion callback does not wait" : ""));
       }
       space_cv.wait(lock);
       if (!accepting || e->unloading)
@@ -394,11 +470,12 @@ struct Runtime::Impl {
         std::lock_guard<std::mutex> lock(mu);
         core.on_task_finished(entry->q, r.latency_ms);
       }
-      if (tasks[i].done) tasks[i].done(std::move(r));
+      deliver(tasks[i].done, std::move(r));
     }
     {
       std::lock_guard<std::mutex> lock(mu);
       core.on_instance_finished(entry->q);
+      retire_if_done_locked(*entry);
     }
     launcher_cv.notify_all();
     idle_cv.notify_all();
@@ -473,7 +550,7 @@ Status Runtime::load_model(const std::string& name, const Model& model) {
     return n ? progress / n : 0.0;
   };
   impl_->models[name] = e;
-  impl_->all_entries.push_back(e);
+  impl_->reported[e->q.metrics_index] = e;
   return Status::Ok();
 }
 
@@ -486,17 +563,22 @@ Status Runtime::unload_model(const std::string& name) {
     if (it == impl_->models.end()) return NotFound("no model named '" + name + "' is loaded");
     e = it->second;
     e->unloading = true;
-    for (runtime::QueuedTask& qt : e->q.queue) dropped.push_back(e->take(std::move(qt)));
+    // Counted under `mu`, before the entry can retire, so the counts are complete.
+    const auto now = Clock::now();
+    for (runtime::QueuedTask& qt : e->q.queue) {
+      dropped.push_back(e->take(std::move(qt)));
+      impl_->metrics.on_dequeue(e->q.metrics_index, 1, 0, 0, now);
+      impl_->metrics.on_finish(e->q.metrics_index, false, ms_between(dropped.back().q.submitted, now));
+    }
     e->q.queue.clear();
     e->q.queued_with_deadline = 0;
     impl_->models.erase(it);
+    impl_->retire_if_done_locked(*e);
   }
   impl_->space_cv.notify_all();
-  for (Task& t : dropped) {
-    impl_->metrics.on_dequeue(e->q.metrics_index, 1, 0, 0, Clock::now());
-    impl_->metrics.on_finish(e->q.metrics_index, false, ms_between(t.q.submitted, Clock::now()));
-    impl_->fail(t, Status(StatusCode::kCancelled, "model '" + name + "' was unloaded"));
-  }
+  for (Task& t : dropped) impl_->fail(t, Status(StatusCode::kCancelled, "model '" + name + "' was unloaded"));
+  // A callback may be one of this model's running tasks: its instance ends after it.
+  if (impl_->in_own_callback()) return Status::Ok();
   std::unique_lock<std::mutex> lock(impl_->mu);
   impl_->idle_cv.wait(lock, [&] { return e->q.in_flight_instances == 0; });
   return Status::Ok();
@@ -528,20 +610,28 @@ Status Runtime::submit(const std::string& model, std::vector<Tensor> inputs, std
   if (!s.ok()) {
     TaskResult r;
     r.status = s;
-    done(std::move(r));
+    impl_->deliver(done, std::move(r));
   }
   return s;
 }
 
 RuntimeStats Runtime::stats() const {
-  RuntimeStats s = impl_->metrics.snapshot(Clock::now());
+  std::vector<int> indices;
+  RuntimeStats s = impl_->metrics.snapshot(Clock::now(), &indices);
   std::lock_guard<std::mutex> lock(impl_->mu);
-  for (ModelStats& m : s.models)
-    for (const auto& e : impl_->all_entries)
-      if (e->name() == m.model) {
-        m.queue_length = e->q.queue.size();
-        m.in_flight = e->q.in_flight_tasks;
-      }
+  // The launcher's view of queue and in-flight counts; a model that retired since the
+  // snapshot is left out.
+  std::vector<ModelStats> kept;
+  kept.reserve(s.models.size());
+  for (size_t i = 0; i < s.models.size(); ++i) {
+    auto it = impl_->reported.find(indices[i]);
+    if (it == impl_->reported.end()) continue;
+    ModelStats& m = s.models[i];
+    m.queue_length = it->second->q.queue.size();
+    m.in_flight = it->second->q.in_flight_tasks;
+    kept.push_back(std::move(m));
+  }
+  s.models = std::move(kept);
   return s;
 }
 
@@ -551,16 +641,13 @@ Status Runtime::write_trace(const std::string& path) const {
 }
 
 void Runtime::shutdown(ShutdownMode mode) {
+  impl_->request_stop(mode);
+  // A callback cannot join the thread it may run on, nor wait for its own instance: it
+  // only asks. (Nor may it take shutdown_mu, which an outside shutdown() holds while
+  // it joins.) The next shutdown() or the destructor from outside joins.
+  if (impl_->in_own_callback()) return;
   std::lock_guard<std::mutex> once(impl_->shutdown_mu);
   if (impl_->shut_down) return;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->accepting = false;
-    impl_->stopping = true;
-    impl_->stop_mode = mode;
-  }
-  impl_->space_cv.notify_all();
-  impl_->launcher_cv.notify_all();
   if (impl_->launcher.joinable()) impl_->launcher.join();
   impl_->executor.reset();  // every instance has finished: joins the streams
   impl_->shut_down = true;

@@ -12,6 +12,7 @@ std::string to_json(const RuntimeStats& s) {
   nlohmann::json j;
   j["elapsed_s"] = s.elapsed_s;
   j["throughput_per_s"] = s.throughput_per_s;
+  j["callback_exceptions"] = s.callback_exceptions;
   j["models"] = nlohmann::json::array();
   for (const ModelStats& m : s.models) {
     nlohmann::json q = nlohmann::json::array();
@@ -164,6 +165,8 @@ std::string to_prometheus(const RuntimeStats& s) {
   e.sample("top_elapsed_seconds", "", s.elapsed_s);
   e.family("top_throughput_all_per_second", "gauge", "Completed tasks per second since start, all models.");
   e.sample("top_throughput_all_per_second", "", s.throughput_per_s);
+  e.family("top_callback_exceptions_total", "counter", "Exceptions thrown by completion callbacks (caught).");
+  e.sample("top_callback_exceptions_total", "", s.callback_exceptions);
   return e.take();
 }
 

@@ -153,6 +153,38 @@ TEST(Metrics, OutOfRangeIndicesAreIgnored) {
   EXPECT_EQ(e.throughput_per_s, 0.0);
 }
 
+// An unloaded model's entry goes (its memory with it); its index is never handed out
+// again, so a late event of the removed model cannot count for a newer one; its
+// completed tasks stay in the all-models throughput.
+TEST(Metrics, RemovedModelsLeaveTheSnapshotButCountInTheTotal) {
+  const Clock::time_point start{};
+  MetricsRecorder m(1, start);
+  const int a = m.add_model("a");
+  const int b = m.add_model("b");
+  for (int i = 0; i < 3; ++i) m.on_finish(a, true, 2.0);
+  m.on_finish(b, true, 2.0);
+  m.remove_model(a);
+  m.remove_model(a);               // twice: ignored
+  const int c = m.add_model("a");  // loaded again under the same name
+  EXPECT_NE(c, a);
+  EXPECT_NE(c, b);
+  m.on_finish(a, true, 2.0);  // late event of the removed entry: ignored
+  m.on_finish(c, true, 2.0);
+  std::vector<int> indices;
+  const RuntimeStats s = m.snapshot(start + seconds(2), &indices);
+  ASSERT_EQ(s.models.size(), 2u);
+  EXPECT_EQ(indices, (std::vector<int>{b, c}));
+  EXPECT_EQ(s.models[0].model, "b");
+  EXPECT_EQ(s.models[1].model, "a");
+  EXPECT_EQ(s.models[1].completed, 1u);
+  EXPECT_DOUBLE_EQ(s.throughput_per_s, 5.0 / 2.0);  // 3 of the removed one + 1 + 1
+
+  EXPECT_EQ(m.snapshot(start).callback_exceptions, 0u);
+  EXPECT_EQ(m.on_callback_exception(), 1u);
+  EXPECT_EQ(m.on_callback_exception(), 2u);
+  EXPECT_EQ(m.snapshot(start).callback_exceptions, 2u);
+}
+
 TEST(Metrics, QueueHistoryStaysBoundedAndCoversTheRun) {
   const Clock::time_point start{};
   MetricsRecorder m(1, start);
@@ -239,6 +271,7 @@ RuntimeStats sample_stats() {
   RuntimeStats s;
   s.elapsed_s = 4.0;
   s.throughput_per_s = 2.5;
+  s.callback_exceptions = 3;
   ModelStats a;
   a.model = "resnet50";
   a.submitted = 12;
@@ -268,6 +301,7 @@ TEST(StatsFormat, JsonParsesBack) {
   const nlohmann::json j = nlohmann::json::parse(to_json(s));
   EXPECT_DOUBLE_EQ(j.at("elapsed_s").get<double>(), 4.0);
   EXPECT_DOUBLE_EQ(j.at("throughput_per_s").get<double>(), 2.5);
+  EXPECT_EQ(j.at("callback_exceptions").get<uint64_t>(), 3u);
   ASSERT_EQ(j.at("models").size(), 2u);
   const auto& a = j["models"][0];
   EXPECT_EQ(a.at("model"), "resnet50");
@@ -306,6 +340,8 @@ TEST(StatsFormat, PrometheusText) {
   EXPECT_TRUE(has("top_tasks_rejected_total{model=\"resnet50\"} 2"));
   EXPECT_TRUE(has("top_tasks_completed_total{model=\"resnet50\"} 10"));
   EXPECT_TRUE(has("top_tasks_failed_total{model=\"resnet50\"} 1"));
+  EXPECT_TRUE(has("# TYPE top_callback_exceptions_total counter"));
+  EXPECT_TRUE(has("top_callback_exceptions_total 3"));
   EXPECT_TRUE(has("# TYPE top_queue_length gauge"));
   EXPECT_TRUE(has("top_queue_length{model=\"resnet50\"} 3"));
   EXPECT_TRUE(has("top_in_flight{model=\"resnet50\"} 1"));
