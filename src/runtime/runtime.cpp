@@ -58,12 +58,13 @@ struct Task {
   std::function<void(TaskResult)> done;
 };
 
-Tensor concat_batch(const std::vector<const Tensor*>& parts) {
+// k admitted tasks' inputs as one batch; the merged size is checked like any other.
+Result<Tensor> concat_batch(const std::vector<const Tensor*>& parts) {
   Shape s = parts[0]->shape();
   int64_t total = 0;
   for (const Tensor* p : parts) total += p->shape()[0];
   s[0] = total;
-  Tensor out = Tensor::zeros(parts[0]->dtype(), s);
+  TOP_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(parts[0]->dtype(), s));
   size_t off = 0;
   for (const Tensor* p : parts) {
     std::memcpy(static_cast<char*>(out.raw_data()) + off, p->raw_data(), p->nbytes());
@@ -72,11 +73,11 @@ Tensor concat_batch(const std::vector<const Tensor*>& parts) {
   return out;
 }
 
-Tensor slice_batch(const Tensor& t, int64_t begin, int64_t count) {
+Result<Tensor> slice_batch(const Tensor& t, int64_t begin, int64_t count) {
   Shape s = t.shape();
   size_t row = s[0] ? t.nbytes() / static_cast<size_t>(s[0]) : 0;
   s[0] = count;
-  Tensor out = Tensor::zeros(t.dtype(), s);
+  TOP_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(t.dtype(), s));
   std::memcpy(out.raw_data(), static_cast<const char*>(t.raw_data()) + row * static_cast<size_t>(begin),
               row * static_cast<size_t>(count));
   return out;
@@ -357,7 +358,12 @@ struct Runtime::Impl {
         for (size_t i = 0; i < l.tasks[0].inputs.size(); ++i) {
           std::vector<const Tensor*> parts;
           for (const Task& t : l.tasks) parts.push_back(&t.inputs[i]);
-          merged.push_back(concat_batch(parts));
+          auto m = concat_batch(parts);
+          if (!m.ok()) {
+            st = m.status().with_context("batching " + std::to_string(k) + " tasks");
+            break;
+          }
+          merged.push_back(std::move(m).value());
           shapes[i] = merged.back().shape();
         }
         for (const Task& t : l.tasks) batch_sizes.push_back(t.q.shapes.empty() ? 1 : t.q.shapes[0][0]);
@@ -369,7 +375,8 @@ struct Runtime::Impl {
           inst->task_ids.push_back(t.q.id);
         }
       }
-      auto compiled = e.cache.schedule_for(shapes, batch ? 1 : k, l.choice.generator);
+      Result<std::shared_ptr<const exec::CompiledSchedule>> compiled =
+          st.ok() ? e.cache.schedule_for(shapes, batch ? 1 : k, l.choice.generator) : st;
       if (!compiled.ok()) {
         st = compiled.status();
       } else {
@@ -422,7 +429,14 @@ struct Runtime::Impl {
         if (batch) {
           if (!batch_status.ok()) return {batch_status, {}};
           std::vector<Tensor> mine;
-          for (const Tensor& o : batch_outputs) mine.push_back(slice_batch(o, offset, batch_sizes[i]));
+          for (const Tensor& o : batch_outputs) {
+            auto part = slice_batch(o, offset, batch_sizes[i]);
+            if (!part.ok()) {
+              offset += batch_sizes[i];
+              return {part.status(), {}};
+            }
+            mine.push_back(std::move(part).value());
+          }
           offset += batch_sizes[i];
           return {Status::Ok(), std::move(mine)};
         }
