@@ -332,6 +332,8 @@ top::Result<SimBackendPtr> make_sim(const BenchArgs& args) {
 }
 
 void run_bench(const BenchArgs& args) {
+  auto policies = parse_policies(args.policies);  // before the slow part: a typo fails at once
+  if (!policies.ok()) return fail(policies.status());
   auto sim = make_sim(args);
   if (!sim.ok()) return fail(sim.status());
   auto models = load_models(args, *sim);
@@ -379,8 +381,6 @@ void run_bench(const BenchArgs& args) {
     if (!f) return fail(top::NotFound("--write-arrivals: cannot write '" + args.write_arrivals + "'"));
     fmt::print("wrote      arrivals to {}\n", args.write_arrivals);
   }
-  auto policies = parse_policies(args.policies);
-  if (!policies.ok()) return fail(policies.status());
   std::vector<PolicyResult> results;
   for (const auto& p : *policies) {
     fmt::print("running    {} ...\n", p.label);
