@@ -126,6 +126,11 @@ TEST(NpyReader, DeclaredSizeMustMatchTheData) {
   EXPECT_EQ(code_of(npy_image(f32_dict("(1000,)"), 4000)), StatusCode::kOutOfMemory);
   set_max_allocation_bytes(saved);
   EXPECT_EQ(code_of(npy_image(f32_dict("(4294967296, 4294967296, 4)"), 0)), StatusCode::kInvalidArgument);
+  // Empty, though the other dimensions multiply past 64 bits (found by npy_fuzz).
+  auto empty = parse(npy_image(f32_dict("(4294967296, 4294967296, 0, 4)"), 0));
+  ASSERT_TRUE(empty.ok()) << empty.status().to_string();
+  EXPECT_EQ(empty->numel(), 0);
+  EXPECT_EQ(empty->nbytes(), 0u);
 }
 
 TEST(NpyReader, LoadsOnlyRegularFiles) {
