@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // A bad command line reads like every other error: one line, exit code 1.
+    toprt::fail(top::InvalidArgument(std::string(e.what()) + " (toprt --help)"));
   } catch (const std::bad_alloc&) {
     toprt::fail(top::OutOfMemory("out of memory: an allocation failed"));
   } catch (const std::exception& e) {
