@@ -61,7 +61,8 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   // Inputs in the model's input order; returns outputs in the model's output order.
-  // InvalidArgument (naming the input) on a wrong count, dtype or shape.
+  // InvalidArgument (naming the input) on a wrong count, dtype or shape; OutOfMemory
+  // when memory runs out on the way. Never throws (nor does run_named or plan_info).
   Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs, RunProfile* profile = nullptr);
   // Inputs and outputs by name.
   Result<std::map<std::string, Tensor>> run_named(const std::map<std::string, Tensor>& inputs);

@@ -44,6 +44,9 @@ const char* dtype_name(DataType t) {
 int64_t shape_numel(const Shape& s) {
   // Saturates instead of overflowing (undefined behaviour) on hostile shapes; callers that
   // allocate check sizes with checked_tensor_bytes() first.
+  // A zero dimension makes the product 0 even when the others overflow.
+  for (int64_t d : s)
+    if (d == 0) return 0;
   int64_t n = 1;
   for (int64_t d : s)
     if (__builtin_mul_overflow(n, d, &n)) return INT64_MAX;

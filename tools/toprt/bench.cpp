@@ -33,6 +33,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr double kMaxArrivals = 1e7;
+
 struct BenchArgs {
   std::vector<std::string> models;
   std::string mix;
@@ -136,6 +138,10 @@ top::Result<std::string> resolve_arrival(const BenchArgs& args, const std::vecto
   for (size_t i = 0; i < models.size(); ++i) mean_ms += mix.shares[i] * models[i].single_ms;
   double capacity = 1000.0 / std::max(mean_ms, 1e-3);
   double rate = args.load * capacity;
+  // Each arrival holds a time and a model index; tens of millions are a mistake.
+  if (rate * args.duration_s > kMaxArrivals)
+    return top::InvalidArgument(fmt::format("--duration {} at {:.0f} tasks/s would replay {:.3g} tasks (at most {:g})",
+                                            args.duration_s, rate, rate * args.duration_s, kMaxArrivals));
   if (args.arrival == "auto-poisson") return fmt::format("poisson:rate={:.3f}", rate);
   if (args.arrival == "auto-bursty")  // 1 s bursts at 1.75x the mean rate, 1 s lulls at 0.25x
     return fmt::format("bursty:on_rate={:.3f},off_rate={:.3f},on_s=1,off_s=1", 1.75 * rate, 0.25 * rate);
@@ -167,17 +173,28 @@ std::string file_stem(const std::string& label) {
   return stem;
 }
 
+// Creates `dir` (and its parents) if needed; the error names the option.
+top::Status make_directory(const std::string& dir, const std::string& option) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return top::InvalidArgument(option + ": cannot create '" + dir + "': " + ec.message());
+  return top::Status::Ok();
+}
+
 // The table's figures of one run (real or simulated), and its metrics files.
-PolicyResult summarize(PolicyResult r, const std::vector<double>& latencies, const BenchArgs& args) {
+top::Result<PolicyResult> summarize(PolicyResult r, const std::vector<double>& latencies, const BenchArgs& args) {
   r.p50 = percentile(latencies, 0.50);
   r.p95 = percentile(latencies, 0.95);
   r.p99 = percentile(latencies, 0.99);
   r.max_latency = latencies.empty() ? 0 : *std::max_element(latencies.begin(), latencies.end());
   for (const auto& ms : r.stats.models) r.max_queue = std::max(r.max_queue, ms.max_queue_length);
   if (!args.metrics_out.empty()) {
-    std::filesystem::create_directories(args.metrics_out);
-    std::ofstream(args.metrics_out + "/" + file_stem(r.label) + ".json") << top::to_json(r.stats);
-    std::ofstream(args.metrics_out + "/" + file_stem(r.label) + ".prom") << top::to_prometheus(r.stats);
+    TOP_RETURN_IF_ERROR(make_directory(args.metrics_out, "--metrics-out"));
+    const std::string stem = args.metrics_out + "/" + file_stem(r.label);
+    std::ofstream json(stem + ".json"), prom(stem + ".prom");
+    json << top::to_json(r.stats);
+    prom << top::to_prometheus(r.stats);
+    if (!json || !prom) return top::NotFound("--metrics-out: cannot write '" + stem + ".json' / '.prom'");
   }
   return r;
 }
@@ -254,7 +271,7 @@ top::Result<PolicyResult> run_policy(const PolicySpec& p, const std::vector<Load
   r.makespan_s = std::chrono::duration<double>(last_done - start).count() - (times.empty() ? 0 : times.front());
   r.backlog_at_end = backlog;
   if (!args.trace_out.empty()) {
-    std::filesystem::create_directories(args.trace_out);
+    TOP_RETURN_IF_ERROR(make_directory(args.trace_out, "--trace-out"));
     TOP_RETURN_IF_ERROR(rt->write_trace(args.trace_out + "/" + file_stem(p.label) + ".trace.json"));
   }
   return summarize(std::move(r), latencies, args);
@@ -315,6 +332,8 @@ top::Result<SimBackendPtr> make_sim(const BenchArgs& args) {
 }
 
 void run_bench(const BenchArgs& args) {
+  auto policies = parse_policies(args.policies);  // before the slow part: a typo fails at once
+  if (!policies.ok()) return fail(policies.status());
   auto sim = make_sim(args);
   if (!sim.ok()) return fail(sim.status());
   auto models = load_models(args, *sim);
@@ -359,10 +378,9 @@ void run_bench(const BenchArgs& args) {
     f << "# time_s model batch\n";
     for (size_t i = 0; i < times.size(); ++i)
       f << fmt::format("{:.6f} {} {}\n", times[i], (*models)[which[i]].name, args.batch);
+    if (!f) return fail(top::NotFound("--write-arrivals: cannot write '" + args.write_arrivals + "'"));
     fmt::print("wrote      arrivals to {}\n", args.write_arrivals);
   }
-  auto policies = parse_policies(args.policies);
-  if (!policies.ok()) return fail(policies.status());
   std::vector<PolicyResult> results;
   for (const auto& p : *policies) {
     fmt::print("running    {} ...\n", p.label);
@@ -405,7 +423,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--metrics-out", args->metrics_out, "write <policy>.json and <policy>.prom here");
   cmd->add_option("--trace-out", args->trace_out, "write <policy>.trace.json (Chrome/Perfetto) here");
   cmd->add_option("--write-arrivals", args->write_arrivals, "write the arrivals (time model batch) for peers");
-  cmd->add_option("--sweep-k", args->sweep_k, "k values: saturated throughput of the first model, merge vs batch");
+  cmd->add_option("--sweep-k", args->sweep_k, "k values: saturated throughput of the first model, merge vs batch")
+      ->check(CLI::Range(1, kMaxTasksPerInstance));
   cmd->add_option("--backend", args->backend, "cpu (the runtime on CPU streams) | cuda (the runtime on CUDA streams) | sim (the simulator, virtual time)");
   cmd->add_option("--profile", args->profile, "sim: device profile JSON (measured op times, e.g. profiles/*.json)");
   cmd->add_option("--device", args->device, "sim without --profile: device name (cpu, h100, h200, a100, orin)");

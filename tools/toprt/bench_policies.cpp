@@ -1,11 +1,21 @@
 #include "bench_policies.h"
 
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <sstream>
+
+#include "commands.h"
 
 namespace toprt {
 
 namespace {
+
+constexpr double kMaxMilliseconds = 3.6e6;  // an hour between launches is already absurd
+constexpr double kMaxInstances = 1024;      // schedule instances of one model in flight
 
 top::Result<std::map<std::string, std::string>> parse_keys(const std::string& text, const std::string& spec) {
   std::map<std::string, std::string> kv;
@@ -20,18 +30,21 @@ top::Result<std::map<std::string, std::string>> parse_keys(const std::string& te
   return kv;
 }
 
+// The value of `key` as a number in [0, hi] (`def` when absent); `integral` refuses
+// fractions. Checked before any cast to int, which is undefined out of range.
 top::Result<double> number(const std::map<std::string, std::string>& kv, const std::string& key, double def,
-                           const std::string& spec) {
+                           const std::string& spec, double hi, bool integral = false) {
   auto it = kv.find(key);
   if (it == kv.end()) return def;
-  try {
-    size_t used = 0;
-    double v = std::stod(it->second, &used);
-    if (used != it->second.size() || v < 0) throw std::invalid_argument("bad");
-    return v;
-  } catch (...) {
-    return top::InvalidArgument("policy '" + spec + "': " + key + "=" + it->second + " is not a non-negative number");
-  }
+  const std::string& text = it->second;
+  char* end = nullptr;
+  errno = 0;
+  const double v = text.empty() ? NAN : std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) || v < 0 || v > hi ||
+      (integral && v != std::floor(v)))
+    return top::InvalidArgument("policy '" + spec + "': " + key + "=" + text + " is not a" +
+                                (integral ? "n integer" : " number") + " in [0, " + fmt::format("{:g}", hi) + "]");
+  return v;
 }
 
 }  // namespace
@@ -51,14 +64,14 @@ top::Result<PolicySpec> parse_policy(const std::string& spec) {
     p.launch = top::fifo_launch_policy();
     p.one_task_at_a_time = true;
   } else if (kind == "fixed") {
-    TOP_ASSIGN_OR_RETURN(double k, number(kv, "k", 2, spec));
-    TOP_ASSIGN_OR_RETURN(double interval, number(kv, "interval", 0, spec));
-    TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec));
+    TOP_ASSIGN_OR_RETURN(double k, number(kv, "k", 2, spec, kMaxTasksPerInstance, true));
+    TOP_ASSIGN_OR_RETURN(double interval, number(kv, "interval", 0, spec, kMaxMilliseconds));
+    TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec, kMaxInstances, true));
     p.launch = top::fixed_launch_policy(interval, static_cast<int>(k), static_cast<int>(instances));
   } else if (kind == "dynbatch") {
-    TOP_ASSIGN_OR_RETURN(double batch, number(kv, "batch", 4, spec));
-    TOP_ASSIGN_OR_RETURN(double delay, number(kv, "delay", 2, spec));
-    TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec));
+    TOP_ASSIGN_OR_RETURN(double batch, number(kv, "batch", 4, spec, kMaxTasksPerInstance, true));
+    TOP_ASSIGN_OR_RETURN(double delay, number(kv, "delay", 2, spec, kMaxMilliseconds));
+    TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec, kMaxInstances, true));
     p.launch = top::dynamic_batching_policy(static_cast<int>(batch), delay, static_cast<int>(instances));
   } else {
     return top::InvalidArgument("unknown policy '" + kind + "' (available: fifo, fixed, dynbatch)");

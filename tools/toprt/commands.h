@@ -6,6 +6,11 @@
 
 namespace toprt {
 
+// The most tasks one schedule instance may take (k of --ks, --sweep-k and the policies'
+// k= and batch=): a merged graph or batch grows with k, and a typo like k=100000 should
+// be an error, not an allocation bomb.
+constexpr int kMaxTasksPerInstance = 256;
+
 void add_info_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_bench_command(CLI::App& app);

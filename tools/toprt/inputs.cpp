@@ -1,7 +1,10 @@
 #include "inputs.h"
 
+#include <charconv>
 #include <random>
+#include <set>
 
+#include "top/limits.h"
 #include "util/npy.h"
 
 namespace toprt {
@@ -18,6 +21,26 @@ top::Shape concrete_shape(const top::TensorInfo& info, const InputSpec& spec) {
   return s;
 }
 
+namespace {
+
+// A --dim for a name no input has would silently change nothing; say so instead.
+top::Status check_dim_names(const top::Model& model, const InputSpec& spec) {
+  std::set<std::string> known;
+  for (const auto& info : model.inputs())
+    for (size_t d = 0; d < info.dim_names.size() && d < info.shape.size(); ++d)
+      if (info.shape[d] < 0 && !info.dim_names[d].empty()) known.insert(info.dim_names[d]);
+  for (const auto& [name, value] : spec.dims) {
+    if (known.count(name)) continue;
+    std::string list;
+    for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+    return top::InvalidArgument("--dim " + name + ": the model has no symbolic dimension '" + name + "' (" +
+                                (list.empty() ? std::string("it has none") : "it has: " + list) + ")");
+  }
+  return top::Status::Ok();
+}
+
+}  // namespace
+
 top::Result<std::vector<top::Tensor>> make_inputs(const top::Model& model, const InputSpec& spec) {
   std::vector<top::Tensor> out;
   std::mt19937_64 rng(spec.seed);
@@ -26,6 +49,7 @@ top::Result<std::vector<top::Tensor>> make_inputs(const top::Model& model, const
     for (const auto& info : model.inputs()) known |= info.name == name;
     if (!known) return top::InvalidArgument("--input " + name + ": the model has no input named '" + name + "'");
   }
+  TOP_RETURN_IF_ERROR(check_dim_names(model, spec));
   for (const auto& info : model.inputs()) {
     auto f = spec.files.find(info.name);
     if (f != spec.files.end()) {
@@ -34,7 +58,10 @@ top::Result<std::vector<top::Tensor>> make_inputs(const top::Model& model, const
       out.push_back(*t);
       continue;
     }
-    top::Tensor t = top::Tensor::zeros(info.dtype, concrete_shape(info, spec));
+    const top::Shape shape = concrete_shape(info, spec);
+    // The same check allocate() makes, with a message that names the input.
+    TOP_RETURN_IF_ERROR(top::checked_tensor_bytes(info.dtype, shape, "random input '" + info.name + "'").status());
+    TOP_ASSIGN_OR_RETURN(top::Tensor t, top::Tensor::allocate(info.dtype, shape));
     std::normal_distribution<float> normal(0.f, 1.f);
     for (int64_t i = 0; i < t.numel(); ++i) {
       switch (info.dtype) {
@@ -58,6 +85,25 @@ top::Result<std::pair<std::string, std::string>> split_assignment(const std::str
   size_t eq = s.find('=');
   if (eq == std::string::npos || eq == 0) return top::InvalidArgument("expected NAME=VALUE, got '" + s + "'");
   return std::make_pair(s.substr(0, eq), s.substr(eq + 1));
+}
+
+top::Result<int64_t> parse_integer(const std::string& text, int64_t lo, int64_t hi, const std::string& what) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end || v < lo || v > hi)
+    return top::InvalidArgument(what + ": '" + text + "' is not an integer in [" + std::to_string(lo) + ", " +
+                                std::to_string(hi) + "]");
+  return v;
+}
+
+top::Status parse_dims(const std::vector<std::string>& options, InputSpec& spec) {
+  for (const auto& s : options) {
+    auto kv = split_assignment(s);
+    if (!kv.ok()) return kv.status().with_context("--dim");
+    TOP_ASSIGN_OR_RETURN(spec.dims[kv->first], parse_integer(kv->second, 1, INT32_MAX, "--dim " + kv->first));
+  }
+  return top::Status::Ok();
 }
 
 std::vector<const top::Tensor*> PlannedModel::input_ptrs() const {

@@ -4,25 +4,49 @@
 //   toprt bench --model M [--model M2 ...] [--arrival SPEC] [--policies P1;P2] [--sweep-k 1,2,4]
 //   toprt profile MODEL [--out profile.json]   per-operator timings -> device profile
 //   toprt schedules MODEL [--ks 1,2,4]      generators side by side: predicted and measured
+//   --max-alloc-bytes N (any command)    refuse single tensors/arenas over N bytes
+//
+// Every failure ends in one "error: <Status>" line on stderr and exit code 1 (3 for
+// Internal); no input makes it end by a signal.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <exception>
 #include <iostream>
+#include <new>
 
 #include "commands.h"
+#include "top/limits.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"toprt — TOP runtime: run ONNX models with task-based operator parallelism"};
   app.require_subcommand(1);
+  app.fallthrough();  // --max-alloc-bytes may follow the subcommand
+  app.add_option_function<size_t>(
+         "--max-alloc-bytes", [](size_t bytes) { top::set_max_allocation_bytes(bytes); },
+         "refuse any single tensor or arena over this many bytes (default: half the physical memory, "
+         "or TOP_MAX_ALLOCATION_BYTES)")
+      ->check(CLI::Range(size_t(1), size_t(1) << 50));
   toprt::add_info_command(app);
   toprt::add_run_command(app);
   toprt::add_bench_command(app);
   toprt::add_profile_command(app);
   toprt::add_schedules_command(app);
+  // The commands report their errors as a Status; this is the last resort for an
+  // exception that slipped through (std::bad_alloc from a container, say), so that it
+  // still ends in an error line and not in std::terminate's SIGABRT.
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // A bad command line reads like every other error: one line, exit code 1.
+    toprt::fail(top::InvalidArgument(std::string(e.what()) + " (toprt --help)"));
+  } catch (const std::bad_alloc&) {
+    toprt::fail(top::OutOfMemory("out of memory: an allocation failed"));
+  } catch (const std::exception& e) {
+    toprt::fail(top::Internal(std::string("uncaught exception: ") + e.what()));
+  } catch (...) {
+    toprt::fail(top::Internal("uncaught exception of unknown type"));
   }
   return toprt::exit_code();
 }

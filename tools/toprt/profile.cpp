@@ -162,7 +162,8 @@ void run_profile(const ProfileArgs& args) {
 
   if (!args.out.empty()) {
     tp::Profile out = run->profile;
-    if (args.merge && std::filesystem::exists(args.out)) {
+    std::error_code ec;
+    if (args.merge && std::filesystem::exists(args.out, ec)) {
       auto old = tp::load_profile(args.out);
       if (!old.ok()) return fail(old.status().with_context("--merge"));
       top::Status s = old->merge(out);

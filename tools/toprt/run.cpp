@@ -53,15 +53,7 @@ void run_run(const RunArgs& args) {
     if (!kv.ok()) return fail(kv.status().with_context("--input"));
     spec.files[kv->first] = kv->second;
   }
-  for (const auto& s : args.dims) {
-    auto kv = split_assignment(s);
-    if (!kv.ok()) return fail(kv.status().with_context("--dim"));
-    try {
-      spec.dims[kv->first] = std::stoll(kv->second);
-    } catch (...) {
-      return fail(top::InvalidArgument("--dim " + s + ": value is not an integer"));
-    }
-  }
+  if (top::Status st = parse_dims(args.dims, spec); !st.ok()) return fail(st);
   auto model = top::Model::load(args.model);
   if (!model.ok()) return fail(model.status());
   auto inputs = make_inputs(*model, spec);

@@ -92,9 +92,13 @@ void run_schedules(const SchedulesArgs& args) {
   const auto& plan = pm->plan;
   const auto& inputs = pm->inputs;
   std::vector<int> ks;
-  for (const auto& k : split(args.ks, ',')) ks.push_back(std::max(1, std::atoi(k.c_str())));
+  for (const auto& k : split(args.ks, ',')) {
+    auto v = parse_integer(k, 1, kMaxTasksPerInstance, "--ks");
+    if (!v.ok()) return fail(v.status());
+    ks.push_back(static_cast<int>(*v));
+  }
+  if (ks.empty()) return fail(top::InvalidArgument("--ks: no value given"));
   const std::vector<std::string> gens = split(args.generators, ',');
-  if (args.streams < 1 || args.repeat < 1) return fail(top::InvalidArgument("--streams and --repeat must be >= 1"));
 
   // The CPU cost model: a profile of this very model, measured at one thread (a stream).
   tp::Profile profile;
@@ -178,7 +182,9 @@ void run_schedules(const SchedulesArgs& args) {
   fmt::print("{}", table);
   if (!args.markdown_out.empty()) {
     // Appending to a table: rows only, under the header already there.
-    const bool has_header = std::filesystem::exists(args.markdown_out) && std::filesystem::file_size(args.markdown_out) > 0;
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(args.markdown_out, ec);
+    const bool has_header = !ec && size > 0;
     std::ofstream out(args.markdown_out, std::ios::app);
     if (!out) return fail(top::NotFound("cannot write '" + args.markdown_out + "'"));
     out << (has_header ? table.substr(table.find('\n', table.find('\n') + 1) + 1) : table);
@@ -193,9 +199,9 @@ void add_schedules_command(CLI::App& app) {
   cmd->add_option("model", args->model, "ONNX model")->required();
   cmd->add_option("--ks", args->ks, "task graphs merged per instance, comma-separated");
   cmd->add_option("--generators", args->generators, "comma-separated: sequential, greedy, ios-dp");
-  cmd->add_option("--streams", args->streams, "streams (one thread each) and max groups per stage");
-  cmd->add_option("--repeat", args->repeat, "timed runs per schedule (median)");
-  cmd->add_option("--batch", args->batch, "batch size of each task");
+  cmd->add_option("--streams", args->streams, "streams (one thread each) and max groups per stage")->check(CLI::Range(1, 256));
+  cmd->add_option("--repeat", args->repeat, "timed runs per schedule (median)")->check(CLI::Range(1, 100000));
+  cmd->add_option("--batch", args->batch, "batch size of each task")->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--profile", args->profile, "device profile JSON (default: profile this model first)");
   cmd->add_option("--device", args->device, "also predict for this device description (h100-sxm, h200-sxm, a100, orin)");
   cmd->add_option("--markdown-out", args->markdown_out, "append the table (rows only if the file has some) to this file");
