@@ -72,8 +72,7 @@ Result<Tensor> Tensor::allocate(DataType dtype, Shape shape) {
   std::shared_ptr<void> storage;
   try {
     storage = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
-  } catch (const std::bad_alloc&) {  // the control block; the deleter has not taken p
-    std::free(p);
+  } catch (const std::bad_alloc&) {  // the control block; shared_ptr has already called the deleter on p
     return OutOfMemory("cannot allocate a tensor's control block");
   }
   std::memset(p, 0, rounded);

@@ -10,6 +10,7 @@
 // Internal); no input makes it end by a signal.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -19,6 +20,8 @@
 #include "top/limits.h"
 
 int main(int argc, char** argv) {
+  // `toprt info M | head`: a closed pipe makes writes fail (EPIPE) instead of killing us.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"toprt — TOP runtime: run ONNX models with task-based operator parallelism"};
   app.require_subcommand(1);
   app.fallthrough();  // --max-alloc-bytes may follow the subcommand
