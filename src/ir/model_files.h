@@ -82,9 +82,10 @@ class ExternalDataFolder {
   Status check(const ExternalDataRef& ref, size_t bytes, const std::string& what);
   // Reads the range that check() accepted into `dst` (`bytes` long).
   Status read(const ExternalDataRef& ref, void* dst, size_t bytes, const std::string& what);
+  // Only that `location` names a file this folder would read (as check() does).
+  Status open_location(const std::string& location, const std::string& what);
 
  private:
-  Status open_location(const std::string& location, const std::string& what);
 
   std::string dir_;
   int dir_fd_ = -1;

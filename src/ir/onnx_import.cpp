@@ -82,6 +82,46 @@ void copy_typed_values(const onnx::TensorProto& tp, Tensor& t, int64_t n) {
   }
 }
 
+// Calls `fn` on every TensorProto of `g`: initializers, sparse initializers and node
+// attributes, subgraphs included (protobuf bounds their nesting at 100 levels).
+template <class F>
+void for_each_tensor(const onnx::GraphProto& g, F& fn);
+
+template <class F>
+void for_each_tensor(const onnx::NodeProto& n, F& fn) {
+  for (const auto& a : n.attribute()) {
+    if (a.has_t()) fn(a.t());
+    for (const auto& t : a.tensors()) fn(t);
+    if (a.has_sparse_tensor()) {
+      fn(a.sparse_tensor().values());
+      fn(a.sparse_tensor().indices());
+    }
+    for (const auto& s : a.sparse_tensors()) {
+      fn(s.values());
+      fn(s.indices());
+    }
+    if (a.has_g()) for_each_tensor(a.g(), fn);
+    for (const auto& sub : a.graphs()) for_each_tensor(sub, fn);
+  }
+}
+
+template <class F>
+void for_each_tensor(const onnx::GraphProto& g, F& fn) {
+  for (const auto& t : g.initializer()) fn(t);
+  for (const auto& s : g.sparse_initializer()) {
+    fn(s.values());
+    fn(s.indices());
+  }
+  for (const auto& n : g.node()) for_each_tensor(n, fn);
+}
+
+template <class F>
+void for_each_tensor(const onnx::ModelProto& m, F&& fn) {
+  for_each_tensor(m.graph(), fn);
+  for (const auto& f : m.functions())
+    for (const auto& n : f.node()) for_each_tensor(n, fn);
+}
+
 // Turns TensorProtos into Tensors. A tensor's size comes from its declared dims, which
 // a ~100-byte file can set to billions of elements, so every size is checked against
 // the data actually present (raw_data, the typed field, the external file) and against
@@ -90,6 +130,20 @@ class TensorLoader {
  public:
   TensorLoader(const std::string& base_dir, size_t total_limit)
       : folder_(base_dir), total_limit_(total_limit), budget_left_(total_limit) {}
+
+  // Every external location in the model must name a file we would read before
+  // libonnx's checker sees the model: the checker stat()s model_dir/location, and its
+  // pass or fail would otherwise tell a probing author whether any path (through
+  // "..", or a link shipped with the model) exists on this machine.
+  Status check_external_locations(const onnx::ModelProto& model) {
+    Status st = Status::Ok();
+    for_each_tensor(model, [&](const onnx::TensorProto& tp) {
+      if (!st.ok() || tp.data_location() != onnx::TensorProto::EXTERNAL) return;
+      auto ref = parse_external_data(tp);
+      st = ref.ok() ? folder_.open_location(ref->location, "tensor '" + tp.name() + "'") : ref.status();
+    });
+    return st;
+  }
 
   Result<Tensor> convert(const onnx::TensorProto& tp) {
     const std::string what = "tensor '" + tp.name() + "'";
@@ -205,6 +259,7 @@ class Importer {
     TOP_RETURN_IF_ERROR(check_header(model));
     TOP_ASSIGN_OR_RETURN(int opset, default_opset(model));
     TOP_ASSIGN_OR_RETURN(auto domain_opsets, opset_versions(model));
+    TOP_RETURN_IF_ERROR(tensors_.check_external_locations(model));
     TOP_RETURN_IF_ERROR(run_checker(model));
     auto g = std::make_shared<Graph>();
     g->ir_version = model.ir_version();
@@ -318,8 +373,9 @@ class Importer {
     // ONNX's checker and shape inference report problems by throwing; they must not
     // escape the library, so each becomes a Status. With a model folder the checker
     // looks at external data too: libonnx 1.12 only stat()s model_dir/location (it
-    // opens nothing, so a FIFO cannot block it); opening and reading is ours alone
-    // (ExternalDataFolder), which refuses links, FIFOs and escapes whatever stat said.
+    // opens nothing, so a FIFO cannot block it), and only after
+    // check_external_locations accepted every location; opening and reading is ours
+    // alone (ExternalDataFolder).
     if (opts_.run_checker) {
       try {
         onnx::checker::CheckerContext ctx;
