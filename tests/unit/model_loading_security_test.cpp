@@ -3,20 +3,15 @@
 // the loader, malformed offsets and lengths, tiny files declaring huge tensors, and
 // int64 versions that would be truncated. Every case must end promptly in a Status.
 // Files live in a fresh mkdtemp folder per test.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <future>
 #include <random>
-#include <thread>
 
+#include "hostile_files.h"
 #include "ir/onnx_import.h"
 #include "test_models.h"
 #include "top/limits.h"
@@ -28,32 +23,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using Entries = std::vector<std::pair<std::string, std::string>>;
-
-// A fresh folder, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "/top_loadsec_XXXXXX";
-    char* p = ::mkdtemp(&tmpl[0]);
-    if (p == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& str() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-void write_file(const std::string& path, const std::string& bytes) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream f(path, std::ios::binary);
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using testing::load_within;
+using testing::release_fifo;
+using testing::TempDir;
+using testing::write_file;
 
 std::string float_bytes(const std::vector<float>& v) {
   return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
@@ -95,37 +68,8 @@ onnx::ModelProto add_model(int64_t n, const Entries& entries) {
   return m;
 }
 
-// Runs `load` on its own thread and gives up after `limit`: a loader that blocks (on a
-// FIFO, say) fails the test instead of hanging the suite. The thread is left behind
-// then; the caller may unblock it.
-template <class F>
-std::optional<Result<Model>> load_within(F load, std::chrono::seconds limit = std::chrono::seconds(10)) {
-  auto task = std::make_shared<std::packaged_task<Result<Model>()>>(std::move(load));
-  std::future<Result<Model>> done = task->get_future();
-  std::thread([task] { (*task)(); }).detach();
-  if (done.wait_for(limit) != std::future_status::ready) {
-    ADD_FAILURE() << "loading did not finish within " << limit.count() << " s";
-    return std::nullopt;
-  }
-  try {
-    return done.get();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "loading threw " << e.what();
-  } catch (...) {
-    ADD_FAILURE() << "loading threw";
-  }
-  return std::nullopt;
-}
-
 std::optional<Result<Model>> load_path_within(const std::string& path) {
   return load_within([path] { return Model::load(path); });
-}
-
-// A FIFO's reader blocks in open() until a writer comes; opening the write end (non-
-// blocking, so this never waits itself) releases a loader that regressed into that.
-void release_fifo(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
-  if (fd >= 0) ::close(fd);
 }
 
 // Writes `m` as model.onnx into `dir` and loads it from that path.
