@@ -31,6 +31,9 @@ namespace {
 // with onnx.version_converter; newer ones may use semantics we do not implement.
 constexpr int kMinOpset = 7;
 constexpr int kMaxOpset = 21;
+// The highest tensor rank we accept. ONNX sets none, but a file could list millions
+// of dims (each a byte on disk, 8 in a Shape, more in every message naming it).
+constexpr int kMaxRank = 64;
 
 Result<DataType> convert_dtype(int onnx_type, const std::string& what) {
   switch (onnx_type) {
@@ -148,6 +151,8 @@ class TensorLoader {
   Result<Tensor> convert(const onnx::TensorProto& tp) {
     const std::string what = "tensor '" + tp.name() + "'";
     TOP_ASSIGN_OR_RETURN(DataType dt, convert_dtype(tp.data_type(), what));
+    if (tp.dims_size() > kMaxRank)
+      return InvalidModel(what + " has rank " + std::to_string(tp.dims_size()) + ", over " + std::to_string(kMaxRank));
     Shape shape(tp.dims().begin(), tp.dims().end());
     auto checked = checked_tensor_bytes(dt, shape, what);
     if (!checked.ok()) {
@@ -231,7 +236,7 @@ void fill_declared_type(const onnx::ValueInfoProto& vi, Value& v) {
   const auto& tt = vi.type().tensor_type();
   auto dt = convert_dtype(tt.elem_type(), "value '" + vi.name() + "'");
   if (dt.ok()) v.dtype = *dt;
-  if (!tt.has_shape()) return;
+  if (!tt.has_shape() || tt.shape().dim_size() > kMaxRank) return;  // an absurd rank is left undeclared
   v.has_shape = true;
   v.shape.clear();
   v.dim_names.clear();
@@ -285,6 +290,10 @@ class Importer {
     }
     for (const auto& in : gp.input()) {
       if (index_.count(in.name())) continue;  // an initializer with a default value
+      if (in.type().tensor_type().shape().dim_size() > kMaxRank)
+        return InvalidModel("graph input '" + in.name() + "' has rank " +
+                            std::to_string(in.type().tensor_type().shape().dim_size()) + ", over " +
+                            std::to_string(kMaxRank));
       Value v;
       v.name = in.name();
       fill_declared_type(in, v);

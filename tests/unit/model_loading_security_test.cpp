@@ -294,8 +294,9 @@ TEST(ModelLoadingSecurity, HugeDeclaredTensorsAreRefusedBeforeAllocating) {
   const long grown_kib = max_rss_kib() - before;
   EXPECT_LT(grown_kib, 100 * 1024) << "peak RSS grew by " << grown_kib << " KiB";
 
-  // Dimensions whose product overflows, or that are negative.
-  for (std::vector<int64_t> dims : {std::vector<int64_t>{INT64_MAX, 4}, {1LL << 32, 1LL << 32}, {-1, 3}}) {
+  // Dimensions whose product overflows, that are negative, or too many of them.
+  for (std::vector<int64_t> dims : {std::vector<int64_t>{INT64_MAX, 4}, {1LL << 32, 1LL << 32}, {-1, 3},
+                                    std::vector<int64_t>(1000, 1)}) {
     onnx::ModelProto m = add_model(3, {{"location", "w.bin"}});
     auto* w = m.mutable_graph()->mutable_initializer(0);
     w->clear_dims();
