@@ -9,6 +9,20 @@
 //   if (!model.ok()) { fprintf(stderr, "%s\n", model.status().to_string().c_str()); }
 //   for (const auto& in : model->inputs()) printf("%s %s\n", in.name.c_str(), top::shape_str(in.shape).c_str());
 //
+// Model files are treated as untrusted input (a hostile author must not be able to
+// read other files, block or exhaust the process). Loading guarantees:
+//   - nothing throws; every failure is a Status;
+//   - the model path must be a regular file: a FIFO, device or directory is refused at
+//     once without blocking, and so is a size-0 file (including /proc files);
+//   - external data is read only from regular files inside the model's folder (for
+//     load_from_memory, `base_dir`), reached without following any symbolic link and
+//     without "..", absolute paths or FIFOs; offset and length are strict decimal
+//     integers and must fit in the file; unknown external_data keys are refused;
+//   - every tensor's declared size is checked against the bytes actually present and
+//     against top::max_allocation_bytes() before anything is allocated, and all of a
+//     model's tensors together are held to physical memory;
+//   - opset and IR versions are range-checked as the int64 the file holds.
+//
 // Thread safety: a Model is immutable after load; copies share the graph and may be
 // used from any thread.
 #pragma once

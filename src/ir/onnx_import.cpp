@@ -4,13 +4,16 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
+#include "ir/model_files.h"
 #include "ops/op.h"
+#include "top/limits.h"
 
 // libonnx exports this overload (check_model(path) uses it to set the model folder for
 // external data) but its header does not declare it.
@@ -28,6 +31,9 @@ namespace {
 // with onnx.version_converter; newer ones may use semantics we do not implement.
 constexpr int kMinOpset = 7;
 constexpr int kMaxOpset = 21;
+// The highest tensor rank we accept. ONNX sets none, but a file could list millions
+// of dims (each a byte on disk, 8 in a Shape, more in every message naming it).
+constexpr int kMaxRank = 64;
 
 Result<DataType> convert_dtype(int onnx_type, const std::string& what) {
   switch (onnx_type) {
@@ -54,126 +60,145 @@ void copy_field(const Field& field, T* dst, int64_t count) {
   for (int64_t i = 0; i < count; ++i) dst[i] = static_cast<T>(field.Get(static_cast<int>(i)));
 }
 
-Result<std::string> read_external(const onnx::TensorProto& tp, const std::string& base_dir, size_t expected) {
-  std::string location;
-  int64_t offset = 0, length = -1;
-  for (const auto& kv : tp.external_data()) {
-    try {
-      if (kv.key() == "location") location = kv.value();
-      else if (kv.key() == "offset") offset = std::stoll(kv.value());
-      else if (kv.key() == "length") length = std::stoll(kv.value());
-    } catch (...) {
-      return InvalidModel("tensor '" + tp.name() + "': malformed external_data entry '" + kv.key() + "'");
-    }
+// How many values the type-specific field of `dt` holds (float_data, int64_data, ...).
+int64_t typed_value_count(const onnx::TensorProto& tp, DataType dt) {
+  switch (dt) {
+    case DataType::kFloat32: return tp.float_data_size();
+    case DataType::kFloat64: return tp.double_data_size();
+    case DataType::kInt64: return tp.int64_data_size();
+    default: return tp.int32_data_size();  // int8/16/32, uint8, bool, float16 bit patterns
   }
-  if (location.empty()) return InvalidModel("tensor '" + tp.name() + "': external data without a location");
-  fs::path p = fs::path(location);
-  if (p.is_absolute() || location.find("..") != std::string::npos)
-    return InvalidModel("tensor '" + tp.name() + "': external data location '" + location +
-                        "' must be a relative path inside the model's folder");
-  p = fs::path(base_dir) / p;
-  std::ifstream f(p, std::ios::binary);
-  if (!f) return NotFound("tensor '" + tp.name() + "': cannot open external data file '" + p.string() + "'");
-  if (offset < 0) return InvalidModel("tensor '" + tp.name() + "': negative external data offset");
-  if (length >= 0 && static_cast<size_t>(length) != expected)
-    return InvalidModel("tensor '" + tp.name() + "': external data length " + std::to_string(length) +
-                        " does not match its shape (" + std::to_string(expected) + " bytes)");
-  f.seekg(0, std::ios::end);
-  auto file_size = static_cast<int64_t>(f.tellg());
-  if (offset + static_cast<int64_t>(expected) > file_size)
-    return InvalidModel("tensor '" + tp.name() + "': external data file '" + p.string() + "' is too short");
-  std::string bytes(expected, '\0');
-  f.seekg(offset);
-  if (expected > 0 && !f.read(&bytes[0], static_cast<std::streamsize>(expected)))
-    return InvalidModel("tensor '" + tp.name() + "': reading external data failed");
-  return bytes;
 }
 
-}  // namespace
-
-Result<Tensor> convert_tensor(const onnx::TensorProto& tp, const std::string& base_dir) {
-  const std::string what = "tensor '" + tp.name() + "'";
-  TOP_ASSIGN_OR_RETURN(DataType dt, convert_dtype(tp.data_type(), what));
-  Shape shape;
-  double elems = 1;
-  for (int64_t d : tp.dims()) {
-    if (d < 0) return InvalidModel(what + " has a negative dimension");
-    shape.push_back(d);
-    elems *= static_cast<double>(d);
+void copy_typed_values(const onnx::TensorProto& tp, Tensor& t, int64_t n) {
+  switch (t.dtype()) {
+    case DataType::kFloat32: copy_field(tp.float_data(), t.data<float>(), n); break;
+    case DataType::kFloat64: copy_field(tp.double_data(), t.data<double>(), n); break;
+    case DataType::kInt64: copy_field(tp.int64_data(), t.data<int64_t>(), n); break;
+    case DataType::kInt32: copy_field(tp.int32_data(), t.data<int32_t>(), n); break;
+    case DataType::kInt16: copy_field(tp.int32_data(), t.data<int16_t>(), n); break;
+    case DataType::kInt8: copy_field(tp.int32_data(), t.data<int8_t>(), n); break;
+    case DataType::kUint8: copy_field(tp.int32_data(), t.data<uint8_t>(), n); break;
+    case DataType::kBool: copy_field(tp.int32_data(), t.data<bool>(), n); break;
+    case DataType::kFloat16: copy_field(tp.int32_data(), t.data<uint16_t>(), n); break;  // uint16 bit patterns
+    default: break;  // convert_dtype admits no other type
   }
-  if (elems * dtype_size(dt) > static_cast<double>(size_t(16) << 30))
-    return InvalidModel(what + " is implausibly large (" + shape_str(shape) + ")");
-  const int64_t n = static_cast<int64_t>(elems);
-  const size_t bytes = static_cast<size_t>(n) * dtype_size(dt);
+}
 
-  std::string external;
-  const std::string* raw = nullptr;
-  if (tp.data_location() == onnx::TensorProto::EXTERNAL) {
-    TOP_ASSIGN_OR_RETURN(external, read_external(tp, base_dir, bytes));
-    raw = &external;
-  } else if (tp.has_raw_data()) {
-    raw = &tp.raw_data();
+// Calls `fn` on every TensorProto of `g`: initializers, sparse initializers and node
+// attributes, subgraphs included (protobuf bounds their nesting at 100 levels).
+template <class F>
+void for_each_tensor(const onnx::GraphProto& g, F& fn);
+
+template <class F>
+void for_each_tensor(const onnx::NodeProto& n, F& fn) {
+  for (const auto& a : n.attribute()) {
+    if (a.has_t()) fn(a.t());
+    for (const auto& t : a.tensors()) fn(t);
+    if (a.has_sparse_tensor()) {
+      fn(a.sparse_tensor().values());
+      fn(a.sparse_tensor().indices());
+    }
+    for (const auto& s : a.sparse_tensors()) {
+      fn(s.values());
+      fn(s.indices());
+    }
+    if (a.has_g()) for_each_tensor(a.g(), fn);
+    for (const auto& sub : a.graphs()) for_each_tensor(sub, fn);
   }
-  TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dt, shape));
-  if (raw) {
-    if (raw->size() != bytes)
-      return InvalidModel(what + " holds " + std::to_string(raw->size()) + " bytes of data but its shape " +
-                          shape_str(shape) + " needs " + std::to_string(bytes));
-    if (bytes) std::memcpy(t.raw_data(), raw->data(), bytes);  // little-endian host assumed
+}
+
+template <class F>
+void for_each_tensor(const onnx::GraphProto& g, F& fn) {
+  for (const auto& t : g.initializer()) fn(t);
+  for (const auto& s : g.sparse_initializer()) {
+    fn(s.values());
+    fn(s.indices());
+  }
+  for (const auto& n : g.node()) for_each_tensor(n, fn);
+}
+
+template <class F>
+void for_each_tensor(const onnx::ModelProto& m, F&& fn) {
+  for_each_tensor(m.graph(), fn);
+  for (const auto& f : m.functions())
+    for (const auto& n : f.node()) for_each_tensor(n, fn);
+}
+
+// Turns TensorProtos into Tensors. A tensor's size comes from its declared dims, which
+// a ~100-byte file can set to billions of elements, so every size is checked against
+// the data actually present (raw_data, the typed field, the external file) and against
+// the limits before anything is allocated.
+class TensorLoader {
+ public:
+  TensorLoader(const std::string& base_dir, size_t total_limit)
+      : folder_(base_dir), total_limit_(total_limit), budget_left_(total_limit) {}
+
+  // Every external location in the model must name a file we would read before
+  // libonnx's checker sees the model: the checker stat()s model_dir/location, and its
+  // pass or fail would otherwise tell a probing author whether any path (through
+  // "..", or a link shipped with the model) exists on this machine.
+  Status check_external_locations(const onnx::ModelProto& model) {
+    Status st = Status::Ok();
+    for_each_tensor(model, [&](const onnx::TensorProto& tp) {
+      if (!st.ok() || tp.data_location() != onnx::TensorProto::EXTERNAL) return;
+      auto ref = parse_external_data(tp);
+      st = ref.ok() ? folder_.open_location(ref->location, "tensor '" + tp.name() + "'") : ref.status();
+    });
+    return st;
+  }
+
+  Result<Tensor> convert(const onnx::TensorProto& tp) {
+    const std::string what = "tensor '" + tp.name() + "'";
+    TOP_ASSIGN_OR_RETURN(DataType dt, convert_dtype(tp.data_type(), what));
+    if (tp.dims_size() > kMaxRank)
+      return InvalidModel(what + " has rank " + std::to_string(tp.dims_size()) + ", over " + std::to_string(kMaxRank));
+    Shape shape(tp.dims().begin(), tp.dims().end());
+    auto checked = checked_tensor_bytes(dt, shape, what);
+    if (!checked.ok()) {
+      // A negative or overflowing dimension is the file's fault, not the caller's.
+      if (checked.status().code() == StatusCode::kInvalidArgument) return InvalidModel(checked.status().message());
+      return checked.status();
+    }
+    const size_t bytes = *checked;
+    const int64_t n = static_cast<int64_t>(bytes / dtype_size(dt));
+
+    std::optional<ExternalDataRef> external;
+    if (tp.data_location() == onnx::TensorProto::EXTERNAL) {
+      TOP_ASSIGN_OR_RETURN(external, parse_external_data(tp));
+      TOP_RETURN_IF_ERROR(folder_.check(*external, bytes, what));
+    } else if (tp.has_raw_data()) {
+      if (tp.raw_data().size() != bytes)
+        return InvalidModel(what + " holds " + std::to_string(tp.raw_data().size()) + " bytes of data but its shape " +
+                            shape_str(shape) + " needs " + std::to_string(bytes));
+    } else if (typed_value_count(tp, dt) != n) {
+      return InvalidModel(what + " has " + std::to_string(typed_value_count(tp, dt)) + " values but its shape " +
+                          shape_str(shape) + " needs " + std::to_string(n));
+    }
+    if (bytes > budget_left_)
+      return OutOfMemory(what + " (" + std::to_string(bytes) +
+                         " bytes) brings the model's tensors over their total limit of " +
+                         std::to_string(total_limit_) + " bytes");
+    budget_left_ -= bytes;
+
+    TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dt, shape));
+    if (external) {
+      TOP_RETURN_IF_ERROR(folder_.read(*external, t.raw_data(), bytes, what));
+    } else if (tp.has_raw_data()) {
+      if (bytes) std::memcpy(t.raw_data(), tp.raw_data().data(), bytes);  // little-endian host assumed
+    } else {
+      copy_typed_values(tp, t, n);
+    }
     return t;
   }
-  auto need = [&](int have) -> Status {
-    if (have != n)
-      return InvalidModel(what + " has " + std::to_string(have) + " values but its shape " + shape_str(shape) +
-                          " needs " + std::to_string(n));
-    return Status::Ok();
-  };
-  switch (dt) {
-    case DataType::kFloat32:
-      TOP_RETURN_IF_ERROR(need(tp.float_data_size()));
-      copy_field(tp.float_data(), t.data<float>(), n);
-      break;
-    case DataType::kFloat64:
-      TOP_RETURN_IF_ERROR(need(tp.double_data_size()));
-      copy_field(tp.double_data(), t.data<double>(), n);
-      break;
-    case DataType::kInt64:
-      TOP_RETURN_IF_ERROR(need(tp.int64_data_size()));
-      copy_field(tp.int64_data(), t.data<int64_t>(), n);
-      break;
-    case DataType::kInt32:
-      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
-      copy_field(tp.int32_data(), t.data<int32_t>(), n);
-      break;
-    case DataType::kInt16:
-      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
-      copy_field(tp.int32_data(), t.data<int16_t>(), n);
-      break;
-    case DataType::kInt8:
-      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
-      copy_field(tp.int32_data(), t.data<int8_t>(), n);
-      break;
-    case DataType::kUint8:
-      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
-      copy_field(tp.int32_data(), t.data<uint8_t>(), n);
-      break;
-    case DataType::kBool:
-      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
-      copy_field(tp.int32_data(), t.data<bool>(), n);
-      break;
-    case DataType::kFloat16:  // stored as uint16 bit patterns in int32_data
-      TOP_RETURN_IF_ERROR(need(tp.int32_data_size()));
-      copy_field(tp.int32_data(), t.data<uint16_t>(), n);
-      break;
-    default:
-      return Unsupported(what + ": unsupported element type");
-  }
-  return t;
-}
 
-namespace {
+ private:
+  ExternalDataFolder folder_;
+  size_t total_limit_;
+  size_t budget_left_;
+};
 
-Result<Attribute> convert_attribute(const onnx::AttributeProto& ap, const std::string& base_dir) {
+Result<Attribute> convert_attribute(const onnx::AttributeProto& ap, TensorLoader& tensors) {
   Attribute a;
   switch (ap.type()) {
     case onnx::AttributeProto::INT: a.kind = Attribute::Kind::kInt; a.i = ap.i(); break;
@@ -193,7 +218,7 @@ Result<Attribute> convert_attribute(const onnx::AttributeProto& ap, const std::s
       break;
     case onnx::AttributeProto::TENSOR: {
       a.kind = Attribute::Kind::kTensor;
-      TOP_ASSIGN_OR_RETURN(a.t, convert_tensor(ap.t(), base_dir));
+      TOP_ASSIGN_OR_RETURN(a.t, tensors.convert(ap.t()));
       break;
     }
     case onnx::AttributeProto::GRAPH:
@@ -211,7 +236,7 @@ void fill_declared_type(const onnx::ValueInfoProto& vi, Value& v) {
   const auto& tt = vi.type().tensor_type();
   auto dt = convert_dtype(tt.elem_type(), "value '" + vi.name() + "'");
   if (dt.ok()) v.dtype = *dt;
-  if (!tt.has_shape()) return;
+  if (!tt.has_shape() || tt.shape().dim_size() > kMaxRank) return;  // an absurd rank is left undeclared
   v.has_shape = true;
   v.shape.clear();
   v.dim_names.clear();
@@ -228,31 +253,31 @@ void fill_declared_type(const onnx::ValueInfoProto& vi, Value& v) {
 
 class Importer {
  public:
-  Importer(std::string base_dir, const ImportOptions& opts) : base_dir_(std::move(base_dir)), opts_(opts) {}
+  Importer(std::string base_dir, const ImportOptions& opts)
+      : base_dir_(std::move(base_dir)),
+        opts_(opts),
+        tensors_(base_dir_, opts.max_total_tensor_bytes ? opts.max_total_tensor_bytes : physical_memory_bytes()) {}
 
   Result<std::shared_ptr<Graph>> run(onnx::ModelProto& model) {
-    TOP_RETURN_IF_ERROR(check(model));
+    // The header is checked before libonnx sees the model: its checker narrows opset
+    // versions to int as well.
+    TOP_RETURN_IF_ERROR(check_header(model));
+    TOP_ASSIGN_OR_RETURN(int opset, default_opset(model));
+    TOP_ASSIGN_OR_RETURN(auto domain_opsets, opset_versions(model));
+    TOP_RETURN_IF_ERROR(tensors_.check_external_locations(model));
+    TOP_RETURN_IF_ERROR(run_checker(model));
     auto g = std::make_shared<Graph>();
     g->ir_version = model.ir_version();
     g->producer_name = model.producer_name();
     g->name = model.graph().name();
-    int opset = -1;
-    for (const auto& imp : model.opset_import())
-      if (imp.domain().empty() || imp.domain() == "ai.onnx") opset = static_cast<int>(imp.version());
-    if (opset < 0) return InvalidModel("model declares no opset for the default ONNX domain");
-    if (opset < kMinOpset || opset > kMaxOpset)
-      return Unsupported("model uses opset " + std::to_string(opset) + "; supported opsets are " +
-                         std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset));
     g->default_opset = opset;
-    std::unordered_map<std::string, int> domain_opsets;
-    for (const auto& imp : model.opset_import()) domain_opsets[imp.domain()] = static_cast<int>(imp.version());
 
     const onnx::GraphProto& gp = model.graph();
     graph_ = g.get();
     // Weights first: in IR < 4 they may also be listed as graph inputs.
     for (const auto& init : gp.initializer()) {
       if (index_.count(init.name())) return InvalidModel("initializer '" + init.name() + "' is defined twice");
-      TOP_ASSIGN_OR_RETURN(Tensor t, convert_tensor(init, base_dir_));
+      TOP_ASSIGN_OR_RETURN(Tensor t, tensors_.convert(init));
       Value v;
       v.name = init.name();
       v.dtype = t.dtype();
@@ -265,6 +290,10 @@ class Importer {
     }
     for (const auto& in : gp.input()) {
       if (index_.count(in.name())) continue;  // an initializer with a default value
+      if (in.type().tensor_type().shape().dim_size() > kMaxRank)
+        return InvalidModel("graph input '" + in.name() + "' has rank " +
+                            std::to_string(in.type().tensor_type().shape().dim_size()) + ", over " +
+                            std::to_string(kMaxRank));
       Value v;
       v.name = in.name();
       fill_declared_type(in, v);
@@ -288,7 +317,7 @@ class Importer {
       n.opset = dom != domain_opsets.end() ? dom->second : opset;
       if (np.domain() == "ai.onnx") n.opset = opset;
       for (const auto& ap : np.attribute()) {
-        auto a = convert_attribute(ap, base_dir_);
+        auto a = convert_attribute(ap, tensors_);
         if (!a.ok()) return a.status().with_context("node '" + n.name + "'");
         n.attrs.set(ap.name(), std::move(a).value());
       }
@@ -340,11 +369,22 @@ class Importer {
   }
 
  private:
-  Status check(onnx::ModelProto& model) {
+  static Status check_header(const onnx::ModelProto& model) {
     if (!model.has_graph()) return InvalidModel("file holds no graph (is it an ONNX model?)");
     if (model.ir_version() <= 0) return InvalidModel("model has no ir_version (is it an ONNX model?)");
+    if (model.ir_version() > onnx::IR_VERSION)
+      return Unsupported("model has IR version " + std::to_string(model.ir_version()) +
+                         "; this build's libonnx reads IR versions up to " + std::to_string(onnx::IR_VERSION));
+    return Status::Ok();
+  }
+
+  Status run_checker(const onnx::ModelProto& model) {
     // ONNX's checker and shape inference report problems by throwing; they must not
-    // escape the library, so each becomes a Status.
+    // escape the library, so each becomes a Status. With a model folder the checker
+    // looks at external data too: libonnx 1.12 only stat()s model_dir/location (it
+    // opens nothing, so a FIFO cannot block it), and only after
+    // check_external_locations accepted every location; opening and reading is ours
+    // alone (ExternalDataFolder).
     if (opts_.run_checker) {
       try {
         onnx::checker::CheckerContext ctx;
@@ -352,9 +392,37 @@ class Importer {
         onnx::checker::check_model(model, ctx);
       } catch (const std::exception& e) {
         return InvalidModel(std::string("ONNX checker: ") + first_line(e.what()));
+      } catch (...) {
+        return InvalidModel("ONNX checker failed");
       }
     }
     return Status::Ok();
+  }
+
+  // The default domain's opset, checked as the int64 the file holds before it is
+  // narrowed to int.
+  static Result<int> default_opset(const onnx::ModelProto& model) {
+    std::optional<int64_t> version;
+    for (const auto& imp : model.opset_import())
+      if (imp.domain().empty() || imp.domain() == "ai.onnx") version = imp.version();
+    if (!version) return InvalidModel("model declares no opset for the default ONNX domain");
+    if (*version < kMinOpset || *version > kMaxOpset)
+      return Unsupported("model uses opset " + std::to_string(*version) + "; supported opsets are " +
+                         std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset));
+    return static_cast<int>(*version);
+  }
+
+  // Every domain's opset version as int; versions are int64 in the file, and narrowing
+  // an out-of-range one would turn 2^32+13 into 13 and pass every later check.
+  static Result<std::unordered_map<std::string, int>> opset_versions(const onnx::ModelProto& model) {
+    std::unordered_map<std::string, int> versions;
+    for (const auto& imp : model.opset_import()) {
+      if (imp.version() < 1 || imp.version() > std::numeric_limits<int>::max())
+        return InvalidModel("opset_import of domain '" + imp.domain() + "' has version " +
+                            std::to_string(imp.version()) + ", outside 1 to 2^31-1");
+      versions[imp.domain()] = static_cast<int>(imp.version());
+    }
+    return versions;
   }
 
   // ONNX shape inference annotates intermediate values with declared types and shapes.
@@ -369,6 +437,8 @@ class Importer {
       onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), o);
     } catch (const std::exception& e) {
       return InvalidModel(std::string("ONNX shape inference: ") + first_line(e.what()));
+    } catch (...) {
+      return InvalidModel("ONNX shape inference failed");
     }
     for (const auto& vi : model.graph().value_info()) {
       auto it = index_.find(vi.name());
@@ -398,6 +468,7 @@ class Importer {
 
   std::string base_dir_;
   ImportOptions opts_;
+  TensorLoader tensors_;
   Graph* graph_ = nullptr;
   std::unordered_map<std::string, ValueId> index_;
   std::unordered_map<std::string, const onnx::ValueInfoProto*> value_info_;
@@ -408,30 +479,45 @@ class Importer {
 Result<std::shared_ptr<Graph>> import_onnx_bytes(const void* data, size_t size, const std::string& base_dir,
                                                  const ImportOptions& opts) {
   if (size == 0) return InvalidModel("model file is empty");
-  if (size > opts.max_file_bytes) return InvalidModel("model file is larger than the configured limit");
   if (size > static_cast<size_t>(std::numeric_limits<int>::max()))
     return Unsupported("models over 2 GiB must keep their weights in external data files");
-  onnx::ModelProto model;
-  if (!model.ParseFromArray(data, static_cast<int>(size)))
-    return InvalidModel("not a valid ONNX protobuf (truncated or corrupt file)");
+  if (size > opts.max_file_bytes)
+    return InvalidModel("model file (" + std::to_string(size) + " bytes) is larger than the configured limit of " +
+                        std::to_string(opts.max_file_bytes) + " bytes");
+  // libonnx and protobuf throw (bad_alloc, their own checks); nothing may cross the API.
   try {
+    onnx::ModelProto model;
+    if (!model.ParseFromArray(data, static_cast<int>(size)))
+      return InvalidModel("not a valid ONNX protobuf (truncated or corrupt file)");
     Importer importer(base_dir, opts);
     return importer.run(model);
   } catch (const std::bad_alloc&) {
     return OutOfMemory("out of memory while importing the model");
   } catch (const std::exception& e) {
     return InvalidModel(std::string("import failed: ") + e.what());
+  } catch (...) {
+    return InvalidModel("import failed");
   }
 }
 
 Result<std::shared_ptr<Graph>> import_onnx_file(const std::string& path, const ImportOptions& opts) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return NotFound("model file '" + path + "' does not exist");
-  if (fs::is_directory(path, ec)) return InvalidArgument("'" + path + "' is a directory, not an ONNX file");
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return NotFound("cannot open model file '" + path + "'");
-  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  auto g = import_onnx_bytes(bytes.data(), bytes.size(), fs::path(path).parent_path().string(), opts);
+  TOP_ASSIGN_OR_RETURN(ModelFile file, ModelFile::open(path));
+  // Sizes are checked before the buffer is allocated.
+  if (file.size() > static_cast<uint64_t>(std::numeric_limits<int>::max()))
+    return Unsupported("model file '" + path + "' is " + std::to_string(file.size()) +
+                       " bytes; models over 2 GiB must keep their weights in external data files");
+  if (file.size() > opts.max_file_bytes || file.size() > max_allocation_bytes())
+    return OutOfMemory("model file '" + path + "' is " + std::to_string(file.size()) +
+                       " bytes, over the limit of " + std::to_string(std::min<uint64_t>(opts.max_file_bytes, max_allocation_bytes())) +
+                       " bytes");
+  TOP_ASSIGN_OR_RETURN(std::string bytes, file.read_all());
+  std::string dir;
+  try {
+    dir = fs::path(path).parent_path().string();
+  } catch (...) {
+    return OutOfMemory("out of memory while importing '" + path + "'");
+  }
+  auto g = import_onnx_bytes(bytes.data(), bytes.size(), dir, opts);
   if (!g.ok()) return g.status().with_context("'" + path + "'");
   return g;
 }

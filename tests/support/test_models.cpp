@@ -1,6 +1,7 @@
 #include "test_models.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 namespace top::testing {
@@ -148,6 +149,40 @@ Model load_proto(const onnx::ModelProto& m) {
     std::abort();
   }
   return *r;
+}
+
+}  // namespace top::testing
+
+namespace top::testing {
+
+std::string move_weights_to_external(onnx::ModelProto& m, const std::string& file_name) {
+  std::string data;
+  for (auto& t : *m.mutable_graph()->mutable_initializer()) {
+    std::string bytes;
+    if (t.has_raw_data()) {
+      bytes = t.raw_data();
+    } else if (t.data_type() == onnx::TensorProto::FLOAT && t.float_data_size() > 0) {
+      bytes.resize(static_cast<size_t>(t.float_data_size()) * sizeof(float));
+      std::memcpy(&bytes[0], t.float_data().data(), bytes.size());
+    } else {
+      continue;
+    }
+    data.resize((data.size() + 63) / 64 * 64, '\0');  // aligned, as onnx's own helper does
+    const size_t offset = data.size();
+    data += bytes;
+    t.clear_raw_data();
+    t.clear_float_data();
+    t.set_data_location(onnx::TensorProto::EXTERNAL);
+    auto add = [&](const char* key, const std::string& value) {
+      auto* e = t.add_external_data();
+      e->set_key(key);
+      e->set_value(value);
+    };
+    add("location", file_name);
+    add("offset", std::to_string(offset));
+    add("length", std::to_string(bytes.size()));
+  }
+  return data;
 }
 
 }  // namespace top::testing

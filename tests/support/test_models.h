@@ -37,6 +37,11 @@ onnx::ModelProto gather_model();
 // from `seed`.
 onnx::ModelProto inception_block_model(unsigned seed = 7);
 
+// Moves every initializer held in raw_data or float_data to external data: one file
+// `file_name` (offsets aligned to 64 bytes, with location, offset and length entries),
+// whose bytes are returned for the caller to write next to the model.
+std::string move_weights_to_external(onnx::ModelProto& m, const std::string& file_name);
+
 Model load_proto(const onnx::ModelProto& m);  // aborts the test binary on failure
 
 }  // namespace top::testing
