@@ -48,7 +48,9 @@ void expect_same(const Tensor& got, const std::vector<float>& want, const std::s
       ASSERT_TRUE(std::isnan(g)) << what << ": element " << i << " is " << g << ", want NaN";
     } else {
       ASSERT_FALSE(std::isnan(g)) << what << ": element " << i << " is NaN, want " << w;
-      if (g != w) ASSERT_NEAR(g, w, tol) << what << ": element " << i;  // != first: infinities
+      if (g != w) {  // != first: infinities
+        ASSERT_NEAR(g, w, tol) << what << ": element " << i;
+      }
     }
   }
   // A case whose output holds no NaN (or only NaN) would check nothing about propagation.
@@ -125,8 +127,9 @@ TEST(OpsNan, MaxPoolWindowWithANanGivesNanOnEveryPath) {
       max_pool_ref(c, x, r.out().shape(), y, idx);
       const std::string what = "MaxPool " + shape_str(c.x) + " kernel " + ops::ints_str(c.kernel);
       expect_same(r.out(), y, what);
-      if (c.indices)
+      if (c.indices) {
         for (size_t i = 0; i < idx.size(); ++i) ASSERT_EQ(r.out(1).data<int64_t>()[i], idx[i]) << what << " index " << i;
+      }
     }
   }
 }
