@@ -264,9 +264,10 @@ ArenaLayout plan_memory_for_order(const ExecutionPlan& plan, const std::vector<s
     for (int s = 0; s < n; ++s) first_reached[static_cast<size_t>(s) * T + k] = static_cast<int>(axes[k].size());
   for (int i = n - 1; i >= 0; --i) {
     const int s = topo[i];
-    int* r = &first_reached[static_cast<size_t>(s) * T];
+    // data() + offset, not &v[i]: with no tracked axis the table is empty (T == 0).
+    int* r = first_reached.data() + static_cast<size_t>(s) * T;
     for (int t : succ[s]) {
-      const int* rt = &first_reached[static_cast<size_t>(t) * T];
+      const int* rt = first_reached.data() + static_cast<size_t>(t) * T;
       for (size_t k = 0; k < T; ++k) r[k] = std::min(r[k], rt[k]);
       if (axis[t] < tracked) r[axis[t]] = std::min(r[axis[t]], at[t]);
     }

@@ -30,14 +30,19 @@ class CheckedInt {
   bool ok() const { return ok_; }
   int64_t value() const { return v_; }  // meaningful only when ok()
 
+  // The overflow flag is computed in its own statement: function arguments are evaluated
+  // in an unspecified order, so combine(a, b, op(&a.v_)) may copy `a` before op writes it.
   friend CheckedInt operator+(CheckedInt a, CheckedInt b) {
-    return combine(a, b, __builtin_add_overflow(a.v_, b.v_, &a.v_));
+    const bool overflow = __builtin_add_overflow(a.v_, b.v_, &a.v_);
+    return combine(a, b, overflow);
   }
   friend CheckedInt operator-(CheckedInt a, CheckedInt b) {
-    return combine(a, b, __builtin_sub_overflow(a.v_, b.v_, &a.v_));
+    const bool overflow = __builtin_sub_overflow(a.v_, b.v_, &a.v_);
+    return combine(a, b, overflow);
   }
   friend CheckedInt operator*(CheckedInt a, CheckedInt b) {
-    return combine(a, b, __builtin_mul_overflow(a.v_, b.v_, &a.v_));
+    const bool overflow = __builtin_mul_overflow(a.v_, b.v_, &a.v_);
+    return combine(a, b, overflow);
   }
   // Truncating division; by zero, or INT64_MIN / -1, is an overflow.
   friend CheckedInt operator/(CheckedInt a, CheckedInt b) {
