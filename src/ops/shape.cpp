@@ -347,11 +347,14 @@ class RangeOp final : public Op {
   static Result<int64_t> count(const Tensor& s, const Tensor& l, const Tensor& d) {
     const T start = s.data<T>()[0], limit = l.data<T>()[0], delta = d.data<T>()[0];
     if (delta == T(0)) return InvalidArgument("Range: delta must not be zero");
-    T diff = static_cast<T>(limit - start);  // narrower types wrap after promotion, as in ONNX Runtime
+    T diff;
     if constexpr (std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>) {
+      // Checked, never computed plainly first: signed overflow is undefined behaviour.
       if (__builtin_sub_overflow(limit, start, &diff))
         return InvalidArgument("Range: limit - start (" + std::to_string(limit) + " - " + std::to_string(start) +
                                ") overflows " + dtype_name(dtype_of<T>()));
+    } else {
+      diff = static_cast<T>(limit - start);  // narrower types wrap after promotion, as in ONNX Runtime
     }
     double n = std::ceil(static_cast<double>(diff) / static_cast<double>(delta));
     if (!(n > 0)) return int64_t{0};
