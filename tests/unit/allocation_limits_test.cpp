@@ -3,8 +3,7 @@
 // allocated, and nothing throws; wrapped input buffers must be real and large enough.
 #include <gtest/gtest.h>
 
-#include <random>
-
+#include "op_test_util.h"
 #include "test_models.h"
 #include "top/limits.h"
 #include "top/runtime.h"
@@ -73,18 +72,11 @@ TEST(AllocationLimits, AllocateIsZeroFilledAndAligned) {
   for (int64_t i = 0; i < t->numel(); ++i) EXPECT_EQ(t->data<double>()[i], 0.0);
 }
 
-std::vector<float> random_floats(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.f, 1.f);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
-
 TEST(WrappedInputs, NullOrShortBuffersAreRefusedBySessionAndRuntime) {
   Model m = testing::load_proto(testing::branchy_model(16));
   auto session = Session::create(m).value();
-  std::vector<float> data = random_floats(2 * 16, 3);
+  Tensor source = testing::random_tensor<float>({2, 16}, 3);
+  std::vector<float> data(source.data<float>(), source.data<float>() + source.numel());
 
   Tensor null_buf = Tensor::wrap(DataType::kFloat32, {2, 16}, nullptr, nullptr, 1 << 20);
   auto r = session->run({null_buf});
