@@ -75,6 +75,7 @@ class PoissonArrival final : public ArrivalProcess {
     poisson_segment(rng, rate_, 0.0, duration_s, out);
     return out;
   }
+  double expected_draws(double duration_s) const override { return rate_ * duration_s; }
   std::string describe() const override { return "poisson: " + num(rate_) + " tasks/s"; }
 
  private:
@@ -100,6 +101,7 @@ class BurstyArrival final : public ArrivalProcess {
     }
     return out;
   }
+  double expected_draws(double duration_s) const override { return std::max(on_rate_, off_rate_) * duration_s; }
   std::string describe() const override {
     return "bursty: " + num(on_rate_) + " tasks/s for " + num(on_s_) + " s, then " + num(off_rate_) + " tasks/s for " +
            num(off_s_) + " s, repeated";
@@ -125,6 +127,7 @@ class RampArrival final : public ArrivalProcess {
     }
     return out;
   }
+  double expected_draws(double duration_s) const override { return std::max(from_, to_) * duration_s; }
   std::string describe() const override {
     return "ramp: " + num(from_) + " -> " + num(to_) + " tasks/s, linear over the run";
   }
@@ -141,6 +144,7 @@ class TraceArrival final : public ArrivalProcess {
     if (!(duration_s > 0)) return {};
     return std::vector<double>(times_.begin(), std::lower_bound(times_.begin(), times_.end(), duration_s));
   }
+  double expected_draws(double /*duration_s*/) const override { return static_cast<double>(times_.size()); }
   std::string describe() const override {
     std::string d = "trace: " + std::to_string(times_.size()) + " arrivals from '" + path_ + "'";
     if (!times_.empty()) d += " over " + num(times_.back()) + " s";

@@ -25,6 +25,10 @@ class ArrivalProcess {
   virtual ~ArrivalProcess() = default;
   // Arrival times in seconds from 0, ascending, all < duration_s.
   virtual std::vector<double> times(double duration_s, uint64_t seed) const = 0;
+  // How many arrivals times() draws at most, in expectation (candidates at the peak
+  // rate), so that a caller can refuse a spec like poisson:rate=1e12 before times()
+  // tries to hold a trillion of them.
+  virtual double expected_draws(double duration_s) const = 0;
   virtual std::string describe() const = 0;
 };
 

@@ -367,6 +367,10 @@ void run_bench(const BenchArgs& args) {
   if (!spec.ok()) return fail(spec.status());
   auto process = top::sim::parse_arrival(*spec);
   if (!process.ok()) return fail(process.status());
+  const double draws = (*process)->expected_draws(args.duration_s);
+  if (draws > kMaxArrivals)
+    return fail(top::InvalidArgument(fmt::format("--arrival {} over --duration {} would draw about {:.3g} tasks (at most {:g})",
+                                                 *spec, args.duration_s, draws, kMaxArrivals)));
   std::vector<double> times = (*process)->times(args.duration_s, args.seed);
   std::vector<int> picks = top::sim::assign_models(*mix, times.size(), args.seed + 1);
   std::vector<int> which;
