@@ -169,15 +169,14 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
       if (v == ir::kNoValue) continue;
       if (!o.present())
         return Internal(node.op_type + " node '" + node.name + "' did not infer its output " + std::to_string(i));
-      double elems = 1;
-      for (int64_t d : o.shape) {
+      for (int64_t d : o.shape)
         if (d < 0) return InvalidModel(node.op_type + " node '" + node.name + "' inferred a negative dimension");
-        elems *= static_cast<double>(d);
-      }
-      // Corrupt attributes can ask for absurd tensors; refuse them before allocating.
-      if (elems * static_cast<double>(dtype_size(o.dtype)) > static_cast<double>(max_allocation_bytes()))
-        return InvalidArgument(node.op_type + " node '" + node.name + "' would produce a tensor of shape " +
-                               shape_str(o.shape) + ", larger than half of this machine's memory");
+      // Corrupt attributes can ask for absurd tensors; refuse them before allocating,
+      // with the allocation path's own overflow-safe size check.
+      auto out_size = checked_tensor_bytes(o.dtype, o.shape, "its output " + std::to_string(i));
+      if (!out_size.ok())
+        return InvalidArgument(node.op_type + " node '" + node.name + "' would produce a tensor it cannot hold: " +
+                               out_size.status().message());
       slots[v].dtype = o.dtype;
       slots[v].shape = o.shape;
       slots[v].bytes = static_cast<size_t>(shape_numel(o.shape)) * dtype_size(o.dtype);
