@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "hold_policy.h"
 #include "test_models.h"
 #include "top/runtime.h"
 
@@ -22,6 +23,7 @@ namespace top {
 namespace {
 
 using testing::branchy_model;
+using testing::HoldPolicy;
 using testing::load_proto;
 
 constexpr auto kHang = std::chrono::seconds(10);  // far above any step here: a deadlock
@@ -33,16 +35,6 @@ Tensor random_input(int64_t batch, int64_t width, std::mt19937& rng) {
   return t;
 }
 
-// Nothing runs until shutdown: tasks stay queued (so a deadline can pass in the queue).
-class HoldPolicy final : public LaunchPolicy {
- public:
-  std::string name() const override { return "hold"; }
-  LaunchDecision decide(const LaunchObservation& obs) override {
-    LaunchDecision d;
-    d.models.assign(obs.models.size(), ModelLaunch{0, 1000, 1000, 1e9, 0});
-    return d;
-  }
-};
 
 std::unique_ptr<Runtime> make_runtime(RuntimeConfig cfg) {
   auto rt = Runtime::create(cfg);

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "hold_policy.h"
 #include "test_models.h"
 #include "top/runtime.h"
 #include "top/session.h"
@@ -18,6 +19,7 @@ namespace top {
 namespace {
 
 using testing::branchy_model;
+using testing::HoldPolicy;
 using testing::gather_model;
 using testing::load_proto;
 
@@ -151,16 +153,6 @@ TEST(Runtime, BadInputFailsAlone) {
   EXPECT_EQ(unknown.status.code(), StatusCode::kNotFound);
 }
 
-// A policy that waits for 1000 tasks: nothing runs until shutdown.
-class HoldPolicy final : public LaunchPolicy {
- public:
-  std::string name() const override { return "hold"; }
-  LaunchDecision decide(const LaunchObservation& obs) override {
-    LaunchDecision d;
-    d.models.assign(obs.models.size(), ModelLaunch{0, 1000, 1000, 1e9, 0});
-    return d;
-  }
-};
 
 TEST(Runtime, FullQueueFailsFastAndDrainRunsTheRest) {
   RuntimeConfig cfg;
