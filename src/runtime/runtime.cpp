@@ -501,6 +501,10 @@ Runtime::Runtime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Runtime::~Runtime() { shutdown(ShutdownMode::kCancel); }
 
 Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeConfig& config) {
+  // spdlog's registry is a function-local static inside the (uninstrumented) shared
+  // library; build it here, before the runtime's threads start, so the first callback
+  // error logged from a stream thread does not race its construction (seen by TSan).
+  spdlog::default_logger_raw();
 #ifdef TOP_WITH_CUDA
   if (config.backend != "cpu" && config.backend != "cuda")
     return Unsupported("unknown backend '" + config.backend + "' (available: cpu, cuda)");
