@@ -11,6 +11,8 @@ GeneratorOptions cost_model_options(std::shared_ptr<const profile::CostModel> cm
   estimates->reserve(plan->steps.size());
   for (const exec::Step& step : plan->steps) estimates->push_back(cm->op(*plan, step, threads_per_stream));
 
+  base.cost_model = cm;
+  base.threads_per_stream = threads_per_stream;
   base.op_cost = [estimates](const exec::OpRef& r) { return (*estimates)[static_cast<size_t>(r.step)].ms; };
   if (stage_model) {
     base.stage_cost = [cm, estimates](const std::vector<std::vector<exec::OpRef>>& groups) {

@@ -218,27 +218,22 @@ Result<Schedule> greedy_schedule(const TaskGraph& g, const GeneratorOptions& opt
   return s;
 }
 
-Result<Schedule> make_schedule(const std::string& generator, const TaskGraph& g, const GeneratorOptions& opts) {
-  if (generator == "sequential") return sequential_schedule(g, opts);
-  if (generator == "greedy") {
-    TOP_ASSIGN_OR_RETURN(Schedule s, greedy_schedule(g, opts));
-    // Never slower than sequential under the model: parallelism that does not pay (tiny
-    // ops, a device already full) is dropped. ios-dp makes the same comparison itself.
-    if (opts.op_cost || opts.stage_cost) {
-      TOP_ASSIGN_OR_RETURN(Schedule seq, sequential_schedule(g, opts));
-      TOP_ASSIGN_OR_RETURN(double greedy_cost, predicted_cost(s, g, opts));
-      TOP_ASSIGN_OR_RETURN(double seq_cost, predicted_cost(seq, g, opts));
-      if (seq_cost < greedy_cost) {
-        seq.generator = "greedy(sequential)";
-        seq.predicted_ms = seq_cost;
-        return seq;
-      }
-      s.predicted_ms = greedy_cost;
+Result<Schedule> greedy_guarded_schedule(const TaskGraph& g, const GeneratorOptions& opts) {
+  TOP_ASSIGN_OR_RETURN(Schedule s, greedy_schedule(g, opts));
+  // Never slower than sequential under the model: parallelism that does not pay (tiny
+  // ops, a device already full) is dropped. ios-dp makes the same comparison itself.
+  if (opts.op_cost || opts.stage_cost) {
+    TOP_ASSIGN_OR_RETURN(Schedule seq, sequential_schedule(g, opts));
+    TOP_ASSIGN_OR_RETURN(double greedy_cost, predicted_cost(s, g, opts));
+    TOP_ASSIGN_OR_RETURN(double seq_cost, predicted_cost(seq, g, opts));
+    if (seq_cost < greedy_cost) {
+      seq.generator = "greedy(sequential)";
+      seq.predicted_ms = seq_cost;
+      return seq;
     }
-    return s;
+    s.predicted_ms = greedy_cost;
   }
-  if (generator == "ios-dp") return ios_dp_schedule(g, opts);
-  return Unsupported("unknown schedule generator '" + generator + "' (available: sequential, greedy, ios-dp)");
+  return s;
 }
 
 }  // namespace top::sched

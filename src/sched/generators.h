@@ -15,6 +15,9 @@
 // schedule is never predicted slower than sequential (ios-dp does the same itself).
 // Errors: InvalidArgument for max_groups < 1, a TaskGraph not built from its plan, or a
 // cycle.
+// Generators are looked up by name in a registry (sched/registry.h): make_schedule
+// below, GraphPolicy, RuntimeConfig and toprt all go through it, so a generator added
+// from outside the library (the learned `gpg` in rl/) is selectable everywhere.
 #pragma once
 
 #include <functional>
@@ -24,6 +27,10 @@
 
 #include "exec/schedule.h"
 #include "top/status.h"
+
+namespace top::profile {
+class CostModel;
+}
 
 namespace top::sched {
 
@@ -47,12 +54,23 @@ struct GeneratorOptions {
   int max_block_ops = 24;       // ops per DP block (at most 64)
   int max_dp_states = 8192;     // down-closed sets per DP block
   int max_stage_choices = 1024; // stages tried per DP state
+
+  // The cost model behind op_cost / stage_cost (set by sched::cost_model_options), for
+  // generators that need more than per-op costs: gpg reads its device and operator
+  // estimates as features and prices its partitions with the simulator's virtual
+  // executor. Empty when the options are not cost-model driven.
+  std::shared_ptr<const profile::CostModel> cost_model;
+  int threads_per_stream = 1;   // CPU threads per stream the costs assume
 };
 
 Result<exec::Schedule> sequential_schedule(const exec::TaskGraph& g, const GeneratorOptions& opts = {});
 Result<exec::Schedule> greedy_schedule(const exec::TaskGraph& g, const GeneratorOptions& opts = {});
+// What the registry's "greedy" runs: greedy_schedule, or the sequential schedule (named
+// "greedy(sequential)") when a cost is given and predicts sequential faster.
+Result<exec::Schedule> greedy_guarded_schedule(const exec::TaskGraph& g, const GeneratorOptions& opts = {});
 
-// By name: "sequential", "greedy" or "ios-dp"; Unsupported otherwise.
+// By name, through the registry (sched/registry.h): "sequential", "greedy", "ios-dp",
+// and whatever else was registered ("gpg" once rl/ registered it); Unsupported otherwise.
 Result<exec::Schedule> make_schedule(const std::string& generator, const exec::TaskGraph& g,
                                      const GeneratorOptions& opts = {});
 

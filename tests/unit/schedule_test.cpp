@@ -420,7 +420,7 @@ TEST(Generators, ByNameAndBadOptions) {
   auto c = sched::make_schedule("ios", g);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kUnsupported);
-  EXPECT_EQ(c.status().message(), "unknown schedule generator 'ios' (available: sequential, greedy, ios-dp)");
+  EXPECT_EQ(c.status().message(), "unknown schedule generator 'ios' (available: greedy, ios-dp, sequential)");
 
   sched::GeneratorOptions zero;
   zero.max_groups = 0;

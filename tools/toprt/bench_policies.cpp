@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "sched/registry.h"
 
 namespace toprt {
 
@@ -78,9 +79,12 @@ top::Result<PolicySpec> parse_policy(const std::string& spec) {
   }
   size_t dash = graph.find('-');
   std::string mode = graph.substr(0, dash), gen = dash == std::string::npos ? "greedy" : graph.substr(dash + 1);
-  if ((mode != "merge" && mode != "batch") || (gen != "greedy" && gen != "sequential"))
+  if (mode != "merge" && mode != "batch")
     return top::InvalidArgument("policy '" + spec + "': graph=" + graph +
-                                " (available: merge-greedy, merge-sequential, batch-greedy, batch-sequential)");
+                                " (available: merge-GENERATOR or batch-GENERATOR, e.g. merge-greedy, batch-sequential)");
+  // Any registered generator (sched/registry.h): greedy, sequential, ios-dp, gpg, ...
+  if (top::Status st = top::sched::check_generator(gen); !st.ok())
+    return top::InvalidArgument("policy '" + spec + "': graph=" + graph + ": " + st.message());
   p.graph = top::fixed_graph_policy(mode == "batch" ? top::GraphMode::kBatch : top::GraphMode::kMerge, gen);
   return p;
 }
