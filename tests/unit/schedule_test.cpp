@@ -420,7 +420,9 @@ TEST(Generators, ByNameAndBadOptions) {
   auto c = sched::make_schedule("ios", g);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kUnsupported);
-  EXPECT_EQ(c.status().message(), "unknown schedule generator 'ios' (available: greedy, ios-dp, sequential)");
+  // Other tests of this binary may register more generators (sched/registry.h).
+  EXPECT_EQ(c.status().message().rfind("unknown schedule generator 'ios' (available: greedy, ios-dp, ", 0), 0u)
+      << c.status().message();
 
   sched::GeneratorOptions zero;
   zero.max_groups = 0;
