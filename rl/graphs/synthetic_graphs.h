@@ -5,7 +5,7 @@
 //
 //   rl::SyntheticGraphSpec spec;            // randwire, 2 stages of WS(16, 4, 0.75)
 //   spec.seed = 7;
-//   auto plan = rl::synthetic_plan(spec);   // plan->steps: ~120 operators
+//   auto plan = rl::synthetic_plan(spec);   // plan->steps: ~130 operators
 //   for (const auto& s : rl::synthetic_suite(0, 256, false)) ...   // a training set
 //
 // RandWire: stem (Conv 3x3 s2, Relu, Conv 3x3 s2), then `stages` random stages, each a
