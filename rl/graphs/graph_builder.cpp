@@ -8,20 +8,6 @@ namespace top::rl {
 
 namespace {
 
-ir::Attribute int_attr(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-
-ir::Attribute ints_attr(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
 // Output size of a window of `k` with total padding `pads` and `stride` (floor mode).
 int64_t window_out(int64_t in, int k, int64_t pads, int stride) { return (in + pads - k) / stride + 1; }
 
@@ -100,10 +86,10 @@ Act GraphBuilder::conv(const std::string& name, Act x, int64_t out_channels, int
   const ir::ValueId b = weight(name + ".bias", {out_channels}, 100);  // small, non-zero
   const ir::ValueId y = activation(name);
   ir::Attributes attrs;
-  attrs.set("kernel_shape", ints_attr({k, k}));
-  attrs.set("strides", ints_attr({stride, stride}));
-  attrs.set("pads", ints_attr({pad, pad, pad + extra_end, pad + extra_end}));
-  attrs.set("group", int_attr(group));
+  attrs.set("kernel_shape", ir::Attribute::of_ints({k, k}));
+  attrs.set("strides", ir::Attribute::of_ints({stride, stride}));
+  attrs.set("pads", ir::Attribute::of_ints({pad, pad, pad + extra_end, pad + extra_end}));
+  attrs.set("group", ir::Attribute::of_int(group));
   node(name, "Conv", {x.value, w, b}, y, std::move(attrs));
   return {y, out_channels, window_out(x.size, k, 2 * pad + extra_end, stride)};
 }
@@ -136,7 +122,7 @@ Act GraphBuilder::concat(const std::string& name, const std::vector<Act>& xs) {
   }
   const ir::ValueId y = activation(name);
   ir::Attributes attrs;
-  attrs.set("axis", int_attr(1));
+  attrs.set("axis", ir::Attribute::of_int(1));
   node(name, "Concat", std::move(ins), y, std::move(attrs));
   return {y, channels, xs.front().size};
 }
@@ -144,10 +130,10 @@ Act GraphBuilder::concat(const std::string& name, const std::vector<Act>& xs) {
 Act GraphBuilder::pool3x3(const std::string& name, Act x, bool max, int stride) {
   const ir::ValueId y = activation(name);
   ir::Attributes attrs;
-  attrs.set("kernel_shape", ints_attr({3, 3}));
-  attrs.set("strides", ints_attr({stride, stride}));
-  attrs.set("pads", ints_attr({1, 1, 1, 1}));
-  if (!max) attrs.set("count_include_pad", int_attr(0));
+  attrs.set("kernel_shape", ir::Attribute::of_ints({3, 3}));
+  attrs.set("strides", ir::Attribute::of_ints({stride, stride}));
+  attrs.set("pads", ir::Attribute::of_ints({1, 1, 1, 1}));
+  if (!max) attrs.set("count_include_pad", ir::Attribute::of_int(0));
   node(name, max ? "MaxPool" : "AveragePool", {x.value}, y, std::move(attrs));
   return {y, x.channels, window_out(x.size, 3, 2, stride)};
 }
@@ -167,7 +153,7 @@ void GraphBuilder::classifier(const std::string& name, Act x, int64_t classes) {
   node(name + "/pool", "GlobalAveragePool", {r.value}, pooled);
   const ir::ValueId flat = activation(name + "/flatten");
   ir::Attributes flatten_attrs;
-  flatten_attrs.set("axis", int_attr(1));
+  flatten_attrs.set("axis", ir::Attribute::of_int(1));
   node(name + "/flatten", "Flatten", {pooled}, flat, std::move(flatten_attrs));
   const ir::ValueId w = weight(name + "/fc.weight", {classes, x.channels}, x.channels);
   const ir::ValueId b = weight(name + "/fc.bias", {classes}, 100);
@@ -180,7 +166,7 @@ void GraphBuilder::classifier(const std::string& name, Act x, int64_t classes) {
   out.is_output = true;
   const ir::ValueId y = graph_->add_value(std::move(out));
   ir::Attributes gemm_attrs;
-  gemm_attrs.set("transB", int_attr(1));
+  gemm_attrs.set("transB", ir::Attribute::of_int(1));
   node(name + "/fc", "Gemm", {flat, w, b}, y, std::move(gemm_attrs));
   graph_->outputs.push_back(y);
 }

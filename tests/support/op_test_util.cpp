@@ -8,42 +8,12 @@
 
 namespace top::testing {
 
-ir::Attribute a_int(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-ir::Attribute a_ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute a_float(float v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-ir::Attribute a_floats(std::vector<float> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
-ir::Attribute a_str(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-ir::Attribute a_tensor(Tensor t) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kTensor;
-  a.t = std::move(t);
-  return a;
-}
+ir::Attribute a_int(int64_t v) { return ir::Attribute::of_int(v); }
+ir::Attribute a_ints(std::vector<int64_t> v) { return ir::Attribute::of_ints(std::move(v)); }
+ir::Attribute a_float(float v) { return ir::Attribute::of_float(v); }
+ir::Attribute a_floats(std::vector<float> v) { return ir::Attribute::of_floats(std::move(v)); }
+ir::Attribute a_str(std::string v) { return ir::Attribute::of_string(std::move(v)); }
+ir::Attribute a_tensor(Tensor t) { return ir::Attribute::of_tensor(std::move(t)); }
 ir::Attributes attrs_of(std::initializer_list<std::pair<const char*, ir::Attribute>> items) {
   ir::Attributes a;
   for (const auto& kv : items) a.set(kv.first, kv.second);
