@@ -33,6 +33,7 @@
 #include "exec/schedule.h"
 #include "sched/generators.h"
 #include "top/model.h"
+#include "util/split.h"
 
 namespace {
 
@@ -49,17 +50,11 @@ struct Args {
   std::string render;  // only print the table of an earlier --json file (no GPU needed)
 };
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
+using top::split_list;
 
 std::vector<int> split_ints(const std::string& s) {
   std::vector<int> out;
-  for (const std::string& x : split(s)) out.push_back(std::atoi(x.c_str()));
+  for (const std::string& x : split_list(s)) out.push_back(std::atoi(x.c_str()));
   return out;
 }
 
@@ -69,7 +64,7 @@ bool parse(int argc, char** argv, Args& a) {
     if (k == "--help" || k == "-h" || i + 1 >= argc) return false;
     std::string v = argv[++i];
     if (k == "--models-dir") a.models_dir = v;
-    else if (k == "--models") a.models = split(v);
+    else if (k == "--models") a.models = split_list(v);
     else if (k == "--batches") a.batches = split_ints(v);
     else if (k == "--streams") a.streams = split_ints(v);
     else if (k == "--repeat") a.repeat = std::atoi(v.c_str());

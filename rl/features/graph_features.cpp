@@ -4,6 +4,8 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "rl/features/fnv1a.h"
+
 namespace top::rl {
 
 namespace {
@@ -39,15 +41,8 @@ const std::vector<std::string>& device_feature_names() {
 
 uint64_t feature_schema_hash() {
   // FNV-1a over the version, the counts and every name: any change to the schema changes it.
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](const std::string& s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ull;
-  };
+  uint64_t h = kFnv1aOffset;
+  auto mix = [&h](const std::string& s) { h = fnv1a_field(s, h); };
   mix("v" + std::to_string(kFeatureSchemaVersion));
   mix(std::to_string(kOpFeatures) + "/" + std::to_string(kEdgeFeatures) + "/" + std::to_string(kDeviceFeatures));
   for (const auto& n : op_feature_names()) mix(n);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "rl/features/fnv1a.h"
+
 namespace top::rl {
 
 namespace {
@@ -61,6 +63,13 @@ std::vector<ParamSpec> gpg_parameter_specs(const GpgDims& d) {
   p.push_back({"out_w", {D}});
   p.push_back({"out_b", {1}});
   return p;
+}
+
+uint64_t gpg_schema_hash() {
+  uint64_t h = fnv1a_field("gpg-v1", feature_schema_hash());
+  h = fnv1a_field(std::to_string(kStepFeatures), h);
+  for (const auto& n : step_feature_names()) h = fnv1a_field(n, h);
+  return h;
 }
 
 Result<GpgNetwork> GpgNetwork::create(const GpgDims& dims, std::vector<std::vector<float>> params) {

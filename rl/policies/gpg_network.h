@@ -46,6 +46,9 @@ struct ParamSpec {
   int64_t size() const;
 };
 std::vector<ParamSpec> gpg_parameter_specs(const GpgDims& dims);
+// What a checkpoint must have been trained with: the graph-feature schema
+// (rl::feature_schema_hash) and the decoder's step features (names and count).
+uint64_t gpg_schema_hash();
 
 struct GpgEmbedding {
   int num_nodes = 0;

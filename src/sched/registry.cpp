@@ -43,10 +43,10 @@ struct Registry {
         ios_dp_plain, "IOS-style dynamic programming over stage sequences (best quality, slow on wide graphs)");
     // The learned partitioner lives in rl/ and registers itself (rl/policies/gpg_generator.h);
     // until then it is known but unavailable.
-    reserved["gpg"] =
-        "schedule generator 'gpg' is not available: it needs the rl/ library (a build with LibTorch: "
-        "install libtorch-dev and configure with -DTOP_WITH_TORCH=ON) and a call to "
-        "top::rl::register_gpg_generator()";
+    for (const char* name : {"gpg", "gpg-best8"})
+      reserved[name] = std::string("schedule generator '") + name +
+                       "' is not available: the learned partitioner is in rl/ (library top_rl_core); call "
+                       "top::rl::register_gpg_generator() first (toprt does)";
   }
 };
 

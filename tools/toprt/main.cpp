@@ -4,6 +4,7 @@
 //   toprt bench --model M [--model M2 ...] [--arrival SPEC] [--policies P1;P2] [--sweep-k 1,2,4]
 //   toprt profile MODEL [--out profile.json]   per-operator timings -> device profile
 //   toprt schedules MODEL [--ks 1,2,4]      generators side by side: predicted and measured
+//   toprt train gpg [--minutes M]        train the GPG partitioner (LibTorch builds)
 //   --max-alloc-bytes N (any command)    refuse single tensors/arenas over N bytes
 //
 // Every failure ends in one "error: <Status>" line on stderr and exit code 1 (3 for
@@ -17,6 +18,7 @@
 #include <new>
 
 #include "commands.h"
+#include "rl/policies/gpg_generator.h"
 #include "top/limits.h"
 
 int main(int argc, char** argv) {
@@ -35,6 +37,11 @@ int main(int argc, char** argv) {
   toprt::add_bench_command(app);
   toprt::add_profile_command(app);
   toprt::add_schedules_command(app);
+  toprt::add_train_command(app);
+  // The learned partitioner from the committed checkpoint: "gpg" and "gpg-best8" become
+  // selectable wherever a generator is; when it cannot be loaded they stay reserved and
+  // asking for them gives the reason.
+  (void)top::rl::register_gpg_generator();
   // The commands report their errors as a Status; this is the last resort for an
   // exception that slipped through (std::bad_alloc from a container, say), so that it
   // still ends in an error line and not in std::terminate's SIGABRT.

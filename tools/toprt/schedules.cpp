@@ -32,6 +32,7 @@
 #include "sched/generators.h"
 #include "top/model.h"
 #include "util/median.h"
+#include "util/split.h"
 
 namespace toprt {
 
@@ -52,14 +53,7 @@ struct SchedulesArgs {
   bool no_measure = false;
 };
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, sep))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
+using top::split_list;
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
@@ -92,13 +86,13 @@ void run_schedules(const SchedulesArgs& args) {
   const auto& plan = pm->plan;
   const auto& inputs = pm->inputs;
   std::vector<int> ks;
-  for (const auto& k : split(args.ks, ',')) {
+  for (const auto& k : split_list(args.ks)) {
     auto v = parse_integer(k, 1, kMaxTasksPerInstance, "--ks");
     if (!v.ok()) return fail(v.status());
     ks.push_back(static_cast<int>(*v));
   }
   if (ks.empty()) return fail(top::InvalidArgument("--ks: no value given"));
-  const std::vector<std::string> gens = split(args.generators, ',');
+  const std::vector<std::string> gens = split_list(args.generators);
 
   // The CPU cost model: a profile of this very model, measured at one thread (a stream).
   tp::Profile profile;
