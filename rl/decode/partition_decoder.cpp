@@ -101,9 +101,22 @@ void PartitionDecoder::refresh_candidates() {
     c.features[7] = scaled(to_sink_ms_[u]);
     candidates_.push_back(c);
   };
-  for (size_t r = 0; r < ready_.size(); ++r) {
+  // The most critical placeable operators (longest path to the sink first).
+  std::vector<size_t> offered;
+  for (size_t r = 0; r < ready_.size(); ++r)
+    if (required[r] != -2) offered.push_back(r);
+  auto more_critical = [&](size_t a, size_t b) {
+    const int u = ready_[a], v = ready_[b];
+    return to_sink_ms_[u] != to_sink_ms_[v] ? to_sink_ms_[u] > to_sink_ms_[v] : u < v;
+  };
+  if (offered.size() > static_cast<size_t>(kMaxReadyCandidates)) {
+    std::partial_sort(offered.begin(), offered.begin() + kMaxReadyCandidates, offered.end(), more_critical);
+    offered.resize(kMaxReadyCandidates);
+  } else {
+    std::sort(offered.begin(), offered.end(), more_critical);
+  }
+  for (size_t r : offered) {
     const int u = ready_[r];
-    if (required[r] == -2) continue;
     if (required[r] >= 0) {
       add(u, required[r]);
       continue;

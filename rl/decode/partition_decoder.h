@@ -13,6 +13,12 @@
 // This space holds the sequential partition, greedy's wavefronts and IOS's stages (all
 // but merged convolutions), so restricting to it excludes nothing good.
 //
+// Only the kMaxReadyCandidates most critical placeable operators (longest path to the
+// sink first, then node id) are offered at a time: a wide graph (RandWire k = 4 has
+// hundreds of ready operators) would otherwise cost hundreds of candidates per decision,
+// and list schedulers pick among the critical ones anyway. The others come up as those
+// are placed. (The cap is part of the decoder's schema: rl::gpg_schema_hash.)
+//
 // Each candidate carries kStepFeatures numbers about the decision in context (what the
 // network's scorer reads next to the operator's embedding): whether it closes, opens a
 // group or follows a producer, the group's load and the stage's slowest group before and
@@ -38,6 +44,7 @@
 namespace top::rl {
 
 constexpr int kStepFeatures = 13;
+constexpr int kMaxReadyCandidates = 16;
 
 struct Candidate {
   static constexpr int kClose = -1;

@@ -67,7 +67,7 @@ std::vector<ParamSpec> gpg_parameter_specs(const GpgDims& d) {
 
 uint64_t gpg_schema_hash() {
   uint64_t h = fnv1a_field("gpg-v1", feature_schema_hash());
-  h = fnv1a_field(std::to_string(kStepFeatures), h);
+  h = fnv1a_field(std::to_string(kStepFeatures) + "/ready<=" + std::to_string(kMaxReadyCandidates), h);
   for (const auto& n : step_feature_names()) h = fnv1a_field(n, h);
   return h;
 }

@@ -105,6 +105,20 @@ TEST(PartitionDecoder, ProducersInTheStageForceTheirGroup) {
   EXPECT_FALSE(d.apply(0).ok());
 }
 
+TEST(PartitionDecoder, WideGraphsOfferOnlyTheMostCriticalReadyOperators) {
+  // 40 independent chains of 2; chain c's head has path length c to the sink.
+  auto plan = testing::chains_plan(40, 2);
+  exec::TaskGraph tg = exec::TaskGraph::build(plan, 1);
+  std::vector<double> ms(tg.ops.size(), 1.0), sink(tg.ops.size(), 1.0);
+  for (int c = 0; c < 40; ++c) sink[2 * c] = 1.0 + c;
+  PartitionDecoder d(tg, ms, sink, 41, 2);
+  ASSERT_EQ(d.candidates().size(), static_cast<size_t>(kMaxReadyCandidates));  // new group each, no close
+  for (const Candidate& c : d.candidates()) EXPECT_GE(c.node / 2, 40 - kMaxReadyCandidates) << c.node;
+  EXPECT_EQ(d.candidates()[0].node, 2 * 39);  // the most critical first
+  while (!d.done()) ASSERT_TRUE(d.apply(0).ok());
+  EXPECT_TRUE(exec::validate(d.schedule("t").value()).ok());
+}
+
 TEST(PartitionDecoder, ChoicesOutOfRangeAndBadSizesAreErrors) {
   auto plan = testing::chains_plan(2, 2);
   exec::TaskGraph tg = exec::TaskGraph::build(plan, 1);
