@@ -7,7 +7,8 @@
 // The learned agents (MADDPG launcher / scheduler) implement these same interfaces:
 // they read an observation and return decisions, and never touch the executor.
 //
-// Thread safety: the runtime calls a policy from its launcher thread only.
+// Thread safety: the runtime serialises every call into a policy (decide, choose and
+// on_feedback are never concurrent); feedback comes from the threads that finish tasks.
 #pragma once
 
 #include <memory>
@@ -20,13 +21,16 @@ struct ModelObservation {
   std::string model;
   size_t queue_length = 0;
   double oldest_wait_ms = 0;          // how long the head of the queue has waited
-  double arrival_rate_per_s = 0;      // recent arrivals (sliding window)
+  double arrival_rate_per_s = 0;      // recent arrivals (the last 256)
+  double arrival_rate_short_per_s = 0;  // the last 16 arrivals: reacts to a burst within a few tasks
   size_t in_flight_instances = 0;     // schedule instances of this model running
   size_t in_flight_tasks = 0;
   double mean_progress = 0;           // in-flight instances: fraction of operators done (0..1)
   double recent_latency_ms = 0;       // moving average of submit -> result
   double ms_since_last_dequeue = 1e9;
   bool batchable = false;             // the model has a batch dimension on every input/output
+  double slo_ms = 0;                  // the model's latency objective (0: none set)
+  double slo_miss_rate = 0;           // moving average over finished tasks: failed or over slo_ms
 };
 
 struct LaunchObservation {
@@ -52,11 +56,30 @@ struct LaunchDecision {
   int max_in_flight_total = 0;      // all models together (0 = runtime limit)
 };
 
+// What the launcher core reports back to both policies (rewards for learned ones):
+// every task that ends, ok or not, and every instance whose tasks have all ended.
+struct PolicyFeedback {
+  enum class Kind { kTaskFinished, kInstanceFinished };
+  Kind kind = Kind::kTaskFinished;
+  std::string model;
+  double now_ms = 0;      // since the runtime started
+  // kTaskFinished:
+  bool ok = false;
+  double latency_ms = 0;  // submit -> result
+  double slo_ms = 0;      // the model's (0: none)
+  bool within_slo = false;  // ok and (no SLO, or latency <= slo_ms)
+  // kInstanceFinished:
+  int tasks = 0;
+};
+
 class LaunchPolicy {
  public:
   virtual ~LaunchPolicy() = default;
   virtual std::string name() const = 0;
   virtual LaunchDecision decide(const LaunchObservation& obs) = 0;
+  // Called for every finished task and instance (see PolicyFeedback), serialised with
+  // decide(); must be quick (the runtime holds its lock).
+  virtual void on_feedback(const PolicyFeedback& feedback) { (void)feedback; }
 };
 
 enum class GraphMode {
@@ -69,13 +92,30 @@ struct GraphChoice {
   std::string generator = "greedy";  // schedule generator: "sequential", "greedy"
 };
 
+// What the model scheduler sees when it chooses the graph of one dequeued group.
+struct GraphObservation {
+  ModelObservation model;  // its queue after the dequeue
+  int k = 1;               // tasks in this group
+  int num_streams = 0;
+  double busy_streams = 0;
+  size_t in_flight_instances = 0;  // all models, this one included
+};
+
 class GraphPolicy {
  public:
   virtual ~GraphPolicy() = default;
   virtual std::string name() const = 0;
-  // `batchable` says whether kBatch is possible for this model; a kBatch answer for a
-  // model that is not batchable runs as kMerge.
-  virtual GraphChoice choose(const std::string& model, int k, bool batchable) = 0;
+  // The launcher calls this one; by default it asks choose(model, k, batchable).
+  // A kBatch answer for a model that is not batchable runs as kMerge.
+  virtual GraphChoice choose(const GraphObservation& obs) {
+    return choose(obs.model.model, obs.k, obs.model.batchable);
+  }
+  // The simple form for policies that need no observation (default: merge + greedy).
+  virtual GraphChoice choose(const std::string& model, int k, bool batchable) {
+    (void)model, (void)k, (void)batchable;
+    return GraphChoice{};
+  }
+  virtual void on_feedback(const PolicyFeedback& feedback) { (void)feedback; }
 };
 
 // ---- built-in policies ------------------------------------------------------------

@@ -83,6 +83,14 @@ struct RuntimeConfig {
   bool record_trace = false;       // keep operator slices for write_trace()
 };
 
+// Per model, at load_model.
+struct ModelOptions {
+  // The model's latency objective (ms, submit -> result): observed by the policies
+  // (ModelObservation::slo_ms, PolicyFeedback::within_slo). 0: none. Tasks over it still
+  // finish; it does not cancel anything.
+  double slo_ms = 0;
+};
+
 struct TaskOptions {
   int priority = 0;  // higher runs first within its model's queue
   std::optional<std::chrono::steady_clock::time_point> deadline;  // not started by then -> DeadlineExceeded
@@ -110,6 +118,7 @@ class Runtime {
 
   // Adds a model under `name` (InvalidArgument if the name is taken).
   Status load_model(const std::string& name, const Model& model);
+  Status load_model(const std::string& name, const Model& model, const ModelOptions& opts);
   // Removes a model; its queued tasks fail with Cancelled, running ones finish first
   // (not waited for from a callback). Its plans, schedules, arenas and stats entry are
   // freed once its last task has ended.

@@ -38,16 +38,23 @@ LaunchObservation LauncherCore::observe(Clock::time_point now, const std::vector
     m.model = q->name;
     m.queue_length = q->queue.size();
     m.oldest_wait_ms = q->queue.empty() ? 0 : ms_between(q->queue.front().submitted, now);
-    if (q->recent_arrivals.size() >= 2) {
-      double span = ms_between(q->recent_arrivals.front(), now) / 1000;
-      m.arrival_rate_per_s = span > 0 ? static_cast<double>(q->recent_arrivals.size()) / span : 0;
-    }
+    // Arrivals per second over the last n arrivals (and the time since the oldest of them).
+    auto rate_over = [&](size_t n) {
+      n = std::min(n, q->recent_arrivals.size());
+      if (n < 2) return 0.0;
+      const double span = ms_between(q->recent_arrivals[q->recent_arrivals.size() - n], now) / 1000;
+      return span > 0 ? static_cast<double>(n) / span : 0.0;
+    };
+    m.arrival_rate_per_s = rate_over(q->recent_arrivals.size());
+    m.arrival_rate_short_per_s = rate_over(16);
     m.in_flight_instances = q->in_flight_instances;
     m.in_flight_tasks = q->in_flight_tasks;
     m.mean_progress = q->mean_progress ? q->mean_progress() : 0;
     m.recent_latency_ms = q->latency_ewma_ms;
     m.ms_since_last_dequeue = q->dequeued_once ? ms_between(q->last_dequeue, now) : 1e9;
     m.batchable = q->batchable;
+    m.slo_ms = q->slo_ms;
+    m.slo_miss_rate = q->slo_miss_ewma;
     obs.models.push_back(std::move(m));
   }
   return obs;
@@ -86,7 +93,8 @@ LaunchRound LauncherCore::launch_round(Clock::time_point now, std::vector<ModelQ
     if (a->queue.empty() || a->queue.front().submitted == b->queue.front().submitted) return a->name < b->name;
     return a->queue.front().submitted < b->queue.front().submitted;
   });
-  LaunchDecision d = launch_policy.decide(observe(now, order, executor));
+  const LaunchObservation obs = observe(now, order, executor);
+  LaunchDecision d = launch_policy.decide(obs);
   const int total_cap =
       d.max_in_flight_total > 0 ? std::min(d.max_in_flight_total, default_total_cap_) : default_total_cap_;
   LaunchRound round;
@@ -137,20 +145,49 @@ LaunchRound LauncherCore::launch_round(Clock::time_point now, std::vector<ModelQ
     q.in_flight_instances++;
     q.in_flight_tasks += b.tasks.size();
     in_flight_instances_++;
-    b.choice = graph_policy.choose(q.name, static_cast<int>(b.tasks.size()), q.batchable);
+    GraphObservation go;
+    go.model = obs.models[i];
+    go.model.queue_length = q.queue.size();
+    go.model.in_flight_instances = q.in_flight_instances;
+    go.model.in_flight_tasks = q.in_flight_tasks;
+    go.k = static_cast<int>(b.tasks.size());
+    go.num_streams = obs.num_streams;
+    go.busy_streams = obs.busy_streams;
+    go.in_flight_instances = in_flight_instances_;
+    b.choice = graph_policy.choose(go);
     round.launches.push_back(std::move(b));
   }
   return round;
 }
 
-void LauncherCore::on_task_finished(ModelQueue& q, double latency_ms) {
+void LauncherCore::on_task_finished(ModelQueue& q, double latency_ms, bool ok, Clock::time_point now,
+                                    LaunchPolicy& launch_policy, GraphPolicy& graph_policy) {
   q.latency_ewma_ms = q.latency_ewma_ms == 0 ? latency_ms : 0.9 * q.latency_ewma_ms + 0.1 * latency_ms;
   if (q.in_flight_tasks > 0) q.in_flight_tasks--;
+  PolicyFeedback f;
+  f.kind = PolicyFeedback::Kind::kTaskFinished;
+  f.model = q.name;
+  f.now_ms = ms_between(start_, now);
+  f.ok = ok;
+  f.latency_ms = latency_ms;
+  f.slo_ms = q.slo_ms;
+  f.within_slo = ok && (q.slo_ms <= 0 || latency_ms <= q.slo_ms);
+  q.slo_miss_ewma = 0.9 * q.slo_miss_ewma + (f.within_slo ? 0.0 : 0.1);
+  launch_policy.on_feedback(f);
+  graph_policy.on_feedback(f);
 }
 
-void LauncherCore::on_instance_finished(ModelQueue& q) {
+void LauncherCore::on_instance_finished(ModelQueue& q, int tasks, Clock::time_point now, LaunchPolicy& launch_policy,
+                                        GraphPolicy& graph_policy) {
   if (q.in_flight_instances > 0) q.in_flight_instances--;
   if (in_flight_instances_ > 0) in_flight_instances_--;
+  PolicyFeedback f;
+  f.kind = PolicyFeedback::Kind::kInstanceFinished;
+  f.model = q.name;
+  f.now_ms = ms_between(start_, now);
+  f.tasks = tasks;
+  launch_policy.on_feedback(f);
+  graph_policy.on_feedback(f);
 }
 
 }  // namespace top::runtime

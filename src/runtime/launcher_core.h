@@ -17,7 +17,7 @@
 //   LaunchRound r = core.launch_round(now, {&q}, executor_view, launch_policy, graph_policy);
 //   for (LaunchBatch& b : r.launches) start(b);   // the caller runs the instance
 //   ...
-//   core.on_task_finished(q, latency_ms);  core.on_instance_finished(q);
+//   core.on_task_finished(q, latency_ms, ok, now, lp, gp);  core.on_instance_finished(q, k, now, lp, gp);
 //
 // Thread safety: none; the caller serialises every call (the runtime holds its mutex).
 #pragma once
@@ -54,6 +54,7 @@ struct ModelQueue {
   std::string name;
   int metrics_index = 0;
   bool batchable = false;
+  double slo_ms = 0;  // the model's latency objective (0: none)
   std::deque<QueuedTask> queue;
   size_t queued_with_deadline = 0;  // lets a round skip the deadline scan
   Clock::time_point last_dequeue{};
@@ -62,6 +63,7 @@ struct ModelQueue {
   size_t in_flight_instances = 0;
   size_t in_flight_tasks = 0;
   double latency_ewma_ms = 0;
+  double slo_miss_ewma = 0;  // failed or over slo_ms, per finished task
   // Mean fraction of operators done over this model's running instances (0..1), asked
   // when observing; empty = 0.
   std::function<double()> mean_progress;
@@ -107,10 +109,13 @@ class LauncherCore {
   LaunchRound launch_round(Clock::time_point now, std::vector<ModelQueue*> models, const ExecutorView& executor,
                            LaunchPolicy& launch_policy, GraphPolicy& graph_policy, bool draining = false);
 
-  // One task of an instance of `q` ended (ok or not) after `latency_ms`.
-  void on_task_finished(ModelQueue& q, double latency_ms);
-  // Every task of one instance of `q` has ended.
-  void on_instance_finished(ModelQueue& q);
+  // One task of an instance of `q` ended (ok or not) after `latency_ms`; both policies
+  // get a PolicyFeedback (so the simulator and the runtime report the same rewards).
+  void on_task_finished(ModelQueue& q, double latency_ms, bool ok, Clock::time_point now, LaunchPolicy& launch_policy,
+                        GraphPolicy& graph_policy);
+  // Every one of the `tasks` tasks of one instance of `q` has ended.
+  void on_instance_finished(ModelQueue& q, int tasks, Clock::time_point now, LaunchPolicy& launch_policy,
+                            GraphPolicy& graph_policy);
 
   size_t in_flight_instances() const { return in_flight_instances_; }
 

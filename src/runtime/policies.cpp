@@ -62,6 +62,7 @@ class FixedGraphPolicy final : public GraphPolicy {
  public:
   FixedGraphPolicy(GraphMode mode, std::string generator) : mode_(mode), generator_(std::move(generator)) {}
   std::string name() const override { return std::string(mode_ == GraphMode::kBatch ? "batch" : "merge") + "+" + generator_; }
+  using GraphPolicy::choose;
   GraphChoice choose(const std::string&, int, bool) override { return GraphChoice{mode_, generator_}; }
 
  private:

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -482,13 +483,14 @@ struct Runtime::Impl {
       metrics.on_finish(entry->q.metrics_index, r.status.ok(), r.latency_ms);
       {
         std::lock_guard<std::mutex> lock(mu);
-        core.on_task_finished(entry->q, r.latency_ms);
+        core.on_task_finished(entry->q, r.latency_ms, r.status.ok(), now, *cfg.launch_policy, *cfg.graph_policy);
       }
       deliver(tasks[i].done, std::move(r));
     }
     {
       std::lock_guard<std::mutex> lock(mu);
-      core.on_instance_finished(entry->q);
+      core.on_instance_finished(entry->q, static_cast<int>(tasks.size()), Clock::now(), *cfg.launch_policy,
+                                *cfg.graph_policy);
       retire_if_done_locked(*entry);
     }
     launcher_cv.notify_all();
@@ -546,8 +548,12 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeConfig& config) {
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
 
-Status Runtime::load_model(const std::string& name, const Model& model) {
+Status Runtime::load_model(const std::string& name, const Model& model) { return load_model(name, model, {}); }
+
+Status Runtime::load_model(const std::string& name, const Model& model, const ModelOptions& opts) {
   if (!model.graph()) return InvalidArgument("model '" + name + "' is empty");
+  if (!(opts.slo_ms >= 0) || !std::isfinite(opts.slo_ms))
+    return InvalidArgument("model '" + name + "': slo_ms must be a finite number >= 0");
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (!impl_->accepting) return Status(StatusCode::kUnavailable, "the runtime is shutting down");
   if (impl_->models.count(name)) return InvalidArgument("a model named '" + name + "' is already loaded");
@@ -555,6 +561,7 @@ Status Runtime::load_model(const std::string& name, const Model& model) {
                                        impl_->cfg.threads_per_stream);
   e->q.metrics_index = impl_->metrics.add_model(name);
   e->q.batchable = runtime::is_batchable(*model.graph());
+  e->q.slo_ms = opts.slo_ms;
   // Read by the launcher under `mu`, which also guards `active`.
   ModelEntry* raw = e.get();
   e->q.mean_progress = [raw] {

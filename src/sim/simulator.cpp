@@ -58,6 +58,7 @@ class Simulation {
       st->q.name = m.name;
       st->q.metrics_index = metrics_.add_model(m.name);
       st->q.batchable = runtime::is_batchable(*m.model.graph());
+      st->q.slo_ms = m.slo_ms;
       st->cache = std::make_unique<runtime::ScheduleCache>(m.model.graph(), cfg.num_streams, cfg.cost_model,
                                                            cfg.threads_per_stream);
       st->shapes = m.input_shapes;
@@ -166,10 +167,10 @@ class Simulation {
       for (const runtime::QueuedTask& t : b.tasks) {
         double latency = runtime::ms_between(t.submitted, now);
         metrics_.on_finish(m.q.metrics_index, false, latency);
-        core_.on_task_finished(m.q, latency);
+        core_.on_task_finished(m.q, latency, false, now, *cfg_.launch_policy, *cfg_.graph_policy);
         r.failed++;
       }
-      core_.on_instance_finished(m.q);
+      core_.on_instance_finished(m.q, static_cast<int>(b.tasks.size()), now, *cfg_.launch_policy, *cfg_.graph_policy);
       return;
     }
     std::shared_ptr<const TimedSchedule>& timed = timed_[compiled->get()];
@@ -187,11 +188,12 @@ class Simulation {
     for (const runtime::QueuedTask& t : it->second.tasks) {
       double latency = runtime::ms_between(t.submitted, now);
       metrics_.on_finish(m.q.metrics_index, true, latency);
-      core_.on_task_finished(m.q, latency);
+      core_.on_task_finished(m.q, latency, true, now, *cfg_.launch_policy, *cfg_.graph_policy);
       r.latencies_ms.push_back(latency);
       r.completed++;
     }
-    core_.on_instance_finished(m.q);
+    core_.on_instance_finished(m.q, static_cast<int>(it->second.tasks.size()), now, *cfg_.launch_policy,
+                               *cfg_.graph_policy);
     m.active.erase(std::find(m.active.begin(), m.active.end(), id));
     running_.erase(it);
   }
@@ -224,8 +226,11 @@ Result<SimulationResult> simulate(const SimulatorConfig& cfg_in, const std::vect
                              std::to_string(which[i]) + " of " + std::to_string(models.size()));
   for (size_t i = 1; i < times_s.size(); ++i)
     if (times_s[i] < times_s[i - 1]) return InvalidArgument("simulate: arrival times are not ascending");
-  for (const SimulatedModel& m : models)
+  for (const SimulatedModel& m : models) {
     if (!m.model.graph()) return InvalidArgument("simulate: model '" + m.name + "' is empty");
+    if (!(m.slo_ms >= 0) || !std::isfinite(m.slo_ms))
+      return InvalidArgument("simulate: model '" + m.name + "': slo_ms must be a finite number >= 0");
+  }
   SimulatorConfig cfg = cfg_in;
   if (!cfg.launch_policy) cfg.launch_policy = fifo_launch_policy();
   if (!cfg.graph_policy) cfg.graph_policy = fixed_graph_policy(GraphMode::kMerge, "greedy");

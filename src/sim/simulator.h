@@ -48,6 +48,7 @@ struct SimulatedModel {
   std::string name;
   Model model;
   std::vector<Shape> input_shapes;  // of every task (graph-input order)
+  double slo_ms = 0;                // latency objective, as ModelOptions::slo_ms (0: none)
 };
 
 struct SimulatorConfig {
