@@ -111,21 +111,24 @@ class BurstyArrival final : public ArrivalProcess {
   double on_rate_, off_rate_, on_s_, off_s_;
 };
 
+// A rate that changes over the run, drawn by thinning (Lewis & Shedler): candidates at
+// the peak rate, each kept with probability rate(t) / peak.
+template <class Rate>
+std::vector<double> thinned(double peak, double duration_s, uint64_t seed, const Rate& rate) {
+  std::vector<double> out;
+  if (!usable_duration(duration_s) || !(peak > 0)) return out;
+  std::mt19937_64 rng(seed);
+  for (double t = exponential_gap(rng, peak); t < duration_s; t += exponential_gap(rng, peak))
+    if (uniform01(rng) * peak < rate(t)) out.push_back(t);
+  return out;
+}
+
 class RampArrival final : public ArrivalProcess {
  public:
   RampArrival(double from, double to) : from_(from), to_(to) {}
   std::vector<double> times(double duration_s, uint64_t seed) const override {
-    std::vector<double> out;
-    const double peak = std::max(from_, to_);
-    if (!usable_duration(duration_s) || !(peak > 0)) return out;
-    std::mt19937_64 rng(seed);
-    // Thinning (Lewis & Shedler): candidates at the peak rate, each kept with
-    // probability rate(t) / peak.
-    for (double t = exponential_gap(rng, peak); t < duration_s; t += exponential_gap(rng, peak)) {
-      const double rate = from_ + (to_ - from_) * (t / duration_s);
-      if (uniform01(rng) * peak < rate) out.push_back(t);
-    }
-    return out;
+    return thinned(std::max(from_, to_), duration_s, seed,
+                   [&](double t) { return from_ + (to_ - from_) * (t / duration_s); });
   }
   double expected_draws(double duration_s) const override { return std::max(from_, to_) * duration_s; }
   std::string describe() const override {
@@ -134,6 +137,44 @@ class RampArrival final : public ArrivalProcess {
 
  private:
   double from_, to_;
+};
+
+// Daily traffic in miniature: mean * (1 + amplitude * sin(2 pi t / period)).
+class DiurnalArrival final : public ArrivalProcess {
+ public:
+  DiurnalArrival(double mean, double amplitude, double period_s)
+      : mean_(mean), amplitude_(amplitude), period_s_(period_s) {}
+  std::vector<double> times(double duration_s, uint64_t seed) const override {
+    constexpr double kTwoPi = 6.283185307179586;
+    return thinned(mean_ * (1 + amplitude_), duration_s, seed,
+                   [&](double t) { return mean_ * (1 + amplitude_ * std::sin(kTwoPi * t / period_s_)); });
+  }
+  double expected_draws(double duration_s) const override { return mean_ * (1 + amplitude_) * duration_s; }
+  std::string describe() const override {
+    return "diurnal: " + num(mean_) + " tasks/s +- " + num(100 * amplitude_) + "%, period " + num(period_s_) + " s";
+  }
+
+ private:
+  double mean_, amplitude_, period_s_;
+};
+
+// A flash crowd: `base` tasks/s, and `peak` tasks/s from at_s for width_s seconds.
+class FlashArrival final : public ArrivalProcess {
+ public:
+  FlashArrival(double base, double peak, double at_s, double width_s)
+      : base_(base), peak_(peak), at_s_(at_s), width_s_(width_s) {}
+  std::vector<double> times(double duration_s, uint64_t seed) const override {
+    return thinned(std::max(base_, peak_), duration_s, seed,
+                   [&](double t) { return t >= at_s_ && t < at_s_ + width_s_ ? peak_ : base_; });
+  }
+  double expected_draws(double duration_s) const override { return std::max(base_, peak_) * duration_s; }
+  std::string describe() const override {
+    return "flash: " + num(base_) + " tasks/s, " + num(peak_) + " tasks/s from " + num(at_s_) + " s for " +
+           num(width_s_) + " s";
+  }
+
+ private:
+  double base_, peak_, at_s_, width_s_;
 };
 
 class TraceArrival final : public ArrivalProcess {
@@ -262,8 +303,25 @@ Result<std::unique_ptr<ArrivalProcess>> parse_arrival(const std::string& spec) {
     TOP_ASSIGN_OR_RETURN(double to, args.required("to"));
     return std::unique_ptr<ArrivalProcess>(std::make_unique<RampArrival>(from, to));
   }
+  if (kind == "diurnal") {
+    TOP_ASSIGN_OR_RETURN(SpecArgs args, SpecArgs::parse(spec, kind, body, {"mean", "amplitude", "period_s"}));
+    TOP_ASSIGN_OR_RETURN(double mean, args.required("mean"));
+    TOP_ASSIGN_OR_RETURN(double period, args.required("period_s"));
+    const double amplitude = args.optional("amplitude", 0.5);
+    if (amplitude > 1) return InvalidArgument("arrival '" + spec + "': key 'amplitude' must be in [0, 1]");
+    if (!(period > 0)) return InvalidArgument("arrival '" + spec + "': key 'period_s' must be > 0");
+    return std::unique_ptr<ArrivalProcess>(std::make_unique<DiurnalArrival>(mean, amplitude, period));
+  }
+  if (kind == "flash") {
+    TOP_ASSIGN_OR_RETURN(SpecArgs args, SpecArgs::parse(spec, kind, body, {"base", "peak", "at_s", "width_s"}));
+    TOP_ASSIGN_OR_RETURN(double base, args.required("base"));
+    TOP_ASSIGN_OR_RETURN(double peak, args.required("peak"));
+    TOP_ASSIGN_OR_RETURN(double at, args.required("at_s"));
+    TOP_ASSIGN_OR_RETURN(double width, args.required("width_s"));
+    return std::unique_ptr<ArrivalProcess>(std::make_unique<FlashArrival>(base, peak, at, width));
+  }
   return InvalidArgument("arrival '" + spec + "': unknown kind '" + kind +
-                         "' (expected poisson, bursty, ramp or trace)");
+                         "' (expected poisson, bursty, ramp, diurnal, flash or trace)");
 }
 
 Result<ModelMix> parse_mix(const std::string& spec) {
@@ -295,28 +353,64 @@ Result<ModelMix> parse_mix(const std::string& spec) {
   return mix;
 }
 
-std::vector<int> assign_models(const ModelMix& mix, size_t n, uint64_t seed) {
-  if (mix.names.empty()) return {};
-  // Cumulative shares; a hand-built mix may be unnormalised or hold junk shares.
-  std::vector<double> cumulative;
+namespace {
+
+// Usable shares of a mix (unnormalised or junk shares count as 0; none usable: equal).
+std::vector<double> usable_shares(const ModelMix& mix) {
+  std::vector<double> w;
   double total = 0;
   for (size_t i = 0; i < mix.names.size(); ++i) {
     const double s = i < mix.shares.size() && mix.shares[i] > 0 && std::isfinite(mix.shares[i]) ? mix.shares[i] : 0;
+    w.push_back(s);
     total += s;
-    cumulative.push_back(total);
   }
-  if (!(total > 0)) {  // no usable shares: equal shares
-    for (size_t i = 0; i < cumulative.size(); ++i) cumulative[i] = static_cast<double>(i + 1);
-    total = static_cast<double>(cumulative.size());
+  if (!(total > 0)) std::fill(w.begin(), w.end(), 1.0);
+  return w;
+}
+
+// The model of one arrival: the first whose cumulative weight exceeds u * total (skips
+// zero weights).
+int draw_model(const std::vector<double>& weights, double u) {
+  double total = 0;
+  for (double w : weights) total += w;
+  double acc = 0;
+  const double x = u * total;
+  for (size_t k = 0; k < weights.size(); ++k) {
+    acc += weights[k];
+    if (x < acc) return static_cast<int>(k);
   }
+  return static_cast<int>(weights.size()) - 1;
+}
+
+}  // namespace
+
+std::vector<int> assign_models(const ModelMix& mix, size_t n, uint64_t seed) {
+  if (mix.names.empty()) return {};
+  const std::vector<double> w = usable_shares(mix);
   std::mt19937_64 rng(seed);
   std::vector<int> out(n);
-  for (size_t i = 0; i < n; ++i) {
-    const double u = uniform01(rng) * total;
-    // First model whose cumulative share exceeds u (skips zero-share models).
-    const size_t k =
-        static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin());
-    out[i] = static_cast<int>(std::min(k, cumulative.size() - 1));
+  for (size_t i = 0; i < n; ++i) out[i] = draw_model(w, uniform01(rng));
+  return out;
+}
+
+Result<std::vector<int>> assign_models_shifting(const ModelMix& from, const ModelMix& to,
+                                                const std::vector<double>& times_s, double duration_s,
+                                                uint64_t seed) {
+  if (from.names != to.names)
+    return InvalidArgument("shifting model mix: both mixes must name the same models in the same order");
+  if (!(duration_s > 0) || !std::isfinite(duration_s))
+    return InvalidArgument("shifting model mix: duration must be > 0");
+  if (from.names.empty()) return std::vector<int>{};
+  const std::vector<double> a = usable_shares(from), b = usable_shares(to);
+  double ta = 0, tb = 0;
+  for (size_t k = 0; k < a.size(); ++k) ta += a[k], tb += b[k];
+  std::mt19937_64 rng(seed);
+  std::vector<int> out(times_s.size());
+  std::vector<double> w(a.size());
+  for (size_t i = 0; i < times_s.size(); ++i) {
+    const double f = std::min(1.0, std::max(0.0, times_s[i] / duration_s));
+    for (size_t k = 0; k < w.size(); ++k) w[k] = (1 - f) * a[k] / ta + f * b[k] / tb;
+    out[i] = draw_model(w, uniform01(rng));
   }
   return out;
 }

@@ -5,6 +5,10 @@
 //                                          repeated (off_rate defaults to 0)
 //   ramp:from=R1,to=R2                     rate changing linearly from R1 to R2 over the
 //                                          duration given to times() (thinning)
+//   diurnal:mean=R,amplitude=A,period_s=P  rate R * (1 + A sin(2 pi t / P)), A in [0, 1]
+//                                          (default 0.5): daily traffic in miniature
+//   flash:base=R1,peak=R2,at_s=T,width_s=W  R1 tasks/s, and R2 from T for W seconds (a
+//                                          flash crowd)
 //   trace:file=PATH                        one timestamp (seconds) per line, replayed in
 //                                          sorted order; '#' starts a comment; seed unused
 // Rates are >= 0 (0 means no arrivals). The trace file is read by parse_arrival, so a
@@ -45,5 +49,11 @@ struct ModelMix {
 Result<ModelMix> parse_mix(const std::string& spec);
 // n model indices (empty when the mix names no model).
 std::vector<int> assign_models(const ModelMix& mix, size_t n, uint64_t seed);
+// A mix that shifts over the run: arrival i at times_s[i] draws from the shares
+// interpolated linearly between `from` (at 0) and `to` (at duration_s). Both mixes name
+// the same models in the same order (InvalidArgument otherwise).
+Result<std::vector<int>> assign_models_shifting(const ModelMix& from, const ModelMix& to,
+                                                const std::vector<double>& times_s, double duration_s,
+                                                uint64_t seed);
 
 }  // namespace top::sim

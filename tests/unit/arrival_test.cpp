@@ -1,4 +1,4 @@
-// Arrival processes (Poisson, bursty, ramp, trace replay), their spec parser and the
+// Arrival processes (Poisson, bursty, ramp, diurnal, flash crowd, trace replay), their spec parser and the
 // model mix: counts against their expectation, shape over time, determinism, errors.
 #include "sim/arrival.h"
 
@@ -99,6 +99,28 @@ TEST(Arrival, RampRisesAndFalls) {
   EXPECT_TRUE(parse_ok("ramp:from=0,to=0")->times(10, 1).empty());
 }
 
+TEST(Arrival, DiurnalFollowsTheSinusoid) {
+  constexpr double kDuration = 20.0;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    // Period 20 s: the first half is the day (rate up to 1.8 x 500), the second the night.
+    const std::vector<double> t = parse_ok("diurnal:mean=500,amplitude=0.8,period_s=20")->times(kDuration, seed);
+    expect_valid_times(t, kDuration);
+    expect_poisson_count(t.size(), 500 * kDuration, "diurnal total");
+    // Integral over the first half: 500 * (10 + 0.8 * 20 / pi) = 7546.5.
+    expect_poisson_count(count_in(t, 0, 10), 500 * (10 + 0.8 * 20 / 3.141592653589793), "diurnal day");
+  }
+}
+
+TEST(Arrival, FlashCrowdConcentratesArrivalsInTheFlash) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    const std::vector<double> t = parse_ok("flash:base=100,peak=2000,at_s=4,width_s=1")->times(10, seed);
+    expect_valid_times(t, 10);
+    expect_poisson_count(count_in(t, 4, 5), 2000, "flash");
+    expect_poisson_count(count_in(t, 0, 4), 400, "before the flash");
+    expect_poisson_count(count_in(t, 5, 10), 500, "after the flash");
+  }
+}
+
 class TempFile {
  public:
   explicit TempFile(const std::string& contents) {
@@ -154,6 +176,10 @@ TEST(Arrival, ParseErrorsNameTheKey) {
       {"bursty:on_rate=1,on_s=0,off_s=0", "'on_s'"},
       {"ramp:from=1", "'to'"},
       {"ramp:from=1,to=x", "'to'"},
+      {"diurnal:mean=5", "'period_s'"},
+      {"diurnal:mean=5,period_s=10,amplitude=2", "'amplitude'"},
+      {"diurnal:mean=5,period_s=0", "'period_s'"},
+      {"flash:base=1,peak=5,at_s=2", "'width_s'"},
       {"trace:", "'file'"},
       {"uniform:rate=3", "'uniform'"},
       {"", "unknown kind"},
@@ -170,7 +196,8 @@ TEST(Arrival, ParseErrorsNameTheKey) {
 
 TEST(Arrival, DeterministicForASeed) {
   for (const std::string spec :
-       {"poisson:rate=50", "bursty:on_rate=80,off_rate=5,on_s=0.5,off_s=1", "ramp:from=10,to=90"}) {
+       {"poisson:rate=50", "bursty:on_rate=80,off_rate=5,on_s=0.5,off_s=1", "ramp:from=10,to=90",
+        "diurnal:mean=40,period_s=5", "flash:base=10,peak=200,at_s=3,width_s=2"}) {
     auto p = parse_ok(spec);
     ASSERT_TRUE(p);
     const std::vector<double> a = p->times(10, 42), b = p->times(10, 42), c = p->times(10, 43);
@@ -209,6 +236,23 @@ TEST(ModelMix, ParsesSharesAndAssignsByShare) {
   EXPECT_GT(std::count(z.begin(), z.end(), 2), 0);
 
   EXPECT_TRUE(assign_models(ModelMix{}, 10, 1).empty());
+}
+
+TEST(ModelMix, ShiftingMixMovesFromOneMixToTheOther) {
+  std::vector<double> times;
+  for (int i = 0; i < 20000; ++i) times.push_back(i * 0.0005);  // 10 s
+  auto from = parse_mix("a:9,b:1").value(), to = parse_mix("a:1,b:9").value();
+  auto which = assign_models_shifting(from, to, times, 10, 7).value();
+  ASSERT_EQ(which.size(), times.size());
+  auto share_of_a = [&](size_t lo, size_t hi) {
+    return static_cast<double>(std::count(which.begin() + lo, which.begin() + hi, 0)) / (hi - lo);
+  };
+  EXPECT_NEAR(share_of_a(0, 2000), 0.86, 0.04);        // first second: shares ~0.9 -> 0.82
+  EXPECT_NEAR(share_of_a(18000, 20000), 0.14, 0.04);   // last second
+  EXPECT_NEAR(share_of_a(9000, 11000), 0.5, 0.04);     // the middle
+  EXPECT_EQ(which, assign_models_shifting(from, to, times, 10, 7).value());
+  EXPECT_FALSE(assign_models_shifting(from, parse_mix("a,c").value(), times, 10, 7).ok());
+  EXPECT_FALSE(assign_models_shifting(from, to, times, 0, 7).ok());
 }
 
 TEST(ModelMix, ParseErrors) {

@@ -414,7 +414,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--mix", args->mix, "model shares, e.g. 'resnet50:2,googlenet:1' (default: equal)");
   cmd->add_option("--arrival", args->arrival,
                   "auto-bursty | auto-poisson | poisson:rate=R | bursty:on_rate=..,off_rate=..,on_s=..,off_s=.. | "
-                  "ramp:from=..,to=.. | trace:file=PATH");
+                  "ramp:from=..,to=.. | diurnal:mean=..,amplitude=..,period_s=.. | "
+                  "flash:base=..,peak=..,at_s=..,width_s=.. | trace:file=PATH");
   cmd->add_option("--load", args->load, "auto arrivals: mean rate as a multiple of FIFO capacity")->check(CLI::Range(0.01, 100.0));
   cmd->add_option("--duration", args->duration_s, "seconds of arrivals")->check(CLI::Range(0.1, 36000.0));
   cmd->add_option("--policies", args->policies, "';'-separated: fifo | fixed:k=K,interval=MS,instances=N | "
