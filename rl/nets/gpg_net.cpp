@@ -4,15 +4,10 @@
 
 namespace top::rl {
 
-namespace {
-constexpr int kLayerBase = 2;  // as in rl/policies/gpg_network.cpp
-int head_base(const GpgDims& d) { return kLayerBase + 4 * d.layers; }
-}  // namespace
-
 GpgNetImpl::GpgNetImpl(const GpgDims& dims, uint64_t seed) : dims_(dims) {
   torch::manual_seed(seed);
   const auto specs = gpg_parameter_specs(dims);
-  const int hb = head_base(dims);
+  const int hb = gpg_head_param(dims);
   for (size_t i = 0; i < specs.size(); ++i) {
     const ParamSpec& s = specs[i];
     torch::Tensor t;
@@ -44,7 +39,7 @@ GpgNetImpl::Encoded GpgNetImpl::encode(const GraphFeatures& f) {
   auto indeg = torch::zeros({n, 1}).index_add(0, d, ones).clamp_min(1);
   auto outdeg = torch::zeros({n, 1}).index_add(0, s, ones).clamp_min(1);
   for (int l = 0; l < dims_.layers; ++l) {
-    const int b = kLayerBase + 4 * l;
+    const int b = gpg_layer_param(l);
     auto mp = torch::zeros({n, H}).index_add(0, d, h.index_select(0, s)) / indeg;
     auto ms = torch::zeros({n, H}).index_add(0, s, h.index_select(0, d)) / outdeg;
     auto a = torch::addmm(params_[b + 3], h, params_[b].t()) + mp.matmul(params_[b + 1].t()) +
@@ -54,7 +49,7 @@ GpgNetImpl::Encoded GpgNetImpl::encode(const GraphFeatures& f) {
   Encoded e;
   e.h = h;
   e.graph = torch::cat({h.mean(0), std::get<0>(h.max(0))});
-  const int hb = head_base(dims_);
+  const int hb = gpg_head_param(dims_);
   auto common = params_[hb + 3] + params_[hb + 1].matmul(e.graph);
   auto proj = h.matmul(params_[hb].t()) + common;
   e.proj = torch::cat({proj, (params_[hb + 4] + common).unsqueeze(0)}, 0);
@@ -82,7 +77,7 @@ GpgNetImpl::Replayed GpgNetImpl::replay(const Encoded& e, const std::vector<Deci
     feats.insert(feats.end(), d.features.begin(), d.features.end());
     chosen.push_back(d.chosen);
   }
-  const int hb = head_base(dims_);
+  const int hb = gpg_head_param(dims_);
   // Cloned: autograd keeps `feat` for the backward pass, after `feats` is gone.
   auto feat = torch::from_blob(feats.data(), {total, kStepFeatures}, torch::kFloat32).clone();
   auto a = torch::relu(e.proj.index_select(0, torch::tensor(rows, torch::kInt64)) + feat.matmul(params_[hb + 2].t()));

@@ -10,11 +10,6 @@ namespace top::rl {
 
 namespace {
 
-// Parameter order (gpg_parameter_specs): input_w, input_b, then per layer self, pred,
-// succ, b; then head_node, head_graph, head_step, head_b, head_close, out_w, out_b.
-constexpr int kLayerBase = 2;
-int head_base(const GpgDims& d) { return kLayerBase + 4 * d.layers; }
-
 // y[o] += sum_i W[o][i] x[i]  (W row-major, out x in)
 void mat_vec_add(const float* w, const float* x, int out, int in, float* y) {
   for (int o = 0; o < out; ++o) {
@@ -120,7 +115,7 @@ Result<GpgEmbedding> GpgNetwork::encode(const GraphFeatures& f) const {
   }
   std::vector<float> next(e.h.size()), mp(H), ms(H), a(H);
   for (int l = 0; l < dims_.layers; ++l) {
-    const int b = kLayerBase + 4 * l;
+    const int b = gpg_layer_param(l);
     for (int i = 0; i < n; ++i) {
       const float* hi = e.h.data() + static_cast<size_t>(i) * H;
       mean_rows(e.h, preds[i], H, mp.data());
@@ -143,7 +138,7 @@ Result<GpgEmbedding> GpgNetwork::encode(const GraphFeatures& f) const {
       e.graph[H + j] = std::max(e.graph[H + j], v);
     }
   // Per-graph part of the scorer: W_graph graph + b, then + W_node h_u (or + v_close).
-  const int hb = head_base(dims_);
+  const int hb = gpg_head_param(dims_);
   std::vector<float> common(params_[hb + 3]);
   mat_vec_add(params_[hb + 1].data(), e.graph.data(), D, 2 * H, common.data());
   e.proj.resize(static_cast<size_t>(n + 1) * D);
@@ -159,7 +154,7 @@ Result<GpgEmbedding> GpgNetwork::encode(const GraphFeatures& f) const {
 
 double GpgNetwork::score(const GpgEmbedding& e, const Candidate& c) const {
   const int D = dims_.head;
-  const int hb = head_base(dims_);
+  const int hb = gpg_head_param(dims_);
   const int row = c.node == Candidate::kClose ? e.num_nodes : c.node;
   const float* p = e.proj.data() + static_cast<size_t>(row) * D;
   const float* ws = params_[hb + 2].data();

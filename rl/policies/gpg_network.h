@@ -46,6 +46,11 @@ struct ParamSpec {
   int64_t size() const;
 };
 std::vector<ParamSpec> gpg_parameter_specs(const GpgDims& dims);
+// Where each parameter sits in that order (both forward passes index by these):
+// input_w, input_b; per layer l at gpg_layer_param(l): self, pred, succ, b; then from
+// gpg_head_param(dims): head_node, head_graph, head_step, head_b, head_close, out_w, out_b.
+constexpr int gpg_layer_param(int layer) { return 2 + 4 * layer; }
+constexpr int gpg_head_param(const GpgDims& dims) { return gpg_layer_param(dims.layers); }
 // What a checkpoint must have been trained with: the graph-feature schema
 // (rl::feature_schema_hash) and the decoder's step features (names and count).
 uint64_t gpg_schema_hash();
