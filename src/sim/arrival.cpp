@@ -111,21 +111,24 @@ class BurstyArrival final : public ArrivalProcess {
   double on_rate_, off_rate_, on_s_, off_s_;
 };
 
+// Thinning (Lewis & Shedler): candidates at `peak`, each kept with probability
+// rate(t) / peak; `rate` must stay within [0, peak].
+template <typename RateFn>
+std::vector<double> thinned(uint64_t seed, double peak, double duration_s, RateFn rate) {
+  std::vector<double> out;
+  if (!usable_duration(duration_s) || !(peak > 0)) return out;
+  std::mt19937_64 rng(seed);
+  for (double t = exponential_gap(rng, peak); t < duration_s; t += exponential_gap(rng, peak))
+    if (uniform01(rng) * peak < rate(t)) out.push_back(t);
+  return out;
+}
+
 class RampArrival final : public ArrivalProcess {
  public:
   RampArrival(double from, double to) : from_(from), to_(to) {}
   std::vector<double> times(double duration_s, uint64_t seed) const override {
-    std::vector<double> out;
-    const double peak = std::max(from_, to_);
-    if (!usable_duration(duration_s) || !(peak > 0)) return out;
-    std::mt19937_64 rng(seed);
-    // Thinning (Lewis & Shedler): candidates at the peak rate, each kept with
-    // probability rate(t) / peak.
-    for (double t = exponential_gap(rng, peak); t < duration_s; t += exponential_gap(rng, peak)) {
-      const double rate = from_ + (to_ - from_) * (t / duration_s);
-      if (uniform01(rng) * peak < rate) out.push_back(t);
-    }
-    return out;
+    return thinned(seed, std::max(from_, to_), duration_s,
+                   [&](double t) { return from_ + (to_ - from_) * (t / duration_s); });
   }
   double expected_draws(double duration_s) const override { return std::max(from_, to_) * duration_s; }
   std::string describe() const override {
@@ -134,6 +137,50 @@ class RampArrival final : public ArrivalProcess {
 
  private:
   double from_, to_;
+};
+
+class DiurnalArrival final : public ArrivalProcess {
+ public:
+  DiurnalArrival(double mean, double amplitude, double period_s)
+      : mean_(mean), amplitude_(amplitude), period_s_(period_s) {}
+  std::vector<double> times(double duration_s, uint64_t seed) const override {
+    constexpr double kTwoPi = 6.283185307179586;
+    return thinned(seed, peak(), duration_s,
+                   [&](double t) { return mean_ * (1 + amplitude_ * std::sin(kTwoPi * t / period_s_)); });
+  }
+  double expected_draws(double duration_s) const override { return peak() * duration_s; }
+  std::string describe() const override {
+    return "diurnal: " + num(mean_) + " tasks/s +- " + num(100 * amplitude_) + "%, period " + num(period_s_) + " s";
+  }
+
+ private:
+  double peak() const { return mean_ * (1 + amplitude_); }
+  double mean_, amplitude_, period_s_;
+};
+
+// Exact piecewise Poisson (no thinning): base, then the crowd, then base again.
+class FlashArrival final : public ArrivalProcess {
+ public:
+  FlashArrival(double base, double peak, double at_s, double width_s)
+      : base_(base), peak_(peak), at_s_(at_s), width_s_(width_s) {}
+  std::vector<double> times(double duration_s, uint64_t seed) const override {
+    std::vector<double> out;
+    if (!usable_duration(duration_s)) return out;
+    std::mt19937_64 rng(seed);
+    const double begin = std::min(at_s_, duration_s), end = std::min(at_s_ + width_s_, duration_s);
+    poisson_segment(rng, base_, 0.0, begin, out);
+    poisson_segment(rng, peak_, begin, end, out);
+    poisson_segment(rng, base_, end, duration_s, out);
+    return out;
+  }
+  double expected_draws(double duration_s) const override { return std::max(base_, peak_) * duration_s; }
+  std::string describe() const override {
+    return "flash: " + num(base_) + " tasks/s, " + num(peak_) + " tasks/s from " + num(at_s_) + " s for " +
+           num(width_s_) + " s";
+  }
+
+ private:
+  double base_, peak_, at_s_, width_s_;
 };
 
 class TraceArrival final : public ArrivalProcess {
@@ -262,8 +309,26 @@ Result<std::unique_ptr<ArrivalProcess>> parse_arrival(const std::string& spec) {
     TOP_ASSIGN_OR_RETURN(double to, args.required("to"));
     return std::unique_ptr<ArrivalProcess>(std::make_unique<RampArrival>(from, to));
   }
+  if (kind == "diurnal") {
+    TOP_ASSIGN_OR_RETURN(SpecArgs args, SpecArgs::parse(spec, kind, body, {"mean", "amplitude", "period_s"}));
+    TOP_ASSIGN_OR_RETURN(double mean, args.required("mean"));
+    TOP_ASSIGN_OR_RETURN(double amplitude, args.required("amplitude"));
+    TOP_ASSIGN_OR_RETURN(double period_s, args.required("period_s"));
+    if (amplitude > 1) return InvalidArgument("arrival '" + spec + "': key 'amplitude' must be <= 1 (a rate is never negative)");
+    if (!(period_s > 0)) return InvalidArgument("arrival '" + spec + "': key 'period_s' must be > 0");
+    return std::unique_ptr<ArrivalProcess>(std::make_unique<DiurnalArrival>(mean, amplitude, period_s));
+  }
+  if (kind == "flash") {
+    TOP_ASSIGN_OR_RETURN(SpecArgs args, SpecArgs::parse(spec, kind, body, {"base", "peak", "at_s", "width_s"}));
+    TOP_ASSIGN_OR_RETURN(double base, args.required("base"));
+    TOP_ASSIGN_OR_RETURN(double peak, args.required("peak"));
+    TOP_ASSIGN_OR_RETURN(double at_s, args.required("at_s"));
+    TOP_ASSIGN_OR_RETURN(double width_s, args.required("width_s"));
+    if (!(width_s > 0)) return InvalidArgument("arrival '" + spec + "': key 'width_s' must be > 0");
+    return std::unique_ptr<ArrivalProcess>(std::make_unique<FlashArrival>(base, peak, at_s, width_s));
+  }
   return InvalidArgument("arrival '" + spec + "': unknown kind '" + kind +
-                         "' (expected poisson, bursty, ramp or trace)");
+                         "' (expected poisson, bursty, ramp, diurnal, flash or trace)");
 }
 
 Result<ModelMix> parse_mix(const std::string& spec) {
@@ -295,28 +360,69 @@ Result<ModelMix> parse_mix(const std::string& spec) {
   return mix;
 }
 
+namespace {
+
+// Usable share of model i: junk (negative, NaN, missing) counts as 0.
+double usable_share(const ModelMix& mix, size_t i) {
+  const double s = i < mix.shares.size() ? mix.shares[i] : 0;
+  return s > 0 && std::isfinite(s) ? s : 0;
+}
+
+// Index of the first model whose cumulative share exceeds u * total (skips zero shares);
+// equal shares when none is usable.
+int pick(const std::vector<double>& shares, double u) {
+  double total = 0;
+  for (double s : shares) total += s;
+  if (!(total > 0)) return std::min(static_cast<int>(u * static_cast<double>(shares.size())), static_cast<int>(shares.size()) - 1);
+  const double target = u * total;
+  double cumulative = 0;
+  for (size_t i = 0; i < shares.size(); ++i) {
+    cumulative += shares[i];
+    if (target < cumulative) return static_cast<int>(i);
+  }
+  // Rounding left target at the total: the last model with a share.
+  for (size_t i = shares.size(); i-- > 0;)
+    if (shares[i] > 0) return static_cast<int>(i);
+  return static_cast<int>(shares.size()) - 1;
+}
+
+}  // namespace
+
 std::vector<int> assign_models(const ModelMix& mix, size_t n, uint64_t seed) {
   if (mix.names.empty()) return {};
-  // Cumulative shares; a hand-built mix may be unnormalised or hold junk shares.
-  std::vector<double> cumulative;
-  double total = 0;
-  for (size_t i = 0; i < mix.names.size(); ++i) {
-    const double s = i < mix.shares.size() && mix.shares[i] > 0 && std::isfinite(mix.shares[i]) ? mix.shares[i] : 0;
-    total += s;
-    cumulative.push_back(total);
-  }
-  if (!(total > 0)) {  // no usable shares: equal shares
-    for (size_t i = 0; i < cumulative.size(); ++i) cumulative[i] = static_cast<double>(i + 1);
-    total = static_cast<double>(cumulative.size());
-  }
+  std::vector<double> shares;
+  for (size_t i = 0; i < mix.names.size(); ++i) shares.push_back(usable_share(mix, i));
   std::mt19937_64 rng(seed);
   std::vector<int> out(n);
-  for (size_t i = 0; i < n; ++i) {
-    const double u = uniform01(rng) * total;
-    // First model whose cumulative share exceeds u (skips zero-share models).
-    const size_t k =
-        static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin());
-    out[i] = static_cast<int>(std::min(k, cumulative.size() - 1));
+  for (size_t i = 0; i < n; ++i) out[i] = pick(shares, uniform01(rng));
+  return out;
+}
+
+std::vector<int> assign_models_shifting(const ModelMix& from, const ModelMix& to, const std::vector<double>& times_s,
+                                        double duration_s, uint64_t seed) {
+  if (from.names.empty()) return {};
+  // Shares normalised first, so that the interpolation moves between the two mixes'
+  // proportions whatever scale each was written in.
+  auto normalised = [](const ModelMix& mix, const std::vector<std::string>& names) {
+    std::vector<double> out;
+    double total = 0;
+    for (const std::string& n : names) {
+      const auto it = std::find(mix.names.begin(), mix.names.end(), n);
+      out.push_back(it == mix.names.end() ? 0 : usable_share(mix, static_cast<size_t>(it - mix.names.begin())));
+      total += out.back();
+    }
+    if (total > 0)
+      for (double& s : out) s /= total;
+    return out;
+  };
+  const std::vector<double> a = normalised(from, from.names), b = normalised(to, from.names);
+  std::mt19937_64 rng(seed);
+  std::vector<int> out(times_s.size());
+  std::vector<double> shares(a.size());
+  for (size_t i = 0; i < times_s.size(); ++i) {
+    const double f = duration_s > 0 ? std::clamp(times_s[i] / duration_s, 0.0, 1.0) : 0.0;
+    for (size_t m = 0; m < a.size(); ++m) shares[m] = (1 - f) * a[m] + f * b[m];
+    out[i] = pick(shares, uniform01(rng));
   }
   return out;
 }

@@ -5,6 +5,10 @@
 //                                          repeated (off_rate defaults to 0)
 //   ramp:from=R1,to=R2                     rate changing linearly from R1 to R2 over the
 //                                          duration given to times() (thinning)
+//   diurnal:mean=R,amplitude=A,period_s=P rate R*(1 + A*sin(2*pi*t/P)), 0 <= A <= 1, P > 0
+//                                          (thinning)
+//   flash:base=R1,peak=R2,at_s=T,width_s=W Poisson at R1, a flash crowd at R2 from T s
+//                                          for W s (W > 0), then R1 again
 //   trace:file=PATH                        one timestamp (seconds) per line, replayed in
 //                                          sorted order; '#' starts a comment; seed unused
 // Rates are >= 0 (0 means no arrivals). The trace file is read by parse_arrival, so a
@@ -45,5 +49,11 @@ struct ModelMix {
 Result<ModelMix> parse_mix(const std::string& spec);
 // n model indices (empty when the mix names no model).
 std::vector<int> assign_models(const ModelMix& mix, size_t n, uint64_t seed);
+// A shifting mix: arrival i at times_s[i] gets a model index (into from.names) drawn
+// with shares interpolated linearly from `from` (t = 0) to `to` (t >= duration_s).
+// `to` is matched by name; a model of `from` that `to` does not name ends at share 0,
+// and a name only in `to` is never drawn (list it in `from` with share 0).
+std::vector<int> assign_models_shifting(const ModelMix& from, const ModelMix& to, const std::vector<double>& times_s,
+                                        double duration_s, uint64_t seed);
 
 }  // namespace top::sim
