@@ -331,6 +331,31 @@ Result<std::unique_ptr<ArrivalProcess>> parse_arrival(const std::string& spec) {
                          "' (expected poisson, bursty, ramp, diurnal, flash or trace)");
 }
 
+Result<std::string> scale_arrival_rates(const std::string& spec, double factor) {
+  TOP_RETURN_IF_ERROR(parse_arrival(spec).status());
+  if (!(factor >= 0) || !std::isfinite(factor))
+    return InvalidArgument("arrival '" + spec + "': rate factor must be a finite number >= 0, got " + num(factor));
+  const size_t colon = spec.find(':');
+  const std::string kind = trim(spec.substr(0, colon));
+  if (kind == "trace" || colon == std::string::npos) return spec;
+  static const std::set<std::string> kRateKeys = {"rate", "on_rate", "off_rate", "from", "to", "mean", "base", "peak"};
+  std::string out = kind + ":";
+  bool first = true;
+  for (const std::string& raw : split(spec.substr(colon + 1), ',')) {
+    const std::string item = trim(raw);
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    const std::string key = trim(item.substr(0, eq));
+    double v = 0;
+    parse_number(trim(item.substr(eq + 1)), &v);  // parse_arrival above accepted it
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.9g", kRateKeys.count(key) ? v * factor : v);
+    out += (first ? "" : ",") + key + "=" + buf;
+    first = false;
+  }
+  return out;
+}
+
 Result<ModelMix> parse_mix(const std::string& spec) {
   ModelMix mix;
   std::set<std::string> seen;

@@ -39,6 +39,12 @@ class ArrivalProcess {
 // Parses the spec forms above; InvalidArgument names the bad key or value.
 Result<std::unique_ptr<ArrivalProcess>> parse_arrival(const std::string& spec);
 
+// The same spec with every rate (rate, on_rate, off_rate, from, to, mean, base, peak)
+// multiplied by `factor` >= 0 and the durations kept: a pattern written in units of a
+// device's capacity becomes tasks/s. A trace is returned unchanged (its timestamps are
+// absolute). Errors as parse_arrival's.
+Result<std::string> scale_arrival_rates(const std::string& spec, double factor);
+
 // A mix of models with shares ("resnet50:2,googlenet:1"): assigns each arrival a model
 // index by share, deterministically for a seed. "a,b" gives equal shares; InvalidArgument
 // for an empty name, a repeated name, a negative share or shares summing to 0.

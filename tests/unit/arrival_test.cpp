@@ -253,6 +253,21 @@ TEST(Arrival, FlashCrowdAtItsWindow) {
   EXPECT_NE(p->describe().find("1000"), std::string::npos) << p->describe();
 }
 
+TEST(Arrival, ScaleRatesKeepsDurations) {
+  EXPECT_EQ(scale_arrival_rates("poisson:rate=0.5", 200).value(), "poisson:rate=100");
+  EXPECT_EQ(scale_arrival_rates("bursty:on_rate=1.5, off_rate=0.25,on_s=2,off_s=3", 100).value(),
+            "bursty:on_rate=150,off_rate=25,on_s=2,off_s=3");
+  EXPECT_EQ(scale_arrival_rates("diurnal:mean=1,amplitude=0.5,period_s=10", 40).value(),
+            "diurnal:mean=40,amplitude=0.5,period_s=10");
+  EXPECT_EQ(scale_arrival_rates("flash:base=0.5,peak=2,at_s=4,width_s=1", 10).value(),
+            "flash:base=5,peak=20,at_s=4,width_s=1");
+  EXPECT_EQ(scale_arrival_rates("ramp:from=0,to=1", 3).value(), "ramp:from=0,to=3");
+  auto bad = scale_arrival_rates("flash:base=1,peak=2,at_s=4", 10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'width_s'"), std::string::npos) << bad.status().to_string();
+  EXPECT_FALSE(scale_arrival_rates("poisson:rate=1", -1).ok());
+}
+
 TEST(ModelMix, ShiftingMixMovesFromOneMixToTheOther) {
   const ModelMix from = parse_mix("a:1,b:0").value();
   const ModelMix to = parse_mix("b:3").value();  // `a` ends at share 0
