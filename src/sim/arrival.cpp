@@ -111,10 +111,10 @@ class BurstyArrival final : public ArrivalProcess {
   double on_rate_, off_rate_, on_s_, off_s_;
 };
 
-// A rate that changes over the run, drawn by thinning (Lewis & Shedler): candidates at
-// the peak rate, each kept with probability rate(t) / peak.
-template <class Rate>
-std::vector<double> thinned(double peak, double duration_s, uint64_t seed, const Rate& rate) {
+// Thinning (Lewis & Shedler): candidates at `peak`, each kept with probability
+// rate(t) / peak; `rate` must stay within [0, peak].
+template <typename RateFn>
+std::vector<double> thinned(uint64_t seed, double peak, double duration_s, RateFn rate) {
   std::vector<double> out;
   if (!usable_duration(duration_s) || !(peak > 0)) return out;
   std::mt19937_64 rng(seed);
@@ -127,7 +127,7 @@ class RampArrival final : public ArrivalProcess {
  public:
   RampArrival(double from, double to) : from_(from), to_(to) {}
   std::vector<double> times(double duration_s, uint64_t seed) const override {
-    return thinned(std::max(from_, to_), duration_s, seed,
+    return thinned(seed, std::max(from_, to_), duration_s,
                    [&](double t) { return from_ + (to_ - from_) * (t / duration_s); });
   }
   double expected_draws(double duration_s) const override { return std::max(from_, to_) * duration_s; }
@@ -139,33 +139,39 @@ class RampArrival final : public ArrivalProcess {
   double from_, to_;
 };
 
-// Daily traffic in miniature: mean * (1 + amplitude * sin(2 pi t / period)).
 class DiurnalArrival final : public ArrivalProcess {
  public:
   DiurnalArrival(double mean, double amplitude, double period_s)
       : mean_(mean), amplitude_(amplitude), period_s_(period_s) {}
   std::vector<double> times(double duration_s, uint64_t seed) const override {
     constexpr double kTwoPi = 6.283185307179586;
-    return thinned(mean_ * (1 + amplitude_), duration_s, seed,
+    return thinned(seed, peak(), duration_s,
                    [&](double t) { return mean_ * (1 + amplitude_ * std::sin(kTwoPi * t / period_s_)); });
   }
-  double expected_draws(double duration_s) const override { return mean_ * (1 + amplitude_) * duration_s; }
+  double expected_draws(double duration_s) const override { return peak() * duration_s; }
   std::string describe() const override {
     return "diurnal: " + num(mean_) + " tasks/s +- " + num(100 * amplitude_) + "%, period " + num(period_s_) + " s";
   }
 
  private:
+  double peak() const { return mean_ * (1 + amplitude_); }
   double mean_, amplitude_, period_s_;
 };
 
-// A flash crowd: `base` tasks/s, and `peak` tasks/s from at_s for width_s seconds.
+// Exact piecewise Poisson (no thinning): base, then the crowd, then base again.
 class FlashArrival final : public ArrivalProcess {
  public:
   FlashArrival(double base, double peak, double at_s, double width_s)
       : base_(base), peak_(peak), at_s_(at_s), width_s_(width_s) {}
   std::vector<double> times(double duration_s, uint64_t seed) const override {
-    return thinned(std::max(base_, peak_), duration_s, seed,
-                   [&](double t) { return t >= at_s_ && t < at_s_ + width_s_ ? peak_ : base_; });
+    std::vector<double> out;
+    if (!usable_duration(duration_s)) return out;
+    std::mt19937_64 rng(seed);
+    const double begin = std::min(at_s_, duration_s), end = std::min(at_s_ + width_s_, duration_s);
+    poisson_segment(rng, base_, 0.0, begin, out);
+    poisson_segment(rng, peak_, begin, end, out);
+    poisson_segment(rng, base_, end, duration_s, out);
+    return out;
   }
   double expected_draws(double duration_s) const override { return std::max(base_, peak_) * duration_s; }
   std::string describe() const override {
@@ -306,22 +312,48 @@ Result<std::unique_ptr<ArrivalProcess>> parse_arrival(const std::string& spec) {
   if (kind == "diurnal") {
     TOP_ASSIGN_OR_RETURN(SpecArgs args, SpecArgs::parse(spec, kind, body, {"mean", "amplitude", "period_s"}));
     TOP_ASSIGN_OR_RETURN(double mean, args.required("mean"));
-    TOP_ASSIGN_OR_RETURN(double period, args.required("period_s"));
-    const double amplitude = args.optional("amplitude", 0.5);
-    if (amplitude > 1) return InvalidArgument("arrival '" + spec + "': key 'amplitude' must be in [0, 1]");
-    if (!(period > 0)) return InvalidArgument("arrival '" + spec + "': key 'period_s' must be > 0");
-    return std::unique_ptr<ArrivalProcess>(std::make_unique<DiurnalArrival>(mean, amplitude, period));
+    TOP_ASSIGN_OR_RETURN(double amplitude, args.required("amplitude"));
+    TOP_ASSIGN_OR_RETURN(double period_s, args.required("period_s"));
+    if (amplitude > 1) return InvalidArgument("arrival '" + spec + "': key 'amplitude' must be <= 1 (a rate is never negative)");
+    if (!(period_s > 0)) return InvalidArgument("arrival '" + spec + "': key 'period_s' must be > 0");
+    return std::unique_ptr<ArrivalProcess>(std::make_unique<DiurnalArrival>(mean, amplitude, period_s));
   }
   if (kind == "flash") {
     TOP_ASSIGN_OR_RETURN(SpecArgs args, SpecArgs::parse(spec, kind, body, {"base", "peak", "at_s", "width_s"}));
     TOP_ASSIGN_OR_RETURN(double base, args.required("base"));
     TOP_ASSIGN_OR_RETURN(double peak, args.required("peak"));
-    TOP_ASSIGN_OR_RETURN(double at, args.required("at_s"));
-    TOP_ASSIGN_OR_RETURN(double width, args.required("width_s"));
-    return std::unique_ptr<ArrivalProcess>(std::make_unique<FlashArrival>(base, peak, at, width));
+    TOP_ASSIGN_OR_RETURN(double at_s, args.required("at_s"));
+    TOP_ASSIGN_OR_RETURN(double width_s, args.required("width_s"));
+    if (!(width_s > 0)) return InvalidArgument("arrival '" + spec + "': key 'width_s' must be > 0");
+    return std::unique_ptr<ArrivalProcess>(std::make_unique<FlashArrival>(base, peak, at_s, width_s));
   }
   return InvalidArgument("arrival '" + spec + "': unknown kind '" + kind +
                          "' (expected poisson, bursty, ramp, diurnal, flash or trace)");
+}
+
+Result<std::string> scale_arrival_rates(const std::string& spec, double factor) {
+  TOP_RETURN_IF_ERROR(parse_arrival(spec).status());
+  if (!(factor >= 0) || !std::isfinite(factor))
+    return InvalidArgument("arrival '" + spec + "': rate factor must be a finite number >= 0, got " + num(factor));
+  const size_t colon = spec.find(':');
+  const std::string kind = trim(spec.substr(0, colon));
+  if (kind == "trace" || colon == std::string::npos) return spec;
+  static const std::set<std::string> kRateKeys = {"rate", "on_rate", "off_rate", "from", "to", "mean", "base", "peak"};
+  std::string out = kind + ":";
+  bool first = true;
+  for (const std::string& raw : split(spec.substr(colon + 1), ',')) {
+    const std::string item = trim(raw);
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    const std::string key = trim(item.substr(0, eq));
+    double v = 0;
+    parse_number(trim(item.substr(eq + 1)), &v);  // parse_arrival above accepted it
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.9g", kRateKeys.count(key) ? v * factor : v);
+    out += (first ? "" : ",") + key + "=" + buf;
+    first = false;
+  }
+  return out;
 }
 
 Result<ModelMix> parse_mix(const std::string& spec) {
@@ -355,62 +387,67 @@ Result<ModelMix> parse_mix(const std::string& spec) {
 
 namespace {
 
-// Usable shares of a mix (unnormalised or junk shares count as 0; none usable: equal).
-std::vector<double> usable_shares(const ModelMix& mix) {
-  std::vector<double> w;
-  double total = 0;
-  for (size_t i = 0; i < mix.names.size(); ++i) {
-    const double s = i < mix.shares.size() && mix.shares[i] > 0 && std::isfinite(mix.shares[i]) ? mix.shares[i] : 0;
-    w.push_back(s);
-    total += s;
-  }
-  if (!(total > 0)) std::fill(w.begin(), w.end(), 1.0);
-  return w;
+// Usable share of model i: junk (negative, NaN, missing) counts as 0.
+double usable_share(const ModelMix& mix, size_t i) {
+  const double s = i < mix.shares.size() ? mix.shares[i] : 0;
+  return s > 0 && std::isfinite(s) ? s : 0;
 }
 
-// The model of one arrival: the first whose cumulative weight exceeds u * total (skips
-// zero weights).
-int draw_model(const std::vector<double>& weights, double u) {
+// Index of the first model whose cumulative share exceeds u * total (skips zero shares);
+// equal shares when none is usable.
+int pick(const std::vector<double>& shares, double u) {
   double total = 0;
-  for (double w : weights) total += w;
-  double acc = 0;
-  const double x = u * total;
-  for (size_t k = 0; k < weights.size(); ++k) {
-    acc += weights[k];
-    if (x < acc) return static_cast<int>(k);
+  for (double s : shares) total += s;
+  if (!(total > 0)) return std::min(static_cast<int>(u * static_cast<double>(shares.size())), static_cast<int>(shares.size()) - 1);
+  const double target = u * total;
+  double cumulative = 0;
+  for (size_t i = 0; i < shares.size(); ++i) {
+    cumulative += shares[i];
+    if (target < cumulative) return static_cast<int>(i);
   }
-  return static_cast<int>(weights.size()) - 1;
+  // Rounding left target at the total: the last model with a share.
+  for (size_t i = shares.size(); i-- > 0;)
+    if (shares[i] > 0) return static_cast<int>(i);
+  return static_cast<int>(shares.size()) - 1;
 }
 
 }  // namespace
 
 std::vector<int> assign_models(const ModelMix& mix, size_t n, uint64_t seed) {
   if (mix.names.empty()) return {};
-  const std::vector<double> w = usable_shares(mix);
+  std::vector<double> shares;
+  for (size_t i = 0; i < mix.names.size(); ++i) shares.push_back(usable_share(mix, i));
   std::mt19937_64 rng(seed);
   std::vector<int> out(n);
-  for (size_t i = 0; i < n; ++i) out[i] = draw_model(w, uniform01(rng));
+  for (size_t i = 0; i < n; ++i) out[i] = pick(shares, uniform01(rng));
   return out;
 }
 
-Result<std::vector<int>> assign_models_shifting(const ModelMix& from, const ModelMix& to,
-                                                const std::vector<double>& times_s, double duration_s,
-                                                uint64_t seed) {
-  if (from.names != to.names)
-    return InvalidArgument("shifting model mix: both mixes must name the same models in the same order");
-  if (!(duration_s > 0) || !std::isfinite(duration_s))
-    return InvalidArgument("shifting model mix: duration must be > 0");
-  if (from.names.empty()) return std::vector<int>{};
-  const std::vector<double> a = usable_shares(from), b = usable_shares(to);
-  double ta = 0, tb = 0;
-  for (size_t k = 0; k < a.size(); ++k) ta += a[k], tb += b[k];
+std::vector<int> assign_models_shifting(const ModelMix& from, const ModelMix& to, const std::vector<double>& times_s,
+                                        double duration_s, uint64_t seed) {
+  if (from.names.empty()) return {};
+  // Shares normalised first, so that the interpolation moves between the two mixes'
+  // proportions whatever scale each was written in.
+  auto normalised = [](const ModelMix& mix, const std::vector<std::string>& names) {
+    std::vector<double> out;
+    double total = 0;
+    for (const std::string& n : names) {
+      const auto it = std::find(mix.names.begin(), mix.names.end(), n);
+      out.push_back(it == mix.names.end() ? 0 : usable_share(mix, static_cast<size_t>(it - mix.names.begin())));
+      total += out.back();
+    }
+    if (total > 0)
+      for (double& s : out) s /= total;
+    return out;
+  };
+  const std::vector<double> a = normalised(from, from.names), b = normalised(to, from.names);
   std::mt19937_64 rng(seed);
   std::vector<int> out(times_s.size());
-  std::vector<double> w(a.size());
+  std::vector<double> shares(a.size());
   for (size_t i = 0; i < times_s.size(); ++i) {
-    const double f = std::min(1.0, std::max(0.0, times_s[i] / duration_s));
-    for (size_t k = 0; k < w.size(); ++k) w[k] = (1 - f) * a[k] / ta + f * b[k] / tb;
-    out[i] = draw_model(w, uniform01(rng));
+    const double f = duration_s > 0 ? std::clamp(times_s[i] / duration_s, 0.0, 1.0) : 0.0;
+    for (size_t m = 0; m < a.size(); ++m) shares[m] = (1 - f) * a[m] + f * b[m];
+    out[i] = pick(shares, uniform01(rng));
   }
   return out;
 }

@@ -5,10 +5,10 @@
 //                                          repeated (off_rate defaults to 0)
 //   ramp:from=R1,to=R2                     rate changing linearly from R1 to R2 over the
 //                                          duration given to times() (thinning)
-//   diurnal:mean=R,amplitude=A,period_s=P  rate R * (1 + A sin(2 pi t / P)), A in [0, 1]
-//                                          (default 0.5): daily traffic in miniature
-//   flash:base=R1,peak=R2,at_s=T,width_s=W  R1 tasks/s, and R2 from T for W seconds (a
-//                                          flash crowd)
+//   diurnal:mean=R,amplitude=A,period_s=P rate R*(1 + A*sin(2*pi*t/P)), 0 <= A <= 1, P > 0
+//                                          (thinning)
+//   flash:base=R1,peak=R2,at_s=T,width_s=W Poisson at R1, a flash crowd at R2 from T s
+//                                          for W s (W > 0), then R1 again
 //   trace:file=PATH                        one timestamp (seconds) per line, replayed in
 //                                          sorted order; '#' starts a comment; seed unused
 // Rates are >= 0 (0 means no arrivals). The trace file is read by parse_arrival, so a
@@ -39,6 +39,12 @@ class ArrivalProcess {
 // Parses the spec forms above; InvalidArgument names the bad key or value.
 Result<std::unique_ptr<ArrivalProcess>> parse_arrival(const std::string& spec);
 
+// The same spec with every rate (rate, on_rate, off_rate, from, to, mean, base, peak)
+// multiplied by `factor` >= 0 and the durations kept: a pattern written in units of a
+// device's capacity becomes tasks/s. A trace is returned unchanged (its timestamps are
+// absolute). Errors as parse_arrival's.
+Result<std::string> scale_arrival_rates(const std::string& spec, double factor);
+
 // A mix of models with shares ("resnet50:2,googlenet:1"): assigns each arrival a model
 // index by share, deterministically for a seed. "a,b" gives equal shares; InvalidArgument
 // for an empty name, a repeated name, a negative share or shares summing to 0.
@@ -49,11 +55,11 @@ struct ModelMix {
 Result<ModelMix> parse_mix(const std::string& spec);
 // n model indices (empty when the mix names no model).
 std::vector<int> assign_models(const ModelMix& mix, size_t n, uint64_t seed);
-// A mix that shifts over the run: arrival i at times_s[i] draws from the shares
-// interpolated linearly between `from` (at 0) and `to` (at duration_s). Both mixes name
-// the same models in the same order (InvalidArgument otherwise).
-Result<std::vector<int>> assign_models_shifting(const ModelMix& from, const ModelMix& to,
-                                                const std::vector<double>& times_s, double duration_s,
-                                                uint64_t seed);
+// A shifting mix: arrival i at times_s[i] gets a model index (into from.names) drawn
+// with shares interpolated linearly from `from` (t = 0) to `to` (t >= duration_s).
+// `to` is matched by name; a model of `from` that `to` does not name ends at share 0,
+// and a name only in `to` is never drawn (list it in `from` with share 0).
+std::vector<int> assign_models_shifting(const ModelMix& from, const ModelMix& to, const std::vector<double>& times_s,
+                                        double duration_s, uint64_t seed);
 
 }  // namespace top::sim

@@ -1,5 +1,5 @@
 // Arrival processes (Poisson, bursty, ramp, diurnal, flash crowd, trace replay), their spec parser and the
-// model mix: counts against their expectation, shape over time, determinism, errors.
+// model mix (fixed and shifting): counts against their expectation, shape over time, determinism, errors.
 #include "sim/arrival.h"
 
 #include <gtest/gtest.h>
@@ -99,28 +99,6 @@ TEST(Arrival, RampRisesAndFalls) {
   EXPECT_TRUE(parse_ok("ramp:from=0,to=0")->times(10, 1).empty());
 }
 
-TEST(Arrival, DiurnalFollowsTheSinusoid) {
-  constexpr double kDuration = 20.0;
-  for (uint64_t seed = 1; seed <= 3; ++seed) {
-    // Period 20 s: the first half is the day (rate up to 1.8 x 500), the second the night.
-    const std::vector<double> t = parse_ok("diurnal:mean=500,amplitude=0.8,period_s=20")->times(kDuration, seed);
-    expect_valid_times(t, kDuration);
-    expect_poisson_count(t.size(), 500 * kDuration, "diurnal total");
-    // Integral over the first half: 500 * (10 + 0.8 * 20 / pi) = 7546.5.
-    expect_poisson_count(count_in(t, 0, 10), 500 * (10 + 0.8 * 20 / 3.141592653589793), "diurnal day");
-  }
-}
-
-TEST(Arrival, FlashCrowdConcentratesArrivalsInTheFlash) {
-  for (uint64_t seed = 1; seed <= 3; ++seed) {
-    const std::vector<double> t = parse_ok("flash:base=100,peak=2000,at_s=4,width_s=1")->times(10, seed);
-    expect_valid_times(t, 10);
-    expect_poisson_count(count_in(t, 4, 5), 2000, "flash");
-    expect_poisson_count(count_in(t, 0, 4), 400, "before the flash");
-    expect_poisson_count(count_in(t, 5, 10), 500, "after the flash");
-  }
-}
-
 class TempFile {
  public:
   explicit TempFile(const std::string& contents) {
@@ -176,11 +154,14 @@ TEST(Arrival, ParseErrorsNameTheKey) {
       {"bursty:on_rate=1,on_s=0,off_s=0", "'on_s'"},
       {"ramp:from=1", "'to'"},
       {"ramp:from=1,to=x", "'to'"},
-      {"diurnal:mean=5", "'period_s'"},
-      {"diurnal:mean=5,period_s=10,amplitude=2", "'amplitude'"},
-      {"diurnal:mean=5,period_s=0", "'period_s'"},
-      {"flash:base=1,peak=5,at_s=2", "'width_s'"},
       {"trace:", "'file'"},
+      {"diurnal:mean=10,amplitude=0.5", "'period_s'"},
+      {"diurnal:mean=10,amplitude=1.5,period_s=10", "'amplitude'"},
+      {"diurnal:mean=10,amplitude=0.5,period_s=0", "'period_s'"},
+      {"diurnal:mean=10,amplitude=0.5,period_s=5,phase=1", "'phase'"},
+      {"flash:base=1,peak=10,at_s=5", "'width_s'"},
+      {"flash:base=1,peak=10,at_s=5,width_s=0", "'width_s'"},
+      {"flash:base=1,peak=-10,at_s=5,width_s=1", "'peak'"},
       {"uniform:rate=3", "'uniform'"},
       {"", "unknown kind"},
   };
@@ -197,7 +178,7 @@ TEST(Arrival, ParseErrorsNameTheKey) {
 TEST(Arrival, DeterministicForASeed) {
   for (const std::string spec :
        {"poisson:rate=50", "bursty:on_rate=80,off_rate=5,on_s=0.5,off_s=1", "ramp:from=10,to=90",
-        "diurnal:mean=40,period_s=5", "flash:base=10,peak=200,at_s=3,width_s=2"}) {
+        "diurnal:mean=40,amplitude=0.8,period_s=4", "flash:base=10,peak=200,at_s=3,width_s=1"}) {
     auto p = parse_ok(spec);
     ASSERT_TRUE(p);
     const std::vector<double> a = p->times(10, 42), b = p->times(10, 42), c = p->times(10, 43);
@@ -238,21 +219,78 @@ TEST(ModelMix, ParsesSharesAndAssignsByShare) {
   EXPECT_TRUE(assign_models(ModelMix{}, 10, 1).empty());
 }
 
+TEST(Arrival, DiurnalFollowsTheSinusoid) {
+  auto p = parse_ok("diurnal:mean=400,amplitude=0.8,period_s=8");
+  ASSERT_TRUE(p);
+  constexpr double kDuration = 16.0;  // two whole periods: the mean rate is `mean`
+  const std::vector<double> t = p->times(kDuration, 3);
+  expect_valid_times(t, kDuration);
+  expect_poisson_count(t.size(), 400 * kDuration, "whole run");
+  // Quarter periods: the crest quarter (sin > 0, around t = P/4) holds far more than the
+  // trough quarter. Expected counts: integral of the rate over [1, 3] and [5, 7].
+  constexpr double kPi = 3.141592653589793;
+  const double swing = 400 * 0.8 * (8 / (2 * kPi)) * 2 * std::cos(kPi / 4);  // +- around 400 * 2
+  expect_poisson_count(count_in(t, 1, 3), 800 + swing, "crest");
+  expect_poisson_count(count_in(t, 5, 7), 800 - swing, "trough");
+  EXPECT_DOUBLE_EQ(p->expected_draws(10), 400 * 1.8 * 10);
+  EXPECT_TRUE(parse_ok("diurnal:mean=0,amplitude=1,period_s=1")->times(10, 1).empty());
+  // amplitude=0 is plain Poisson at the mean.
+  expect_poisson_count(parse_ok("diurnal:mean=100,amplitude=0,period_s=3")->times(10, 2).size(), 1000, "flat");
+}
+
+TEST(Arrival, FlashCrowdAtItsWindow) {
+  auto p = parse_ok("flash:base=50,peak=1000,at_s=4,width_s=2");
+  ASSERT_TRUE(p);
+  const std::vector<double> t = p->times(10, 9);
+  expect_valid_times(t, 10);
+  expect_poisson_count(count_in(t, 0, 4), 200, "before");
+  expect_poisson_count(count_in(t, 4, 6), 2000, "crowd");
+  expect_poisson_count(count_in(t, 6, 10), 200, "after");
+  EXPECT_DOUBLE_EQ(p->expected_draws(10), 1000 * 10);
+  // A crowd past the end of the run never comes; one cut by the end is cut.
+  expect_poisson_count(p->times(3, 9).size(), 150, "ends before the crowd");
+  expect_poisson_count(p->times(5, 9).size(), 200 + 1000, "ends inside the crowd");
+  EXPECT_NE(p->describe().find("1000"), std::string::npos) << p->describe();
+}
+
+TEST(Arrival, ScaleRatesKeepsDurations) {
+  EXPECT_EQ(scale_arrival_rates("poisson:rate=0.5", 200).value(), "poisson:rate=100");
+  EXPECT_EQ(scale_arrival_rates("bursty:on_rate=1.5, off_rate=0.25,on_s=2,off_s=3", 100).value(),
+            "bursty:on_rate=150,off_rate=25,on_s=2,off_s=3");
+  EXPECT_EQ(scale_arrival_rates("diurnal:mean=1,amplitude=0.5,period_s=10", 40).value(),
+            "diurnal:mean=40,amplitude=0.5,period_s=10");
+  EXPECT_EQ(scale_arrival_rates("flash:base=0.5,peak=2,at_s=4,width_s=1", 10).value(),
+            "flash:base=5,peak=20,at_s=4,width_s=1");
+  EXPECT_EQ(scale_arrival_rates("ramp:from=0,to=1", 3).value(), "ramp:from=0,to=3");
+  auto bad = scale_arrival_rates("flash:base=1,peak=2,at_s=4", 10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'width_s'"), std::string::npos) << bad.status().to_string();
+  EXPECT_FALSE(scale_arrival_rates("poisson:rate=1", -1).ok());
+}
+
 TEST(ModelMix, ShiftingMixMovesFromOneMixToTheOther) {
+  const ModelMix from = parse_mix("a:1,b:0").value();
+  const ModelMix to = parse_mix("b:3").value();  // `a` ends at share 0
+  constexpr double kDuration = 10;
   std::vector<double> times;
-  for (int i = 0; i < 20000; ++i) times.push_back(i * 0.0005);  // 10 s
-  auto from = parse_mix("a:9,b:1").value(), to = parse_mix("a:1,b:9").value();
-  auto which = assign_models_shifting(from, to, times, 10, 7).value();
-  ASSERT_EQ(which.size(), times.size());
-  auto share_of_a = [&](size_t lo, size_t hi) {
-    return static_cast<double>(std::count(which.begin() + lo, which.begin() + hi, 0)) / (hi - lo);
+  for (int i = 0; i < 20000; ++i) times.push_back(kDuration * i / 20000.0);
+  const std::vector<int> m = assign_models_shifting(from, to, times, kDuration, 7);
+  ASSERT_EQ(m.size(), times.size());
+  // Share of b in [t0, t1) is the mean of t / duration there: 0.05 in the first tenth,
+  // 0.95 in the last, 0.5 overall.
+  auto share_b = [&](size_t lo, size_t hi) {
+    return static_cast<double>(std::count(m.begin() + lo, m.begin() + hi, 1)) / static_cast<double>(hi - lo);
   };
-  EXPECT_NEAR(share_of_a(0, 2000), 0.86, 0.04);        // first second: shares ~0.9 -> 0.82
-  EXPECT_NEAR(share_of_a(18000, 20000), 0.14, 0.04);   // last second
-  EXPECT_NEAR(share_of_a(9000, 11000), 0.5, 0.04);     // the middle
-  EXPECT_EQ(which, assign_models_shifting(from, to, times, 10, 7).value());
-  EXPECT_FALSE(assign_models_shifting(from, parse_mix("a,c").value(), times, 10, 7).ok());
-  EXPECT_FALSE(assign_models_shifting(from, to, times, 0, 7).ok());
+  EXPECT_NEAR(share_b(0, 2000), 0.05, 0.02);
+  EXPECT_NEAR(share_b(18000, 20000), 0.95, 0.02);
+  EXPECT_NEAR(share_b(0, 20000), 0.5, 0.02);
+  EXPECT_EQ(m, assign_models_shifting(from, to, times, kDuration, 7));
+  EXPECT_NE(m, assign_models_shifting(from, to, times, kDuration, 8));
+  // Shifting to the same mix is assign_models' distribution (not its draws).
+  const ModelMix even = parse_mix("a,b").value();
+  const std::vector<int> same = assign_models_shifting(even, even, times, kDuration, 7);
+  EXPECT_NEAR(static_cast<double>(std::count(same.begin(), same.end(), 0)) / 20000, 0.5, 0.02);
+  EXPECT_TRUE(assign_models_shifting(ModelMix{}, to, times, kDuration, 1).empty());
 }
 
 TEST(ModelMix, ParseErrors) {

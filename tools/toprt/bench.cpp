@@ -18,9 +18,9 @@
 #include <thread>
 
 #include "backend/sim/sim_backend.h"
-#include "bench_policies.h"
 #include "commands.h"
 #include "inputs.h"
+#include "runtime/policy_spec.h"
 #include "sim/arrival.h"
 #include "sim/simulator.h"
 #include "top/model.h"
@@ -31,6 +31,9 @@ namespace toprt {
 
 namespace {
 
+using top::runtime::parse_policies;
+using top::runtime::parse_policy;
+using top::runtime::PolicySpec;
 using Clock = std::chrono::steady_clock;
 
 constexpr double kMaxArrivals = 1e7;

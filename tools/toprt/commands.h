@@ -2,14 +2,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "runtime/policy_spec.h"
 #include "top/status.h"
 
 namespace toprt {
 
-// The most tasks one schedule instance may take (k of --ks, --sweep-k and the policies'
-// k= and batch=): a merged graph or batch grows with k, and a typo like k=100000 should
-// be an error, not an allocation bomb.
-constexpr int kMaxTasksPerInstance = 256;
+// The most tasks one schedule instance may take (runtime/policy_spec.h).
+using top::runtime::kMaxTasksPerInstance;
 
 void add_info_command(CLI::App& app);
 void add_run_command(CLI::App& app);

@@ -1,4 +1,4 @@
-#include "bench_policies.h"
+#include "runtime/policy_spec.h"
 
 #include <fmt/format.h>
 
@@ -8,24 +8,24 @@
 #include <map>
 #include <sstream>
 
-#include "commands.h"
 #include "sched/registry.h"
+#include "top/policy.h"
 
-namespace toprt {
+namespace top::runtime {
 
 namespace {
 
 constexpr double kMaxMilliseconds = 3.6e6;  // an hour between launches is already absurd
 constexpr double kMaxInstances = 1024;      // schedule instances of one model in flight
 
-top::Result<std::map<std::string, std::string>> parse_keys(const std::string& text, const std::string& spec) {
+Result<std::map<std::string, std::string>> parse_keys(const std::string& text, const std::string& spec) {
   std::map<std::string, std::string> kv;
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {
     if (item.empty()) continue;
     size_t eq = item.find('=');
-    if (eq == std::string::npos) return top::InvalidArgument("policy '" + spec + "': expected key=value, got '" + item + "'");
+    if (eq == std::string::npos) return InvalidArgument("policy '" + spec + "': expected key=value, got '" + item + "'");
     kv[item.substr(0, eq)] = item.substr(eq + 1);
   }
   return kv;
@@ -33,7 +33,7 @@ top::Result<std::map<std::string, std::string>> parse_keys(const std::string& te
 
 // The value of `key` as a number in [0, hi] (`def` when absent); `integral` refuses
 // fractions. Checked before any cast to int, which is undefined out of range.
-top::Result<double> number(const std::map<std::string, std::string>& kv, const std::string& key, double def,
+Result<double> number(const std::map<std::string, std::string>& kv, const std::string& key, double def,
                            const std::string& spec, double hi, bool integral = false) {
   auto it = kv.find(key);
   if (it == kv.end()) return def;
@@ -43,14 +43,14 @@ top::Result<double> number(const std::map<std::string, std::string>& kv, const s
   const double v = text.empty() ? NAN : std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) || v < 0 || v > hi ||
       (integral && v != std::floor(v)))
-    return top::InvalidArgument("policy '" + spec + "': " + key + "=" + text + " is not a" +
+    return InvalidArgument("policy '" + spec + "': " + key + "=" + text + " is not a" +
                                 (integral ? "n integer" : " number") + " in [0, " + fmt::format("{:g}", hi) + "]");
   return v;
 }
 
 }  // namespace
 
-top::Result<PolicySpec> parse_policy(const std::string& spec) {
+Result<PolicySpec> parse_policy(const std::string& spec) {
   PolicySpec p;
   p.label = spec;
   size_t colon = spec.find(':');
@@ -60,36 +60,36 @@ top::Result<PolicySpec> parse_policy(const std::string& spec) {
   if (kv.count("graph")) graph = kv["graph"];
   for (const auto& [k, v] : kv)
     if (k != "graph" && k != "k" && k != "interval" && k != "instances" && k != "batch" && k != "delay")
-      return top::InvalidArgument("policy '" + spec + "': unknown key '" + k + "'");
+      return InvalidArgument("policy '" + spec + "': unknown key '" + k + "'");
   if (kind == "fifo") {
-    p.launch = top::fifo_launch_policy();
+    p.launch = fifo_launch_policy();
     p.one_task_at_a_time = true;
   } else if (kind == "fixed") {
     TOP_ASSIGN_OR_RETURN(double k, number(kv, "k", 2, spec, kMaxTasksPerInstance, true));
     TOP_ASSIGN_OR_RETURN(double interval, number(kv, "interval", 0, spec, kMaxMilliseconds));
     TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec, kMaxInstances, true));
-    p.launch = top::fixed_launch_policy(interval, static_cast<int>(k), static_cast<int>(instances));
+    p.launch = fixed_launch_policy(interval, static_cast<int>(k), static_cast<int>(instances));
   } else if (kind == "dynbatch") {
     TOP_ASSIGN_OR_RETURN(double batch, number(kv, "batch", 4, spec, kMaxTasksPerInstance, true));
     TOP_ASSIGN_OR_RETURN(double delay, number(kv, "delay", 2, spec, kMaxMilliseconds));
     TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec, kMaxInstances, true));
-    p.launch = top::dynamic_batching_policy(static_cast<int>(batch), delay, static_cast<int>(instances));
+    p.launch = dynamic_batching_policy(static_cast<int>(batch), delay, static_cast<int>(instances));
   } else {
-    return top::InvalidArgument("unknown policy '" + kind + "' (available: fifo, fixed, dynbatch)");
+    return InvalidArgument("unknown policy '" + kind + "' (available: fifo, fixed, dynbatch)");
   }
   size_t dash = graph.find('-');
   std::string mode = graph.substr(0, dash), gen = dash == std::string::npos ? "greedy" : graph.substr(dash + 1);
   if (mode != "merge" && mode != "batch")
-    return top::InvalidArgument("policy '" + spec + "': graph=" + graph +
+    return InvalidArgument("policy '" + spec + "': graph=" + graph +
                                 " (available: merge-GENERATOR or batch-GENERATOR, e.g. merge-greedy, batch-sequential)");
   // Any registered generator (sched/registry.h): greedy, sequential, ios-dp, gpg, ...
-  if (top::Status st = top::sched::check_generator(gen); !st.ok())
-    return top::InvalidArgument("policy '" + spec + "': graph=" + graph + ": " + st.message());
-  p.graph = top::fixed_graph_policy(mode == "batch" ? top::GraphMode::kBatch : top::GraphMode::kMerge, gen);
+  if (Status st = sched::check_generator(gen); !st.ok())
+    return InvalidArgument("policy '" + spec + "': graph=" + graph + ": " + st.message());
+  p.graph = fixed_graph_policy(mode == "batch" ? GraphMode::kBatch : GraphMode::kMerge, gen);
   return p;
 }
 
-top::Result<std::vector<PolicySpec>> parse_policies(const std::string& specs) {
+Result<std::vector<PolicySpec>> parse_policies(const std::string& specs) {
   std::vector<PolicySpec> out;
   std::stringstream ss(specs);
   std::string item;
@@ -98,8 +98,8 @@ top::Result<std::vector<PolicySpec>> parse_policies(const std::string& specs) {
     TOP_ASSIGN_OR_RETURN(PolicySpec p, parse_policy(item));
     out.push_back(std::move(p));
   }
-  if (out.empty()) return top::InvalidArgument("no policy given");
+  if (out.empty()) return InvalidArgument("no policy given");
   return out;
 }
 
-}  // namespace toprt
+}  // namespace top::runtime
