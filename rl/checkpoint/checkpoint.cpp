@@ -1,6 +1,7 @@
 #include "rl/checkpoint/checkpoint.h"
 
 #include <cmath>
+#include <ctime>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -282,6 +283,24 @@ Result<Checkpoint> read_checkpoint(const std::string& manifest_path, const std::
   if (fnv1a(bytes.data(), bytes.size() - 8) != m.weights_checksum)
     return bad("weights file '" + wpath + "' does not match the manifest's checksum");
   return ck;
+}
+
+CheckpointManifest training_manifest(const std::string& kind, uint64_t schema_hash, std::vector<std::string> devices,
+                                     std::string command, uint64_t seed, std::string source_commit) {
+  CheckpointManifest m;
+  m.kind = kind;
+  m.feature_schema_hash = schema_hash;
+  m.devices = std::move(devices);
+  m.command = std::move(command);
+  m.seed = seed;
+  m.source_commit = std::move(source_commit);
+  const std::time_t now = std::time(nullptr);
+  char date[32];
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  m.created = date;
+  return m;
 }
 
 }  // namespace top::rl

@@ -64,6 +64,11 @@ struct Checkpoint {
   Result<const NamedTensor*> tensor(const std::string& name, const std::vector<int64_t>& shape) const;
 };
 
+// A manifest with what every trainer records: kind, schema hash, devices, command line,
+// seed, source commit, and `created` = now (UTC).
+CheckpointManifest training_manifest(const std::string& kind, uint64_t schema_hash, std::vector<std::string> devices,
+                                     std::string command, uint64_t seed, std::string source_commit);
+
 // Writes the weights next to the manifest (its path with ".json" replaced by ".bin"),
 // each through a temporary file renamed into place.
 Status write_checkpoint(const std::string& manifest_path, const Checkpoint& ckpt);

@@ -198,14 +198,16 @@ Result<PreparedEpisode> prepare_episode(const EpisodeSpec& spec, EnvCache& cache
 }
 
 Result<EpisodeResult> run_episode(const EpisodeSpec& spec, const std::shared_ptr<LaunchPolicy>& launch,
-                                  const std::shared_ptr<GraphPolicy>& graph, EnvCache& cache, bool one_task_at_a_time) {
+                                  const std::shared_ptr<GraphPolicy>& graph, EnvCache& cache, bool one_task_at_a_time,
+                                  double decision_cost_ms) {
   TOP_ASSIGN_OR_RETURN(PreparedEpisode p, prepare_episode(spec, cache));
-  return run_prepared_episode(spec, p, launch, graph, one_task_at_a_time);
+  return run_prepared_episode(spec, p, launch, graph, one_task_at_a_time, decision_cost_ms);
 }
 
 Result<EpisodeResult> run_prepared_episode(const EpisodeSpec& spec, const PreparedEpisode& p,
                                            const std::shared_ptr<LaunchPolicy>& launch,
-                                           const std::shared_ptr<GraphPolicy>& graph, bool one_task_at_a_time) {
+                                           const std::shared_ptr<GraphPolicy>& graph, bool one_task_at_a_time,
+                                           double decision_cost_ms) {
   auto recorder = std::make_shared<RecordingLaunchPolicy>(launch ? launch : fifo_launch_policy(), spec.models,
                                                           spec.duration_s * 1000.0);
   sim::SimulatorConfig cfg;
@@ -215,6 +217,7 @@ Result<EpisodeResult> run_prepared_episode(const EpisodeSpec& spec, const Prepar
   cfg.launch_policy = recorder;
   cfg.graph_policy = graph;
   cfg.cost_model = p.cost_model;
+  cfg.decision_cost_ms = decision_cost_ms;
   TOP_ASSIGN_OR_RETURN(sim::SimulationResult s, sim::simulate(cfg, p.models, p.times_s, p.which));
 
   EpisodeResult r;

@@ -110,16 +110,19 @@ struct EpisodeResult {
 };
 
 // Runs a prepared episode (prepare once, run under many policies: the grid search).
+// `decision_cost_ms`: charged per launching round (sim::SimulatorConfig), for learned
+// policies whose forward pass is not free.
 Result<EpisodeResult> run_prepared_episode(const EpisodeSpec& spec, const PreparedEpisode& prepared,
                                            const std::shared_ptr<LaunchPolicy>& launch,
-                                           const std::shared_ptr<GraphPolicy>& graph, bool one_task_at_a_time);
+                                           const std::shared_ptr<GraphPolicy>& graph, bool one_task_at_a_time,
+                                           double decision_cost_ms = 0);
 // Runs `spec` under the policies of `policy` (a runtime::parse_policy result; fifo runs
 // as toprt bench runs it: one stream with every thread). The policies must not be in use
 // by another thread.
 Result<EpisodeResult> run_episode(const EpisodeSpec& spec, const runtime::PolicySpec& policy, EnvCache& cache);
 Result<EpisodeResult> run_episode(const EpisodeSpec& spec, const std::shared_ptr<LaunchPolicy>& launch,
                                   const std::shared_ptr<GraphPolicy>& graph, EnvCache& cache,
-                                  bool one_task_at_a_time = false);
+                                  bool one_task_at_a_time = false, double decision_cost_ms = 0);
 
 // The cooperative reward of both agents, in tasks/s:
 //   reward = goodput - kBacklogPenalty * backlog growth per s - kMissPenalty * SLO misses per s

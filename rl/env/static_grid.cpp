@@ -38,7 +38,7 @@ std::vector<std::string> small_grid() {
 }
 
 Result<GridResult> grid_search(const std::vector<EpisodeSpec>& episodes, const std::vector<std::string>& grid,
-                               EnvCache& cache, int threads) {
+                               EnvCache& cache, int threads, double decision_cost_ms) {
   for (const std::string& s : grid) TOP_RETURN_IF_ERROR(runtime::parse_policy(s).status());
   std::vector<PreparedEpisode> prepared;
   for (const EpisodeSpec& e : episodes) {
@@ -59,7 +59,8 @@ Result<GridResult> grid_search(const std::vector<EpisodeSpec>& episodes, const s
       // Parsed per run: policies may keep state, and no two threads may share one.
       Result<runtime::PolicySpec> p = runtime::parse_policy(grid[s]);
       Result<EpisodeResult> r =
-          p.ok() ? run_prepared_episode(episodes[e], prepared[e], p->launch, p->graph, p->one_task_at_a_time)
+          p.ok() ? run_prepared_episode(episodes[e], prepared[e], p->launch, p->graph, p->one_task_at_a_time,
+                                        decision_cost_ms)
                  : Result<EpisodeResult>(p.status());
       if (r.ok()) {
         g.results[s][e] = std::move(r).value();

@@ -38,9 +38,11 @@ struct GridResult {
 };
 
 // Every setting on every episode. InvalidArgument for a bad spec (before anything runs);
-// an episode that cannot run fails the whole search with its error.
+// an episode that cannot run fails the whole search with its error. `decision_cost_ms`
+// is charged to every setting (run_prepared_episode): 0 for static policies, the
+// measured forward-pass time for learned ones.
 Result<GridResult> grid_search(const std::vector<EpisodeSpec>& episodes, const std::vector<std::string>& grid,
-                               EnvCache& cache, int threads = 2);
+                               EnvCache& cache, int threads = 2, double decision_cost_ms = 0);
 
 // Goodput of setting s on episode e over the best goodput any setting reached on e
 // (1 when none reached any).

@@ -34,12 +34,6 @@ void mean_rows(const std::vector<float>& h, const std::vector<int>& ids, int w, 
 
 }  // namespace
 
-int64_t ParamSpec::size() const {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
-
 std::vector<ParamSpec> gpg_parameter_specs(const GpgDims& d) {
   const int64_t H = d.hidden, D = d.head;
   std::vector<ParamSpec> p = {{"input_w", {H, kGpgInputs}}, {"input_b", {H}}};

@@ -28,6 +28,7 @@
 #include "exec/schedule.h"
 #include "rl/decode/partition_decoder.h"
 #include "rl/features/graph_features.h"
+#include "rl/policies/param_spec.h"
 #include "top/status.h"
 
 namespace top::rl {
@@ -40,11 +41,6 @@ struct GpgDims {
   int head = 32;    // scorer width
 };
 
-struct ParamSpec {
-  std::string name;
-  std::vector<int64_t> shape;
-  int64_t size() const;
-};
 std::vector<ParamSpec> gpg_parameter_specs(const GpgDims& dims);
 // Where each parameter sits in that order (both forward passes index by these):
 // input_w, input_b; per layer l at gpg_layer_param(l): self, pred, succ, b; then from

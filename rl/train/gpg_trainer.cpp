@@ -203,17 +203,8 @@ Status write_gpg_checkpoint(const GpgTrainOptions& opts, const GpgTrainReport& r
   const auto specs = gpg_parameter_specs(opts.dims);
   if (report.params.size() != specs.size()) return InvalidArgument("write gpg checkpoint: no trained parameters");
   Checkpoint ck;
-  ck.manifest.kind = "gpg";
-  ck.manifest.feature_schema_hash = gpg_schema_hash();
+  ck.manifest = training_manifest("gpg", gpg_schema_hash(), opts.device_names, opts.command, opts.seed, opts.source_commit);
   ck.manifest.dims = {{"hidden", opts.dims.hidden}, {"layers", opts.dims.layers}, {"head", opts.dims.head}};
-  ck.manifest.devices = opts.device_names;
-  ck.manifest.command = opts.command;
-  ck.manifest.seed = opts.seed;
-  ck.manifest.source_commit = opts.source_commit;
-  const std::time_t now = std::time(nullptr);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  ck.manifest.created = date;
   nlohmann::json rows = nlohmann::json::array();
   for (const GpgEvalRow& r : report.best_rows)
     rows.push_back({{"instance", r.name},

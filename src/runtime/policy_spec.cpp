@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include "sched/registry.h"
@@ -48,7 +49,21 @@ Result<double> number(const std::map<std::string, std::string>& kv, const std::s
   return v;
 }
 
+std::mutex& kinds_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<std::string, PolicyKindFactory>& extra_kinds() {
+  static std::map<std::string, PolicyKindFactory> kinds;
+  return kinds;
+}
+
 }  // namespace
+
+void register_policy_kind(const std::string& kind, PolicyKindFactory factory) {
+  std::lock_guard<std::mutex> lock(kinds_mutex());
+  extra_kinds()[kind] = std::move(factory);
+}
 
 Result<PolicySpec> parse_policy(const std::string& spec) {
   PolicySpec p;
@@ -56,6 +71,17 @@ Result<PolicySpec> parse_policy(const std::string& spec) {
   size_t colon = spec.find(':');
   std::string kind = spec.substr(0, colon);
   TOP_ASSIGN_OR_RETURN(auto kv, parse_keys(colon == std::string::npos ? "" : spec.substr(colon + 1), spec));
+  PolicyKindFactory extra;
+  {
+    std::lock_guard<std::mutex> lock(kinds_mutex());
+    auto it = extra_kinds().find(kind);
+    if (it != extra_kinds().end()) extra = it->second;
+  }
+  if (extra) {
+    TOP_ASSIGN_OR_RETURN(PolicySpec q, extra(spec, kv));
+    q.label = spec;
+    return q;
+  }
   std::string graph = kind == "dynbatch" ? "batch-greedy" : kind == "fifo" ? "merge-sequential" : "merge-greedy";
   if (kv.count("graph")) graph = kv["graph"];
   for (const auto& [k, v] : kv)
@@ -75,7 +101,12 @@ Result<PolicySpec> parse_policy(const std::string& spec) {
     TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec, kMaxInstances, true));
     p.launch = dynamic_batching_policy(static_cast<int>(batch), delay, static_cast<int>(instances));
   } else {
-    return InvalidArgument("unknown policy '" + kind + "' (available: fifo, fixed, dynbatch)");
+    std::string names = "fifo, fixed, dynbatch";
+    {
+      std::lock_guard<std::mutex> lock(kinds_mutex());
+      for (const auto& [name, f] : extra_kinds()) names += ", " + name;
+    }
+    return InvalidArgument("unknown policy '" + kind + "' (available: " + names + ")");
   }
   size_t dash = graph.find('-');
   std::string mode = graph.substr(0, dash), gen = dash == std::string::npos ? "greedy" : graph.substr(dash + 1);

@@ -5,6 +5,8 @@
 // (grid search in the simulator) build their policies from the same specs.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +29,14 @@ struct PolicySpec {
 };
 
 Result<PolicySpec> parse_policy(const std::string& spec);
+
+// Policy kinds defined outside src/ (rl/'s learned "top:ckpt=PATH"), registered by the
+// program at start (top::rl::register_top_policy_kind). The factory gets the whole spec
+// (for messages) and its key=value pairs; parse_policy sets the label. Thread safety:
+// register before parsing on other threads.
+using PolicyKindFactory =
+    std::function<Result<PolicySpec>(const std::string& spec, const std::map<std::string, std::string>& keys)>;
+void register_policy_kind(const std::string& kind, PolicyKindFactory factory);
 // Comma-separated specs are ambiguous with the keys' commas, so lists use ';'.
 Result<std::vector<PolicySpec>> parse_policies(const std::string& specs);
 

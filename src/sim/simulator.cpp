@@ -119,6 +119,15 @@ class Simulation {
         r.failed += round.expired.size();  // already counted by the metrics
         wake = round.wake;
         if (round.launches.empty()) break;
+        if (cfg_.decision_cost_ms > 0) {
+          now = runtime::plus_ms(now, cfg_.decision_cost_ms);
+          finished.clear();
+          executor_.advance_to(ms_of(now), finished);
+          for (uint64_t id : finished) {
+            finish_instance(id, now, r);
+            last_done = now;
+          }
+        }
         for (runtime::LaunchBatch& b : round.launches) launch(b, now, r);
       }
     }
@@ -217,6 +226,8 @@ Result<SimulationResult> simulate(const SimulatorConfig& cfg_in, const std::vect
   if (cfg_in.num_streams < 1 || cfg_in.num_streams > 256) return InvalidArgument("simulate: num_streams must be 1..256");
   if (cfg_in.threads_per_stream < 1) return InvalidArgument("simulate: threads_per_stream must be at least 1");
   if (cfg_in.queue_capacity < 1) return InvalidArgument("simulate: queue_capacity must be at least 1");
+  if (!(cfg_in.decision_cost_ms >= 0 && cfg_in.decision_cost_ms <= 1000))
+    return InvalidArgument("simulate: decision_cost_ms must be in [0, 1000]");
   if (times_s.size() != which.size())
     return InvalidArgument("simulate: " + std::to_string(times_s.size()) + " arrival times but " +
                            std::to_string(which.size()) + " model picks");

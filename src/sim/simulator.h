@@ -63,6 +63,11 @@ struct SimulatorConfig {
   // How streams take ready groups (backend/sim/virtual_executor.h); unset: the
   // device's default_dispatch() for these streams.
   std::optional<backend::sim::StreamDispatch> dispatch;
+  // Virtual ms the launcher spends deciding each round that launches (a learned policy's
+  // forward pass; bench_top_decision_cost measures it): the round's launches start that
+  // much later, while the streams keep running. 0: decisions are free (static policies
+  // cost well under a microsecond). An arrival during it is admitted when it ends.
+  double decision_cost_ms = 0;
 };
 
 struct SimulationResult {

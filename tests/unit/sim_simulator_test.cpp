@@ -246,6 +246,15 @@ TEST(Simulator, LoneTasksTakeThePredictedScheduleLatency) {
       backend::sim::predict_schedule_ms(*cfg.cost_model, compiled(t.models[0].model, {{1, 8, 10, 10}}, "sequential", 1, 1),
                                         1, 1, *cfg.dispatch);
   for (double ms : r->latencies_ms) EXPECT_NEAR(ms, expect, 2e-6);  // whole nanoseconds
+
+  // A launcher that spends 0.5 ms deciding starts each lone task 0.5 ms later.
+  cfg.decision_cost_ms = 0.5;
+  auto slow = sim::simulate(cfg, t.models, t.times, t.which);
+  ASSERT_TRUE(slow.ok()) << slow.status().to_string();
+  ASSERT_EQ(slow->completed, 20u);
+  for (double ms : slow->latencies_ms) EXPECT_NEAR(ms, expect + 0.5, 2e-6);
+  cfg.decision_cost_ms = -1;
+  EXPECT_FALSE(sim::simulate(cfg, t.models, t.times, t.which).ok());
 }
 
 TEST(Simulator, RejectsBadArguments) {

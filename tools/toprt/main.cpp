@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "rl/policies/gpg_generator.h"
+#include "rl/policies/top_policy_kind.h"
 #include "top/limits.h"
 
 int main(int argc, char** argv) {
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
   // selectable wherever a generator is; when it cannot be loaded they stay reserved and
   // asking for them gives the reason.
   (void)top::rl::register_gpg_generator();
+  // The learned launcher and scheduler as "top:ckpt=PATH" wherever a policy spec is read.
+  top::rl::register_top_policy_kind();
   // The commands report their errors as a Status; this is the last resort for an
   // exception that slipped through (std::bad_alloc from a container, say), so that it
   // still ends in an error line and not in std::terminate's SIGABRT.

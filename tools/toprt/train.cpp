@@ -14,6 +14,8 @@
 #ifdef TOP_WITH_TORCH
 #include "rl/policies/gpg_generator.h"
 #include "rl/train/gpg_trainer.h"
+#include "rl/train/maddpg_trainer.h"
+#include "sched/registry.h"
 #endif
 
 namespace toprt {
@@ -38,6 +40,25 @@ struct TrainGpgArgs {
   int eval_every = 250;
   bool no_ios_dp = false;
   std::string out = "rl/checkpoints/gpg.json";
+  std::string curve;
+  std::string command;
+};
+
+struct TrainTopArgs {
+  double minutes = 20;
+  int rounds = 1000000;
+  int threads = 2;
+  uint64_t seed = 1;
+  int hidden = 64;
+  std::string generators = "sequential,greedy";
+  double tick_ref = 0.5;
+  std::string devices = "cpu,h100-sxm";
+  std::string zoo = "build/models";
+  double duration = 30, gpu_duration = 4;
+  int batch = 256, updates = 64, eval_every = 10, validation = 8;
+  double gamma = 0.95, lr_actor = 2e-4, lr_critic = 1e-3;
+  double decision_cost_us = 20;
+  std::string out = "rl/checkpoints/top.json";
   std::string curve;
   std::string command;
 };
@@ -111,7 +132,76 @@ void run_train_gpg(const TrainGpgArgs& a) {
     fmt::print("train gpg: wrote {}\n", o.out);
   }
 }
+
+void run_train_top(const TrainTopArgs& a) {
+  namespace rl = top::rl;
+  rl::MaddpgOptions o;
+  o.dims.hidden = a.hidden;
+  o.dims.generators = split_list(a.generators);
+  o.dims.tick_ref = a.tick_ref;
+  for (const std::string& g : o.dims.generators)
+    if (!top::sched::find_generator(g)) return fail(top::NotFound("train top: unknown generator '" + g + "'"));
+  o.episodes.devices = split_list(a.devices);
+  o.episodes.duration_s = a.duration;
+  o.gpu_duration_s = a.gpu_duration;
+  o.models_dir = a.zoo;
+  o.minutes = a.minutes;
+  o.max_rounds = a.rounds;
+  o.threads = a.threads;
+  o.seed = a.seed;
+  o.batch = a.batch;
+  o.updates_per_round = a.updates;
+  o.eval_every = a.eval_every;
+  o.validation_episodes = a.validation;
+  o.gamma = a.gamma;
+  o.lr_actor = a.lr_actor;
+  o.lr_critic = a.lr_critic;
+  o.decision_cost_ms = a.decision_cost_us / 1000;
+  o.command = a.command;
+  o.source_commit = source_commit();
+  o.out = a.out;
+  o.curve_csv = a.curve;
+  fmt::print("train top: MADDPG, devices {}, generators {}, {:.1f} min budget, {} episodes side by side\n", a.devices,
+             a.generators, o.minutes, o.threads);
+  auto report = rl::train_maddpg(o, [](const rl::MaddpgProgress& p) {
+    if (!p.eval && p.round % 5 != 0) return;
+    std::string ev;
+    if (p.eval)
+      ev = fmt::format("  validation: goodput/best-static {:.3f} (static best single {:.3f}), reward/capacity {:.3f}",
+                       p.eval->mean_normalised_goodput, p.eval->static_best_single, p.eval->mean_reward_per_capacity);
+    fmt::print("round {:5d}  {:5d} episodes  {:6.0f} s  {:5.1f} min left  {:7d} transitions  train reward/capacity "
+               "{:.3f}  critic loss {:.4f}  (rollouts {:.0f} s, updates {:.0f} s){}\n",
+               p.round, p.episodes, p.elapsed_s, p.left_s / 60, p.transitions, p.train_reward_per_capacity,
+               p.critic_loss, p.rollout_s, p.update_s, ev);
+    std::fflush(stdout);
+  });
+  if (!report.ok()) return fail(report.status());
+  fmt::print("train top: {} rounds, {} episodes, {} transitions in {:.0f} s; kept: goodput/best-static {:.3f} "
+             "(static best single {:.3f}, before training {:.3f})\n",
+             report->rounds, report->episodes, report->transitions, report->seconds,
+             report->best_eval.mean_normalised_goodput, report->best_eval.static_best_single,
+             report->first_eval.mean_normalised_goodput);
+  if (!o.out.empty()) {
+    top::Status st = rl::write_top_checkpoint(o, *report);
+    if (!st.ok()) return fail(st);
+    fmt::print("train top: wrote {}\n", o.out);
+  }
+}
 #endif
+
+// The command line as given, for the manifest.
+std::string command_line(const std::string& head, const CLI::App* cmd) {
+  std::string out = head;
+  for (const CLI::Option* opt : cmd->get_options())
+    if (opt->count() > 0 && !opt->get_name().empty() && opt->get_name() != "--help")
+      for (const std::string& r : opt->results()) out += " " + opt->get_name() + " " + r;
+  return out;
+}
+
+[[maybe_unused]] void no_torch(const std::string& what) {
+  fail(top::Unsupported("toprt was built without LibTorch: training needs it (apt-get install libtorch-dev, "
+                        "reconfigure with -DTOP_WITH_TORCH=ON); " + what));
+}
 
 }  // namespace
 
@@ -140,16 +230,45 @@ void add_train_command(CLI::App& app) {
   gpg->add_option("--out", args->out, "checkpoint manifest to write (the weights go next to it)");
   gpg->add_option("--curve", args->curve, "training curve CSV");
   gpg->callback([args, gpg] {
-    args->command = "toprt train gpg";
+    args->command = command_line("toprt train gpg", gpg);
 #ifdef TOP_WITH_TORCH
-    for (const CLI::Option* opt : gpg->get_options())
-      if (opt->count() > 0 && !opt->get_name().empty() && opt->get_name() != "--help")
-        for (const std::string& r : opt->results()) args->command += " " + opt->get_name() + " " + r;
     run_train_gpg(*args);
 #else
-    (void)gpg;
-    fail(top::Unsupported("toprt was built without LibTorch: training needs it (apt-get install libtorch-dev, "
-                          "reconfigure with -DTOP_WITH_TORCH=ON); the committed checkpoint still works for gpg"));
+    no_torch("the committed checkpoint still works for gpg");
+#endif
+  });
+
+  auto* top = train->add_subcommand("top", "Train TOP's task launcher and model scheduler (MADDPG in the simulator)");
+  auto targs = std::make_shared<TrainTopArgs>();
+  top->add_option("--minutes", targs->minutes, "wall-clock budget")->check(CLI::Range(0.01, 10000.0));
+  top->add_option("--rounds", targs->rounds, "at most this many rounds (one episode per thread each)")->check(CLI::Range(1, 100000000));
+  top->add_option("--threads", targs->threads, "episodes side by side, and Torch threads")->check(CLI::Range(1, 64));
+  top->add_option("--seed", targs->seed, "random seed");
+  top->add_option("--hidden", targs->hidden, "actor and critic width")->check(CLI::Range(4, 1024));
+  top->add_option("--generators", targs->generators, "the scheduler's schedule generators, e.g. sequential,greedy,gpg");
+  top->add_option("--tick-ref", targs->tick_ref, "decision interval in units of the mean SLO")->check(CLI::Range(0.001, 10.0));
+  top->add_option("--devices", targs->devices, "devices to train on: cpu and device descriptions");
+  top->add_option("--zoo", targs->zoo, "folder of the zoo's ONNX files (*_small.onnx)");
+  top->add_option("--duration", targs->duration, "virtual seconds per CPU episode")->check(CLI::Range(1.0, 3600.0));
+  top->add_option("--gpu-duration", targs->gpu_duration, "virtual seconds per GPU episode")->check(CLI::Range(0.1, 3600.0));
+  top->add_option("--batch", targs->batch, "minibatch")->check(CLI::Range(8, 65536));
+  top->add_option("--updates", targs->updates, "gradient steps per round")->check(CLI::Range(1, 100000));
+  top->add_option("--eval-every", targs->eval_every, "rounds between validations")->check(CLI::Range(1, 1000000));
+  top->add_option("--validation", targs->validation, "validation episodes")->check(CLI::Range(1, 1000));
+  top->add_option("--gamma", targs->gamma, "discount per decision tick")->check(CLI::Range(0.0, 0.999));
+  top->add_option("--lr-actor", targs->lr_actor, "actor learning rate")->check(CLI::Range(1e-7, 1.0));
+  top->add_option("--lr-critic", targs->lr_critic, "critic learning rate")->check(CLI::Range(1e-7, 1.0));
+  top->add_option("--decision-cost-us", targs->decision_cost_us,
+                  "virtual time charged per launching round for the agents' forward pass")
+      ->check(CLI::Range(0.0, 1e6));
+  top->add_option("--out", targs->out, "checkpoint manifest to write (the weights go next to it)");
+  top->add_option("--curve", targs->curve, "training curve CSV");
+  top->callback([targs, top] {
+    targs->command = command_line("toprt train top", top);
+#ifdef TOP_WITH_TORCH
+    run_train_top(*targs);
+#else
+    no_torch("the committed checkpoint still works for top:ckpt=...");
 #endif
   });
 }
