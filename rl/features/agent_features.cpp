@@ -39,6 +39,10 @@ AgentObservation agent_observation(const LaunchObservation& obs) {
     f[10] = static_cast<float>(m.slo_miss_rate);
     f[11] = m.slo_ms > 0 ? 1.0f : 0.0f;
   }
+  o.mean.assign(kModelFeatures, 0.0f);
+  for (int i = 0; i < o.num_models; ++i)
+    for (int j = 0; j < kModelFeatures; ++j) o.mean[j] += o.model[static_cast<size_t>(i) * kModelFeatures + j];
+  for (float& x : o.mean) x /= static_cast<float>(std::max(1, o.num_models));
   const double streams = std::max(1, obs.num_streams);
   o.global = {static_cast<float>(obs.busy_streams / streams), static_cast<float>(std::min(obs.ready_groups / streams, 8.0)),
               static_cast<float>(std::min(obs.in_flight_instances / streams, 8.0)),
@@ -48,12 +52,7 @@ AgentObservation agent_observation(const LaunchObservation& obs) {
 
 void actor_context(const AgentObservation& o, int m, float* out) {
   std::copy_n(&o.model[static_cast<size_t>(m) * kModelFeatures], kModelFeatures, out);
-  float* mean = out + kModelFeatures;
-  std::fill_n(mean, kModelFeatures, 0.0f);
-  for (int i = 0; i < o.num_models; ++i)
-    for (int j = 0; j < kModelFeatures; ++j) mean[j] += o.model[static_cast<size_t>(i) * kModelFeatures + j];
-  const float inv = o.num_models ? 1.0f / static_cast<float>(o.num_models) : 0.0f;
-  for (int j = 0; j < kModelFeatures; ++j) mean[j] *= inv;
+  std::copy_n(o.mean.data(), kModelFeatures, out + kModelFeatures);
   std::copy_n(o.global.data(), kGlobalFeatures, out + 2 * kModelFeatures);
 }
 

@@ -38,6 +38,7 @@ struct AgentObservation {
   std::vector<float> model;    // num_models x kModelFeatures, in the LaunchObservation's order
   std::vector<float> global;   // kGlobalFeatures
   std::vector<double> ref_ms;  // per model
+  std::vector<float> mean;     // kModelFeatures: the mean over the models, for every actor context
 };
 AgentObservation agent_observation(const LaunchObservation& obs);
 

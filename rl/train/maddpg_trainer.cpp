@@ -42,13 +42,16 @@ std::vector<float> padded(const std::vector<float>& v, int per_model) {
 }
 
 void append_transitions(const std::vector<AgentStep>& steps, int ns, std::vector<Transition>& out) {
+  // Each step's context once: it is one transition's state and the previous one's next state.
+  std::vector<std::vector<float>> ctx;
+  for (const AgentStep& s : steps) ctx.push_back(padded_context(s.obs));
   for (size_t i = 0; i < steps.size(); ++i) {
     const AgentStep& s = steps[i];
     if (s.obs.num_models > kPadModels) continue;  // training draws 2-4 models
     Transition t;
-    t.ctx = padded_context(s.obs);
+    t.ctx = ctx[i];
     const bool done = s.last || i + 1 == steps.size();
-    t.next_ctx = done ? std::vector<float>(t.ctx.size(), 0.0f) : padded_context(steps[i + 1].obs);
+    t.next_ctx = done ? std::vector<float>(t.ctx.size(), 0.0f) : ctx[i + 1];
     t.mask.assign(kPadModels, 0.0f);
     for (int m = 0; m < s.obs.num_models; ++m) t.mask[m] = 1.0f;
     t.launch = padded(s.launch_onehot, kLaunchActionSize);
