@@ -15,13 +15,15 @@ bool GuardState::bad_window(size_t queue_end, int streams) const {
 
 bool GuardState::observe(const LaunchObservation& obs) {
   std::lock_guard<std::mutex> lock(mu_);
+  // No model yet (a runtime's rounds before load_model): nothing to measure the window by.
+  if (obs.models.empty()) return learned_;
   size_t queue = 0;
   double ref = 0;
   for (const ModelObservation& m : obs.models) {
     queue += m.queue_length;
     ref += reference_ms(m);
   }
-  ref = obs.models.empty() ? 100.0 : ref / static_cast<double>(obs.models.size());
+  ref /= static_cast<double>(obs.models.size());
   if (!started_) {
     started_ = true;
     window_end_ms_ = obs.now_ms + o_.window_ref * ref;

@@ -83,18 +83,37 @@ void LauncherCore::expire_deadlines(ModelQueue& q, Clock::time_point now, std::v
   }
 }
 
-LaunchRound LauncherCore::launch_round(Clock::time_point now, std::vector<ModelQueue*> order,
+LaunchRound LauncherCore::launch_round(Clock::time_point now, std::vector<ModelQueue*> models,
                                        const ExecutorView& executor, LaunchPolicy& launch_policy,
                                        GraphPolicy& graph_policy, bool draining) {
-  // Models in the order of their oldest waiting task: across models, FIFO (names break
-  // ties, so the order never depends on where the caller keeps its models).
+  const RoundPlan plan = observe_round(now, std::move(models), executor);
+  LaunchRound round = apply_decision(now, plan, launch_policy.decide(plan.observation), draining);
+  choose_graphs(round, graph_policy);
+  return round;
+}
+
+RoundPlan LauncherCore::observe_round(Clock::time_point now, std::vector<ModelQueue*> order,
+                                      const ExecutorView& executor) const {
+  // Names break ties, so the order never depends on where the caller keeps its models.
   std::sort(order.begin(), order.end(), [](const ModelQueue* a, const ModelQueue* b) {
     if (a->queue.empty() != b->queue.empty()) return !a->queue.empty();
     if (a->queue.empty() || a->queue.front().submitted == b->queue.front().submitted) return a->name < b->name;
     return a->queue.front().submitted < b->queue.front().submitted;
   });
-  const LaunchObservation obs = observe(now, order, executor);
-  LaunchDecision d = launch_policy.decide(obs);
+  RoundPlan plan;
+  plan.observation = observe(now, order, executor);
+  plan.order = std::move(order);
+  return plan;
+}
+
+void LauncherCore::choose_graphs(LaunchRound& round, GraphPolicy& graph_policy) {
+  for (LaunchBatch& b : round.launches) b.choice = graph_policy.choose(b.observation);
+}
+
+LaunchRound LauncherCore::apply_decision(Clock::time_point now, const RoundPlan& plan, const LaunchDecision& d,
+                                         bool draining) {
+  const std::vector<ModelQueue*>& order = plan.order;
+  const LaunchObservation& obs = plan.observation;
   const int total_cap =
       d.max_in_flight_total > 0 ? std::min(d.max_in_flight_total, default_total_cap_) : default_total_cap_;
   LaunchRound round;
@@ -154,14 +173,13 @@ LaunchRound LauncherCore::launch_round(Clock::time_point now, std::vector<ModelQ
     go.num_streams = obs.num_streams;
     go.busy_streams = obs.busy_streams;
     go.in_flight_instances = in_flight_instances_;
-    b.choice = graph_policy.choose(go);
+    b.observation = std::move(go);
     round.launches.push_back(std::move(b));
   }
   return round;
 }
 
-void LauncherCore::on_task_finished(ModelQueue& q, double latency_ms, bool ok, Clock::time_point now,
-                                    LaunchPolicy& launch_policy, GraphPolicy& graph_policy) {
+PolicyFeedback LauncherCore::on_task_finished(ModelQueue& q, double latency_ms, bool ok, Clock::time_point now) {
   q.latency_ewma_ms = q.latency_ewma_ms == 0 ? latency_ms : 0.9 * q.latency_ewma_ms + 0.1 * latency_ms;
   if (q.in_flight_tasks > 0) q.in_flight_tasks--;
   PolicyFeedback f;
@@ -173,12 +191,10 @@ void LauncherCore::on_task_finished(ModelQueue& q, double latency_ms, bool ok, C
   f.slo_ms = q.slo_ms;
   f.within_slo = ok && (q.slo_ms <= 0 || latency_ms <= q.slo_ms);
   q.slo_miss_ewma = 0.9 * q.slo_miss_ewma + (f.within_slo ? 0.0 : 0.1);
-  launch_policy.on_feedback(f);
-  graph_policy.on_feedback(f);
+  return f;
 }
 
-void LauncherCore::on_instance_finished(ModelQueue& q, int tasks, Clock::time_point now, LaunchPolicy& launch_policy,
-                                        GraphPolicy& graph_policy) {
+PolicyFeedback LauncherCore::on_instance_finished(ModelQueue& q, int tasks, Clock::time_point now) {
   if (q.in_flight_instances > 0) q.in_flight_instances--;
   if (in_flight_instances_ > 0) in_flight_instances_--;
   PolicyFeedback f;
@@ -186,8 +202,12 @@ void LauncherCore::on_instance_finished(ModelQueue& q, int tasks, Clock::time_po
   f.model = q.name;
   f.now_ms = ms_between(start_, now);
   f.tasks = tasks;
-  launch_policy.on_feedback(f);
-  graph_policy.on_feedback(f);
+  return f;
+}
+
+void deliver_feedback(const PolicyFeedback& feedback, LaunchPolicy& launch_policy, GraphPolicy& graph_policy) {
+  launch_policy.on_feedback(feedback);
+  graph_policy.on_feedback(feedback);
 }
 
 }  // namespace top::runtime

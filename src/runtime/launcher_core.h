@@ -7,9 +7,16 @@
 // shapes per dequeue, and the GraphPolicy's choice per dequeue. It returns what to
 // start, what expired, and when the next round is due if nothing changes before.
 //
-// The threaded Runtime calls it under its lock with Clock::now(); the simulator calls
-// the same code with virtual time points (start + offset). So a policy measured in
-// simulation makes exactly the decisions it makes for real.
+// A round has four steps, so that a threaded caller can hold its lock for the
+// bookkeeping and release it while a policy runs (a learned policy's forward pass must
+// not stall submit() or completions):
+//   1. observe_round (lock held): the order and the LaunchObservation;
+//   2. launch_policy.decide(plan.obs) (no lock);
+//   3. apply_decision (lock held): dequeues, expiry; each batch carries its GraphObservation;
+//   4. choose_graphs (no lock): the GraphPolicy's choice per batch.
+// launch_round does all four at one time point: the simulator calls it with virtual time
+// points (start + offset), the runtime the steps with Clock::now(). So a policy measured
+// in simulation makes the decisions it makes for real.
 //
 //   LauncherCore core(start, /*default_total_cap=*/4, &metrics);
 //   ModelQueue& q = ...;               // one per model, owned by the caller
@@ -17,9 +24,12 @@
 //   LaunchRound r = core.launch_round(now, {&q}, executor_view, launch_policy, graph_policy);
 //   for (LaunchBatch& b : r.launches) start(b);   // the caller runs the instance
 //   ...
-//   core.on_task_finished(q, latency_ms, ok, now, lp, gp);  core.on_instance_finished(q, k, now, lp, gp);
+//   deliver_feedback(core.on_task_finished(q, latency_ms, ok, now), lp, gp);
+//   deliver_feedback(core.on_instance_finished(q, k, now), lp, gp);
 //
 // Thread safety: none; the caller serialises every call (the runtime holds its mutex).
+// The policies are the caller's to serialise too (the runtime calls them only from its
+// launcher thread).
 #pragma once
 
 #include <chrono>
@@ -84,7 +94,14 @@ struct ExecutorView {
 struct LaunchBatch {
   ModelQueue* model = nullptr;
   std::vector<QueuedTask> tasks;
-  GraphChoice choice;
+  GraphObservation observation;  // what the GraphPolicy is asked (filled by apply_decision)
+  GraphChoice choice;            // its answer (filled by choose_graphs)
+};
+
+// Step 1's result: the models in launch order and what the LaunchPolicy sees of them.
+struct RoundPlan {
+  std::vector<ModelQueue*> order;
+  LaunchObservation observation;
 };
 
 struct ExpiredTask {
@@ -105,17 +122,27 @@ class LauncherCore {
   // fewer. `metrics` receives dequeues and expiries (may be null).
   LauncherCore(Clock::time_point start, int default_total_cap, MetricsRecorder* metrics);
 
-  // `draining` (shutdown): take whatever waits, without the policy's pacing or batching.
+  // Steps 1-4 at `now`. `draining` (shutdown): take whatever waits, without the
+  // policy's pacing or batching.
   LaunchRound launch_round(Clock::time_point now, std::vector<ModelQueue*> models, const ExecutorView& executor,
                            LaunchPolicy& launch_policy, GraphPolicy& graph_policy, bool draining = false);
 
-  // One task of an instance of `q` ended (ok or not) after `latency_ms`; both policies
-  // get a PolicyFeedback (so the simulator and the runtime report the same rewards).
-  void on_task_finished(ModelQueue& q, double latency_ms, bool ok, Clock::time_point now, LaunchPolicy& launch_policy,
-                        GraphPolicy& graph_policy);
+  // Step 1: models with waiting tasks first, by their oldest task (FIFO across models).
+  RoundPlan observe_round(Clock::time_point now, std::vector<ModelQueue*> models, const ExecutorView& executor) const;
+  // Step 3: applies `decision` (made on plan.observation) to the queues as they are at
+  // `now`, which may have changed since step 1: more tasks, fewer in flight, or an
+  // unloaded model's queue emptied. The plan's queues must still be alive.
+  LaunchRound apply_decision(Clock::time_point now, const RoundPlan& plan, const LaunchDecision& decision,
+                             bool draining = false);
+  // Step 4.
+  static void choose_graphs(LaunchRound& round, GraphPolicy& graph_policy);
+
+  // One task of an instance of `q` ended (ok or not) after `latency_ms`: updates the
+  // queue's latency and SLO estimates and returns the feedback for the policies (so the
+  // simulator and the runtime report the same rewards).
+  PolicyFeedback on_task_finished(ModelQueue& q, double latency_ms, bool ok, Clock::time_point now);
   // Every one of the `tasks` tasks of one instance of `q` has ended.
-  void on_instance_finished(ModelQueue& q, int tasks, Clock::time_point now, LaunchPolicy& launch_policy,
-                            GraphPolicy& graph_policy);
+  PolicyFeedback on_instance_finished(ModelQueue& q, int tasks, Clock::time_point now);
 
   size_t in_flight_instances() const { return in_flight_instances_; }
 
@@ -129,5 +156,8 @@ class LauncherCore {
   MetricsRecorder* metrics_;
   size_t in_flight_instances_ = 0;
 };
+
+// Hands one feedback to both policies.
+void deliver_feedback(const PolicyFeedback& feedback, LaunchPolicy& launch_policy, GraphPolicy& graph_policy);
 
 }  // namespace top::runtime

@@ -7,12 +7,10 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 #include "exec/plan.h"
 #include "exec/schedule.h"
@@ -20,8 +18,10 @@
 #include "profile/cost_model.h"
 #include "profile/profile_io.h"
 #include "runtime/cuda_instance_runner.h"
+#include "runtime/batch_tensors.h"
 #include "runtime/launcher_core.h"
 #include "runtime/metrics.h"
+#include "runtime/model_entry.h"
 #include "runtime/schedule_cache.h"
 #include "runtime/stage_executor.h"
 #include "runtime/trace.h"
@@ -34,6 +34,8 @@ using runtime::Clock;
 namespace {
 
 using runtime::ms_between;
+using runtime::ModelEntry;
+using runtime::Task;
 
 // The user completion callbacks this thread is inside (innermost first), by runtime. A
 // call into a runtime from one of its own callbacks must not wait for its threads: the
@@ -51,76 +53,6 @@ bool in_callback_of(const void* runtime) {
     if (f->runtime == runtime) return true;
   return false;
 }
-
-// A task out of its queue: the launcher's view of it plus what only the runtime keeps.
-struct Task {
-  runtime::QueuedTask q;
-  std::vector<Tensor> inputs;
-  std::function<void(TaskResult)> done;
-};
-
-// k admitted tasks' inputs as one batch; the merged size is checked like any other.
-Result<Tensor> concat_batch(const std::vector<const Tensor*>& parts) {
-  Shape s = parts[0]->shape();
-  int64_t total = 0;
-  for (const Tensor* p : parts) total += p->shape()[0];
-  s[0] = total;
-  TOP_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(parts[0]->dtype(), s));
-  size_t off = 0;
-  for (const Tensor* p : parts) {
-    std::memcpy(static_cast<char*>(out.raw_data()) + off, p->raw_data(), p->nbytes());
-    off += p->nbytes();
-  }
-  return out;
-}
-
-Result<Tensor> slice_batch(const Tensor& t, int64_t begin, int64_t count) {
-  Shape s = t.shape();
-  size_t row = s[0] ? t.nbytes() / static_cast<size_t>(s[0]) : 0;
-  s[0] = count;
-  TOP_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(t.dtype(), s));
-  std::memcpy(out.raw_data(), static_cast<const char*>(t.raw_data()) + row * static_cast<size_t>(begin),
-              row * static_cast<size_t>(count));
-  return out;
-}
-
-struct ModelEntry {
-  Model model;
-  runtime::ModelQueue q;  // name, queue and launcher bookkeeping (runtime/launcher_core.h)
-  // Inputs and callbacks of the queued tasks, by task id.
-  struct Waiting {
-    std::vector<Tensor> inputs;
-    std::function<void(TaskResult)> done;
-  };
-  std::unordered_map<uint64_t, Waiting> waiting;
-  std::vector<std::weak_ptr<runtime::Instance>> active;
-  bool unloading = false;
-  bool retired = false;          // unloaded and every task ended: left the stats
-  runtime::ScheduleCache cache;  // plans per input shapes, compiled schedules
-  // Activation arenas of finished instances, reused so a launch does not allocate.
-  std::mutex arena_mu;
-  std::vector<exec::Arena> arena_pool;
-
-  ModelEntry(std::string n, Model m, int max_groups, std::shared_ptr<const profile::CostModel> cost,
-             int threads_per_stream)
-      : model(std::move(m)), cache(model.graph(), max_groups, std::move(cost), threads_per_stream) {
-    q.name = std::move(n);
-  }
-  const std::string& name() const { return q.name; }
-
-  // Joins a queued task with its inputs and callback.
-  Task take(runtime::QueuedTask qt) {
-    Task t;
-    auto it = waiting.find(qt.id);
-    if (it != waiting.end()) {
-      t.inputs = std::move(it->second.inputs);
-      t.done = std::move(it->second.done);
-      waiting.erase(it);
-    }
-    t.q = std::move(qt);
-    return t;
-  }
-};
 
 }  // namespace
 
@@ -211,6 +143,7 @@ struct Runtime::Impl {
       accepting = false;
       if (!stopping || mode == ShutdownMode::kCancel) stop_mode = mode;
       stopping = true;
+      changes++;
     }
     space_cv.notify_all();
     launcher_cv.notify_all();
@@ -252,6 +185,7 @@ struct Runtime::Impl {
     e->waiting[t.id] = ModelEntry::Waiting{std::move(inputs), std::move(done)};
     e->q.push(std::move(t), Clock::now());
     metrics.on_submit(e->q.metrics_index, e->q.queue.size(), Clock::now());
+    changes++;
     lock.unlock();
     launcher_cv.notify_one();
     return Status::Ok();
@@ -260,13 +194,29 @@ struct Runtime::Impl {
   struct Launch {
     std::shared_ptr<ModelEntry> entry;
     std::vector<Task> tasks;
+    GraphObservation observation;
     GraphChoice choice;
   };
 
+  // Feedback for the policies, queued by completions under `mu` and handed over by the
+  // launcher thread, the only thread that calls the policies: they need no lock of
+  // their own, and neither submit() nor a completion ever waits for a forward pass.
+  std::vector<PolicyFeedback> feedback;
+  // Bumped under `mu` whenever a round could turn out differently (a submit, a finished
+  // instance, a stop): the launcher decides without `mu`, and must not sleep through a
+  // change made meanwhile until the round's wake time.
+  uint64_t changes = 0;
+
+  // Hands the queued feedback to the policies; called by the launcher without `mu`.
+  void deliver_feedback(std::vector<PolicyFeedback> batch) {
+    for (const PolicyFeedback& f : batch) runtime::deliver_feedback(f, *cfg.launch_policy, *cfg.graph_policy);
+  }
+
+  // One round: observe and apply under `mu`, the policies without it (LauncherCore's
+  // steps 1-4).
   void launcher_loop() {
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
-      auto now = Clock::now();
       if (stopping && stop_mode == ShutdownMode::kCancel) {
         cancel_queued_locked();
         fail_doomed_locked(lock);
@@ -276,15 +226,22 @@ struct Runtime::Impl {
       if (stopping && queues_empty && core.in_flight_instances() == 0) break;
 
       std::vector<runtime::ModelQueue*> queues;
-      std::map<const runtime::ModelQueue*, std::shared_ptr<ModelEntry>> entry_of;
+      std::map<const runtime::ModelQueue*, std::shared_ptr<ModelEntry>> entry_of;  // keeps the plan's queues alive
       for (auto& kv : models) {
         queues.push_back(&kv.second->q);
         entry_of[&kv.second->q] = kv.second;
       }
       runtime::ExecutorView view{executor->num_streams(), executor->busy_streams(), executor->ready_groups()};
+      const uint64_t seen = changes;
+      const runtime::RoundPlan plan = core.observe_round(Clock::now(), std::move(queues), view);
+      std::vector<PolicyFeedback> pending = std::move(feedback);
+      feedback.clear();
+      lock.unlock();
+      deliver_feedback(std::move(pending));
+      const LaunchDecision decision = cfg.launch_policy->decide(plan.observation);
+      lock.lock();
       // Draining at shutdown: take whatever waits, without the policy's pacing.
-      runtime::LaunchRound round =
-          core.launch_round(now, std::move(queues), view, *cfg.launch_policy, *cfg.graph_policy, stopping);
+      runtime::LaunchRound round = core.apply_decision(Clock::now(), plan, decision, stopping);
       for (runtime::ExpiredTask& x : round.expired) {
         Task t = entry_of[x.model]->take(std::move(x.task));
         doomed.emplace_back(std::move(t), std::move(x.status));
@@ -294,19 +251,26 @@ struct Runtime::Impl {
         Launch l;
         l.entry = entry_of[b.model];
         for (runtime::QueuedTask& qt : b.tasks) l.tasks.push_back(l.entry->take(std::move(qt)));
-        l.choice = b.choice;
+        l.observation = std::move(b.observation);
         launches.push_back(std::move(l));
       }
       fail_doomed_locked(lock);
       if (!launches.empty()) {
         space_cv.notify_all();
         lock.unlock();
-        for (Launch& l : launches) start_instance(std::move(l));
+        for (Launch& l : launches) {
+          l.choice = cfg.graph_policy->choose(l.observation);
+          start_instance(std::move(l));
+        }
         lock.lock();
         continue;
       }
-      launcher_cv.wait_until(lock, round.wake);
+      if (changes == seen) launcher_cv.wait_until(lock, round.wake);
     }
+    std::vector<PolicyFeedback> pending = std::move(feedback);
+    feedback.clear();
+    lock.unlock();
+    deliver_feedback(std::move(pending));
   }
 
   // Tasks to end with an error once the lock is released: their callbacks may call
@@ -346,60 +310,10 @@ struct Runtime::Impl {
   void start_instance(Launch l) {
     ModelEntry& e = *l.entry;
     const int k = static_cast<int>(l.tasks.size());
-    bool batch = l.choice.mode == GraphMode::kBatch && e.q.batchable && k > 1;
+    const bool batch = l.choice.mode == GraphMode::kBatch && e.q.batchable && k > 1;
     auto inst = std::make_shared<runtime::Instance>();
-    inst->model = e.name();
     std::vector<int64_t> batch_sizes;
-    Status st;
-    try {
-      std::vector<Shape> shapes = l.tasks[0].q.shapes;
-      if (batch) {
-        for (Shape& s : shapes) s[0] = 0;
-        std::vector<Tensor> merged;
-        for (size_t i = 0; i < l.tasks[0].inputs.size(); ++i) {
-          std::vector<const Tensor*> parts;
-          for (const Task& t : l.tasks) parts.push_back(&t.inputs[i]);
-          auto m = concat_batch(parts);
-          if (!m.ok()) {
-            st = m.status().with_context("batching " + std::to_string(k) + " tasks");
-            break;
-          }
-          merged.push_back(std::move(m).value());
-          shapes[i] = merged.back().shape();
-        }
-        for (const Task& t : l.tasks) batch_sizes.push_back(t.q.shapes.empty() ? 1 : t.q.shapes[0][0]);
-        inst->inputs.push_back(std::move(merged));
-        inst->task_ids.push_back(l.tasks[0].q.id);
-      } else {
-        for (Task& t : l.tasks) {
-          inst->inputs.push_back(t.inputs);
-          inst->task_ids.push_back(t.q.id);
-        }
-      }
-      Result<std::shared_ptr<const exec::CompiledSchedule>> compiled =
-          st.ok() ? e.cache.schedule_for(shapes, batch ? 1 : k, l.choice.generator) : st;
-      if (!compiled.ok()) {
-        st = compiled.status();
-      } else {
-        inst->compiled = *compiled;
-        if (executor->uses_host_bindings()) {
-          {  // host activation arenas, recycled (a CUDA runner keeps device arenas itself)
-            std::lock_guard<std::mutex> lock(e.arena_mu);
-            const size_t want = inst->inputs.size();
-            while (inst->arenas.size() < want && !e.arena_pool.empty()) {
-              inst->arenas.push_back(std::move(e.arena_pool.back()));
-              e.arena_pool.pop_back();
-            }
-            inst->arenas.resize(want);
-          }
-          st = inst->bind();
-        } else {
-          inst->init_state();
-        }
-      }
-    } catch (const std::bad_alloc&) {
-      st = OutOfMemory("out of memory while preparing a schedule instance");
-    }
+    Status st = e.prepare_instance(l.tasks, batch, l.choice.generator, executor->uses_host_bindings(), *inst, batch_sizes);
     if (!st.ok()) {
       finish_tasks(l.entry, l.tasks, [&](size_t) { return TaskResultParts{st, {}}; });
       return;
@@ -418,12 +332,6 @@ struct Runtime::Impl {
         }
       }
       int64_t offset = 0;
-      auto give_back_arenas = [&] {
-        std::lock_guard<std::mutex> lock(entry->arena_mu);
-        for (exec::Arena& a : in.arenas)
-          if (entry->arena_pool.size() < 64) entry->arena_pool.push_back(std::move(a));
-        in.arenas.clear();
-      };
       finish_tasks(entry, *tasks, [&](size_t i) -> TaskResultParts {
         if (in.cancelled.load() && (batch ? batch_status.ok() : in.task_error[i].ok()))
           return {Status(StatusCode::kCancelled, "cancelled: runtime shut down while the task ran"), {}};
@@ -431,7 +339,7 @@ struct Runtime::Impl {
           if (!batch_status.ok()) return {batch_status, {}};
           std::vector<Tensor> mine;
           for (const Tensor& o : batch_outputs) {
-            auto part = slice_batch(o, offset, batch_sizes[i]);
+            auto part = runtime::slice_batch(o, offset, batch_sizes[i]);
             if (!part.ok()) {
               offset += batch_sizes[i];
               return {part.status(), {}};
@@ -445,7 +353,7 @@ struct Runtime::Impl {
         auto outs = in.task_outputs(i);
         if (!outs.ok()) return {outs.status(), {}};
         return {Status::Ok(), std::move(outs).value()};
-      }, give_back_arenas);
+      }, [&] { entry->recycle_arenas(in); });
     };
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -483,14 +391,14 @@ struct Runtime::Impl {
       metrics.on_finish(entry->q.metrics_index, r.status.ok(), r.latency_ms);
       {
         std::lock_guard<std::mutex> lock(mu);
-        core.on_task_finished(entry->q, r.latency_ms, r.status.ok(), now, *cfg.launch_policy, *cfg.graph_policy);
+        feedback.push_back(core.on_task_finished(entry->q, r.latency_ms, r.status.ok(), now));
       }
       deliver(tasks[i].done, std::move(r));
     }
     {
       std::lock_guard<std::mutex> lock(mu);
-      core.on_instance_finished(entry->q, static_cast<int>(tasks.size()), Clock::now(), *cfg.launch_policy,
-                                *cfg.graph_policy);
+      feedback.push_back(core.on_instance_finished(entry->q, static_cast<int>(tasks.size()), Clock::now()));
+      changes++;
       retire_if_done_locked(*entry);
     }
     launcher_cv.notify_all();

@@ -144,6 +144,8 @@ class Simulation {
   }
 
  private:
+  void notify(const PolicyFeedback& f) { runtime::deliver_feedback(f, *cfg_.launch_policy, *cfg_.graph_policy); }
+
   void admit(ModelState& m, TimePoint now, SimulationResult& r) {
     if (m.q.queue.size() >= cfg_.queue_capacity) {
       metrics_.on_reject(m.q.metrics_index);
@@ -176,10 +178,10 @@ class Simulation {
       for (const runtime::QueuedTask& t : b.tasks) {
         double latency = runtime::ms_between(t.submitted, now);
         metrics_.on_finish(m.q.metrics_index, false, latency);
-        core_.on_task_finished(m.q, latency, false, now, *cfg_.launch_policy, *cfg_.graph_policy);
+        notify(core_.on_task_finished(m.q, latency, false, now));
         r.failed++;
       }
-      core_.on_instance_finished(m.q, static_cast<int>(b.tasks.size()), now, *cfg_.launch_policy, *cfg_.graph_policy);
+      notify(core_.on_instance_finished(m.q, static_cast<int>(b.tasks.size()), now));
       return;
     }
     std::shared_ptr<const TimedSchedule>& timed = timed_[compiled->get()];
@@ -197,12 +199,11 @@ class Simulation {
     for (const runtime::QueuedTask& t : it->second.tasks) {
       double latency = runtime::ms_between(t.submitted, now);
       metrics_.on_finish(m.q.metrics_index, true, latency);
-      core_.on_task_finished(m.q, latency, true, now, *cfg_.launch_policy, *cfg_.graph_policy);
+      notify(core_.on_task_finished(m.q, latency, true, now));
       r.latencies_ms.push_back(latency);
       r.completed++;
     }
-    core_.on_instance_finished(m.q, static_cast<int>(it->second.tasks.size()), now, *cfg_.launch_policy,
-                               *cfg_.graph_policy);
+    notify(core_.on_instance_finished(m.q, static_cast<int>(it->second.tasks.size()), now));
     m.active.erase(std::find(m.active.begin(), m.active.end(), id));
     running_.erase(it);
   }

@@ -3,8 +3,11 @@
 // the same from the simulator and from the threaded runtime.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <random>
+#include <set>
+#include <thread>
 
 #include "profile/device.h"
 #include "sim/arrival.h"
@@ -136,6 +139,78 @@ TEST(PolicyFeedback, RuntimeReportsEveryTaskOnce) {
   EXPECT_EQ(c.within, 2u * 40);
   EXPECT_EQ(c.instance_tasks, c.tasks);
   EXPECT_EQ(c.instances, 2 * rec->chosen.size());
+}
+
+// A decide() that holds the first round with a task until the test has submitted
+// again and read the stats, which both take the runtime's lock: were the policy called
+// under that lock, the submit would wait for the policy and the policy for the submit
+// (it gives up after 10 s and says so). Records the threads every call came from.
+struct BlockingPolicies : LaunchPolicy, GraphPolicy {
+  std::shared_ptr<LaunchPolicy> inner = fifo_launch_policy();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool held = false, released = false, gave_up = false;
+  std::set<std::thread::id> threads;
+
+  std::string name() const override { return "blocking"; }
+  void note_thread() {
+    std::lock_guard<std::mutex> lock(mu);
+    threads.insert(std::this_thread::get_id());
+  }
+  LaunchDecision decide(const LaunchObservation& obs) override {
+    note_thread();
+    bool waiting = false;
+    for (const ModelObservation& m : obs.models) waiting = waiting || m.queue_length > 0;
+    std::unique_lock<std::mutex> lock(mu);
+    if (waiting && !held) {
+      held = true;
+      cv.notify_all();
+      gave_up = !cv.wait_for(lock, std::chrono::seconds(10), [&] { return released; });
+    }
+    return inner->decide(obs);
+  }
+  using GraphPolicy::choose;
+  GraphChoice choose(const GraphObservation&) override {
+    note_thread();
+    return GraphChoice{GraphMode::kMerge, "greedy"};
+  }
+  void on_feedback(const PolicyFeedback&) override { note_thread(); }
+};
+
+TEST(PolicyFeedback, RuntimeCallsThePoliciesFromOneThreadWithoutItsLock) {
+  auto pol = std::make_shared<BlockingPolicies>();
+  RuntimeConfig cfg;
+  cfg.num_streams = 2;
+  cfg.launch_policy = pol;
+  cfg.graph_policy = pol;
+  auto rt = Runtime::create(cfg).value();
+  ASSERT_TRUE(rt->load_model("a", load_proto(branchy_model(16))).ok());
+  std::mt19937 rng(3);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  auto input = [&] {
+    Tensor x = Tensor::zeros(DataType::kFloat32, {1, 16});
+    for (int64_t j = 0; j < 16; ++j) x.data<float>()[j] = nd(rng);
+    return x;
+  };
+  std::vector<std::future<TaskResult>> fs;
+  fs.push_back(rt->submit("a", {input()}));
+  {
+    std::unique_lock<std::mutex> lock(pol->mu);
+    ASSERT_TRUE(pol->cv.wait_for(lock, std::chrono::seconds(10), [&] { return pol->held; }));
+  }
+  // The launcher is inside decide(): these must not wait for it.
+  fs.push_back(rt->submit("a", {input()}));
+  EXPECT_EQ(rt->stats().models.at(0).queue_length, 2u);
+  {
+    std::lock_guard<std::mutex> lock(pol->mu);
+    pol->released = true;
+  }
+  pol->cv.notify_all();
+  for (auto& f : fs) EXPECT_TRUE(f.get().status.ok());
+  rt->shutdown(ShutdownMode::kDrain);
+  std::lock_guard<std::mutex> lock(pol->mu);
+  EXPECT_FALSE(pol->gave_up) << "submit() or stats() waited for the policy";
+  EXPECT_EQ(pol->threads.size(), 1u) << "the policies were called from more than one thread";
 }
 
 }  // namespace
