@@ -5,6 +5,8 @@
 // throughput for k tasks per dequeue, merged or batched: the self-acceleration curve.
 // `--backend sim` runs the same arrivals, policies and table on the simulator
 // (src/sim/simulator.h) in virtual time, with a device profile or a named device.
+// With SLOs (--slo-factor, --slo NAME=MS) the models get ModelOptions::slo_ms and the
+// table adds goodput: tasks finished within their SLO per second of arrivals.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -53,6 +55,8 @@ struct BenchArgs {
   std::vector<int> sweep_k;
   std::string backend = "cpu";  // cpu: the threaded runtime in real time; sim: the simulator
   std::string profile, device;  // sim: device profile JSON, or a device name
+  double slo_factor = 0;           // each model's SLO = this x its single-task ms (0: none)
+  std::vector<std::string> slo;    // NAME=MS, overriding slo_factor
 };
 
 struct LoadedModel {
@@ -60,6 +64,7 @@ struct LoadedModel {
   top::Model model;
   std::vector<std::vector<top::Tensor>> input_pool;
   double single_ms = 0;  // one task alone, all threads (sim: predicted)
+  double slo_ms = 0;     // latency objective (0: none)
 };
 
 struct PolicyResult {
@@ -71,6 +76,25 @@ struct PolicyResult {
   size_t max_queue = 0;
   size_t backlog_at_end = 0;  // waiting when the last arrival came in
   uint64_t simulated_operators = 0;  // sim only
+  uint64_t within_slo = 0;           // finished within their model's SLO (models without one count)
+};
+
+// Forwards to the policy and counts the tasks that finished within their SLO: the
+// launcher core's feedback, the same from the runtime and the simulator.
+class SloCounting : public top::LaunchPolicy {
+ public:
+  explicit SloCounting(std::shared_ptr<top::LaunchPolicy> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  top::LaunchDecision decide(const top::LaunchObservation& obs) override { return inner_->decide(obs); }
+  void on_feedback(const top::PolicyFeedback& f) override {
+    if (f.kind == top::PolicyFeedback::Kind::kTaskFinished && f.within_slo) within_.fetch_add(1);
+    inner_->on_feedback(f);
+  }
+  uint64_t within() const { return within_.load(); }
+
+ private:
+  std::shared_ptr<top::LaunchPolicy> inner_;
+  std::atomic<uint64_t> within_{0};
 };
 
 double percentile(std::vector<double> v, double q) {
@@ -126,9 +150,19 @@ top::Result<std::vector<LoadedModel>> load_models(const BenchArgs& args, const S
       lm.input_pool.push_back(std::move(inputs));
     }
     TOP_ASSIGN_OR_RETURN(lm.single_ms, single_task_ms(lm, args, sim));
+    lm.slo_ms = args.slo_factor * lm.single_ms;
     out.push_back(std::move(lm));
   }
   if (out.empty()) return top::InvalidArgument("no --model given");
+  for (const std::string& s : args.slo) {
+    const size_t eq = s.find('=');
+    auto it = std::find_if(out.begin(), out.end(), [&](const LoadedModel& m) { return m.name == s.substr(0, eq); });
+    char* end = nullptr;
+    const double ms = eq == std::string::npos ? 0 : std::strtod(s.c_str() + eq + 1, &end);
+    if (it == out.end() || !(ms > 0) || !std::isfinite(ms) || *end != '\0')
+      return top::InvalidArgument("--slo '" + s + "': want NAME=MS with a loaded model's name and MS > 0");
+    it->slo_ms = ms;
+  }
   return out;
 }
 
@@ -212,12 +246,13 @@ top::Result<PolicyResult> run_policy_sim(const PolicySpec& p, const std::vector<
   cfg.threads_per_stream = rc.threads_per_stream;
   cfg.queue_capacity = rc.queue_capacity;
   cfg.max_in_flight_instances = rc.max_in_flight_instances;
-  cfg.launch_policy = rc.launch_policy;
+  auto counting = std::make_shared<SloCounting>(rc.launch_policy);
+  cfg.launch_policy = counting;
   cfg.graph_policy = rc.graph_policy;
   cfg.cost_model = std::shared_ptr<const top::profile::CostModel>(sim, &sim->cost_model());
   std::vector<top::sim::SimulatedModel> sm;
   for (const auto& m : models) {
-    top::sim::SimulatedModel x{m.name, m.model, {}};
+    top::sim::SimulatedModel x{m.name, m.model, {}, m.slo_ms};
     for (const top::Tensor& t : m.input_pool[0]) x.input_shapes.push_back(t.shape());
     sm.push_back(std::move(x));
   }
@@ -231,6 +266,7 @@ top::Result<PolicyResult> run_policy_sim(const PolicySpec& p, const std::vector<
   r.makespan_s = s.last_completion_s - s.first_arrival_s;
   r.backlog_at_end = s.backlog_at_last_arrival;
   r.simulated_operators = s.operator_events;
+  r.within_slo = counting->within();
   return summarize(std::move(r), s.latencies_ms, args);
 }
 
@@ -238,8 +274,15 @@ top::Result<PolicyResult> run_policy(const PolicySpec& p, const std::vector<Load
                                      const std::vector<double>& times, const std::vector<int>& which,
                                      const BenchArgs& args, const SimBackendPtr& sim) {
   if (sim) return run_policy_sim(p, models, times, which, args, sim);
-  TOP_ASSIGN_OR_RETURN(auto rt, top::Runtime::create(runtime_config(p, args)));
-  for (const auto& m : models) TOP_RETURN_IF_ERROR(rt->load_model(m.name, m.model));
+  top::RuntimeConfig rc = runtime_config(p, args);
+  auto counting = std::make_shared<SloCounting>(rc.launch_policy);
+  rc.launch_policy = counting;
+  TOP_ASSIGN_OR_RETURN(auto rt, top::Runtime::create(rc));
+  for (const auto& m : models) {
+    top::ModelOptions mo;
+    mo.slo_ms = m.slo_ms;
+    TOP_RETURN_IF_ERROR(rt->load_model(m.name, m.model, mo));
+  }
 
   std::mutex mu;
   std::vector<double> latencies;
@@ -273,6 +316,7 @@ top::Result<PolicyResult> run_policy(const PolicySpec& p, const std::vector<Load
   r.rejected = rejected.load();
   r.makespan_s = std::chrono::duration<double>(last_done - start).count() - (times.empty() ? 0 : times.front());
   r.backlog_at_end = backlog;
+  r.within_slo = counting->within();
   if (!args.trace_out.empty()) {
     TOP_RETURN_IF_ERROR(make_directory(args.trace_out, "--trace-out"));
     TOP_RETURN_IF_ERROR(rt->write_trace(args.trace_out + "/" + file_stem(p.label) + ".trace.json"));
@@ -280,7 +324,7 @@ top::Result<PolicyResult> run_policy(const PolicySpec& p, const std::vector<Load
   return summarize(std::move(r), latencies, args);
 }
 
-void print_results(const std::vector<PolicyResult>& results) {
+void print_results(const std::vector<PolicyResult>& results, const BenchArgs& args, bool with_slo) {
   fmt::print("\n{:<44} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}\n", "policy", "done", "tasks/s", "p50 ms",
              "p95 ms", "p99 ms", "max ms", "maxQ", "backlog");
   double base = results.empty() || results[0].makespan_s <= 0 ? 0 : results[0].completed / results[0].makespan_s;
@@ -289,9 +333,11 @@ void print_results(const std::vector<PolicyResult>& results) {
     fmt::print("{:<44} {:>9} {:>10.1f} {:>9.2f} {:>9.2f} {:>9.2f} {:>9.2f} {:>8} {:>8}", r.label, r.completed, tput,
                r.p50, r.p95, r.p99, r.max_latency, r.max_queue, r.backlog_at_end);
     if (base > 0) fmt::print("   x{:.2f}", tput / base);
+    if (with_slo) fmt::print("  good/s {:.1f}", static_cast<double>(r.within_slo) / args.duration_s);
     if (r.failed || r.rejected) fmt::print("  ({} failed, {} rejected)", r.failed, r.rejected);
     fmt::print("\n");
   }
+  if (with_slo) fmt::print("(good/s = tasks finished within their model's SLO / --duration)\n");
   fmt::print("(tasks/s = completed / (last completion - first arrival); x = throughput relative to the first policy;\n"
              " backlog = tasks still queued when the last task arrived)\n");
 }
@@ -347,8 +393,8 @@ void run_bench(const BenchArgs& args) {
                args.profile.empty() ? "" : ", profile " + args.profile);
   }
   for (const auto& m : *models)
-    fmt::print("model      {:<24} single task {:8.3f} ms ({} threads){}\n", m.name, m.single_ms, args.threads,
-               *sim ? " predicted" : "");
+    fmt::print("model      {:<24} single task {:8.3f} ms ({} threads){}{}\n", m.name, m.single_ms, args.threads,
+               *sim ? " predicted" : "", m.slo_ms > 0 ? fmt::format(", SLO {:.3f} ms", m.slo_ms) : "");
   if (!args.sweep_k.empty()) return run_sweep(args, *models, *sim);
 
   std::string mix_spec = args.mix;
@@ -400,7 +446,9 @@ void run_bench(const BenchArgs& args) {
       fmt::print("           simulated {:.1f} s of arrivals ({} operators) in {:.2f} s\n", args.duration_s,
                  results.back().simulated_operators, std::chrono::duration<double>(Clock::now() - wall0).count());
   }
-  print_results(results);
+  bool with_slo = false;
+  for (const auto& m : *models) with_slo = with_slo || m.slo_ms > 0;
+  print_results(results, args, with_slo);
   // Per model latencies of each policy.
   for (const auto& r : results)
     for (const auto& ms : r.stats.models)
@@ -436,6 +484,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--backend", args->backend, "cpu (the runtime on CPU streams) | cuda (the runtime on CUDA streams) | sim (the simulator, virtual time)");
   cmd->add_option("--profile", args->profile, "sim: device profile JSON (measured op times, e.g. profiles/*.json)");
   cmd->add_option("--device", args->device, "sim without --profile: device name (cpu, h100, h200, a100, orin)");
+  cmd->add_option("--slo-factor", args->slo_factor, "each model's SLO = this x its single-task ms; reports good/s")
+      ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option("--slo", args->slo, "NAME=MS: one model's SLO (repeatable; overrides --slo-factor)");
   // A scalar option given twice keeps the last value, so wrappers (scripts/demo) can set
   // defaults that a user's own flags override.
   for (CLI::Option* opt : cmd->get_options())
