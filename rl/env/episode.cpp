@@ -290,7 +290,8 @@ const std::vector<std::string>& families() {
 //   diurnal  mean U(0.5, 0.9), amplitude U(0.3, 0.8), period D x U(0.3, 1)
 //   flash    base U(0.3, 0.6), peak U(1.5, 2.5), at D x U(0.2, 0.6), width D x U(0.05, 0.12)
 //   shift    poisson U(0.5, 0.9), the mix moving between two random mixes
-// Mixes: each share U(0.5, 2) (at most 4:1).
+// Mixes: each share U(0.5, 2) (at most 4:1), or (one in three) one dominant model at
+// U(4, 8) x the others' share.
 EpisodeSpec draw_episode(SeededRng& rng, const EpisodeOptions& o) {
   EpisodeSpec e;
   e.family = families()[static_cast<size_t>(rng.below(static_cast<int>(families().size())))];
@@ -304,6 +305,13 @@ EpisodeSpec draw_episode(SeededRng& rng, const EpisodeOptions& o) {
   auto random_mix = [&] {
     std::vector<double> s;
     for (size_t i = 0; i < e.models.size(); ++i) s.push_back(between(rng, 0.5, 2.0));
+    // One mix in three has a dominant model (4-8x each other's share): with shares of at
+    // most 4:1 only, the first checkpoint throttled a backlogged dominant model (k 1,
+    // one instance) on held-out 6:1 mixes.
+    if (rng.below(3) == 0) {
+      std::fill(s.begin(), s.end(), 1.0);
+      s[static_cast<size_t>(rng.below(static_cast<int>(s.size())))] = between(rng, 4.0, 8.0);
+    }
     return share_mix(e.models, s);
   };
   e.mix = random_mix();
