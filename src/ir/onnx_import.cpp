@@ -2,7 +2,6 @@
 
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include <algorithm>
 #include <cstring>
@@ -12,6 +11,7 @@
 #include <unordered_map>
 
 #include "ir/model_files.h"
+#include "ir/onnx_shape_inference.h"
 #include "ops/op.h"
 #include "top/limits.h"
 
@@ -429,17 +429,9 @@ class Importer {
   // It runs only after every node's attributes passed our own operator validation:
   // libonnx divides by attribute values (a Conv stride of 0 from a corrupt file ends
   // in SIGFPE inside convPoolShapeInference), so it must never see unvalidated nodes.
+  // What it cannot check in advance (ranks it infers itself) onnx_shape_inference.h guards.
   Status annotate_with_shape_inference(onnx::ModelProto& model, Graph& g) {
-    try {
-      onnx::ShapeInferenceOptions o;
-      o.check_type = false;
-      o.error_mode = 0;
-      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), o);
-    } catch (const std::exception& e) {
-      return InvalidModel(std::string("ONNX shape inference: ") + first_line(e.what()));
-    } catch (...) {
-      return InvalidModel("ONNX shape inference failed");
-    }
+    TOP_RETURN_IF_ERROR(infer_onnx_shapes(model));
     for (const auto& vi : model.graph().value_info()) {
       auto it = index_.find(vi.name());
       if (it == index_.end()) continue;
