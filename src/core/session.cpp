@@ -1,5 +1,6 @@
 #include "top/session.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 
@@ -15,20 +16,55 @@ struct Session::Impl {
   Model model;
   std::unique_ptr<backend::Backend> backend;
   std::mutex mu;
-  std::map<std::vector<Shape>, std::shared_ptr<const exec::ExecutionPlan>> plans;
+  // Plans by input shapes and, for the inputs in value_keyed, input values.
+  using PlanKey = std::pair<std::vector<Shape>, std::vector<std::string>>;
+  std::map<PlanKey, std::shared_ptr<const exec::ExecutionPlan>> plans;
+  // Graph inputs whose values a shape rule needs (a Reshape's shape or a Resize's scales
+  // fed as inputs): learned from the first plan that failed without them, then part of
+  // every plan's key. Such plans are specialised to the values, so their number is held
+  // to kMaxPlans; past it the cache starts over.
+  std::vector<size_t> value_keyed;
+  static constexpr size_t kMaxPlans = 256;
+  static constexpr int64_t kMaxKeyedElements = 4096;  // shape-like inputs are small
   std::vector<std::unique_ptr<exec::Arena>> free_arenas;  // reused across runs
 
-  Result<std::shared_ptr<const exec::ExecutionPlan>> plan_for(const std::vector<Shape>& shapes) {
-    {
+  // `inputs` may be empty (plan_info): then no input's value is known.
+  Result<std::shared_ptr<const exec::ExecutionPlan>> plan_for(const std::vector<Shape>& shapes,
+                                                              const std::vector<const Tensor*>& inputs = {}) {
+    for (;;) {
+      PlanKey key{shapes, {}};
+      exec::PlanOptions opts;
+      std::vector<size_t> needed;
+      opts.inputs_needing_values = &needed;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!inputs.empty()) {
+          opts.input_values.assign(inputs.size(), nullptr);
+          for (size_t i : value_keyed) {
+            key.second.emplace_back(static_cast<const char*>(inputs[i]->raw_data()), inputs[i]->nbytes());
+            opts.input_values[i] = inputs[i];
+          }
+        }
+        auto it = plans.find(key);
+        if (it != plans.end()) return it->second;
+      }
+      // Planning runs outside the lock; two threads racing on a new key both plan and
+      // the first insert wins, which is harmless.
+      auto plan = exec::make_plan(model.graph(), shapes, opts);
       std::lock_guard<std::mutex> lock(mu);
-      auto it = plans.find(shapes);
-      if (it != plans.end()) return it->second;
+      if (plan.ok()) {
+        if (plans.size() >= kMaxPlans) plans.clear();
+        return plans.emplace(key, *plan).first->second;
+      }
+      bool learned = false;
+      for (size_t i : needed) {
+        if (inputs.empty() || inputs[i]->numel() > kMaxKeyedElements) continue;
+        if (std::find(value_keyed.begin(), value_keyed.end(), i) != value_keyed.end()) continue;
+        value_keyed.push_back(i);
+        learned = true;
+      }
+      if (!learned) return plan.status();  // each pass learns an input, so this ends
     }
-    // Planning runs outside the lock; two threads racing on a new shape both plan and
-    // the first insert wins, which is harmless.
-    TOP_ASSIGN_OR_RETURN(auto plan, exec::make_plan(model.graph(), shapes));
-    std::lock_guard<std::mutex> lock(mu);
-    return plans.emplace(shapes, plan).first->second;
   }
 
   std::unique_ptr<exec::Arena> take_arena() {
@@ -48,7 +84,7 @@ struct Session::Impl {
     std::vector<const Tensor*> ptrs;
     for (const Tensor& t : inputs) ptrs.push_back(&t);
     TOP_ASSIGN_OR_RETURN(std::vector<Shape> shapes, exec::check_inputs(g, ptrs));
-    TOP_ASSIGN_OR_RETURN(auto plan, plan_for(shapes));
+    TOP_ASSIGN_OR_RETURN(auto plan, plan_for(shapes, ptrs));
     auto arena = take_arena();
     auto start = std::chrono::steady_clock::now();
     exec::StepObserver observer;

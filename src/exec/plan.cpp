@@ -65,6 +65,27 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
                                                                  const std::vector<Shape>& input_shapes,
                                                                  const PlanOptions& opts);
 
+// Adds to `out` (once each) the indices of the graph inputs without a known value that
+// `v` is computed from.
+void graph_inputs_behind(const ir::Graph& g, const std::vector<Slot>& slots, ir::ValueId v, std::vector<size_t>& out) {
+  std::vector<ir::ValueId> todo{v};
+  std::vector<bool> seen(g.values.size(), false);
+  while (!todo.empty()) {
+    ir::ValueId x = todo.back();
+    todo.pop_back();
+    if (x == ir::kNoValue || seen[x]) continue;
+    seen[x] = true;
+    if (slots[x].kind == Slot::Kind::kConstant || slots[x].constant.defined()) continue;
+    if (g.values[x].is_input) {
+      for (size_t i = 0; i < g.inputs.size(); ++i)
+        if (g.inputs[i] == x && std::find(out.begin(), out.end(), i) == out.end()) out.push_back(i);
+      continue;
+    }
+    if (g.values[x].producer >= 0)
+      for (ir::ValueId in : g.nodes[g.values[x].producer].inputs) todo.push_back(in);
+  }
+}
+
 Status fold_node(const ir::Node& node, const std::vector<ops::ValueInfo>& in_infos, const ops::InferContext& ictx,
                  std::vector<Slot>& slots) {
   std::vector<const Tensor*> ins;
@@ -133,7 +154,14 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
     s.kind = Slot::Kind::kInput;
     s.dtype = g.values[g.inputs[i]].dtype;
     s.shape = input_shapes[i];
+    const Tensor* value = i < opts.input_values.size() ? opts.input_values[i] : nullptr;
+    if (value == nullptr) continue;
+    if (value->dtype() != s.dtype || value->shape() != s.shape)
+      return InvalidArgument("the value given for planning input '" + g.values[g.inputs[i]].name +
+                             "' is not of its dtype and shape");
+    s.constant = *value;  // still fed at run time; known to the shape rules
   }
+  if (opts.inputs_needing_values) opts.inputs_needing_values->clear();
 
   TOP_ASSIGN_OR_RETURN(std::vector<ir::NodeId> topo, g.topological_order());
   for (ir::NodeId id : topo) {
@@ -149,13 +177,18 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
           return Internal("node '" + node.name + "' reads '" + g.values[v].name + "' before it is computed");
         info.dtype = s.dtype;
         info.shape = s.shape;
-        if (s.kind == Slot::Kind::kConstant) info.constant = &s.constant;
+        if (s.kind == Slot::Kind::kConstant || (s.kind == Slot::Kind::kInput && s.constant.defined()))
+          info.constant = &s.constant;
         else all_constant = false;
       }
       in_infos.push_back(info);
     }
     ops::InferContext ictx(node.name, in_infos, node.outputs.size());
     Status st = node.op->infer(ictx);
+    if (!st.ok() && opts.inputs_needing_values) {
+      for (size_t i : ictx.missing_constants())
+        graph_inputs_behind(g, slots, node.inputs[i], *opts.inputs_needing_values);
+    }
     if (!st.ok()) {
       std::string shapes;
       for (size_t i = 0; i < in_infos.size(); ++i)

@@ -51,6 +51,16 @@ struct PlanOptions {
   size_t max_folded_bytes = size_t(256) << 20;
   // Fuse Conv/Gemm with a following residual Add and activation (exec/fusion.h).
   bool fuse = true;
+  // Value-specialised plans: per graph input (or empty), its value when the plan may
+  // take it as known — shape rules then see it as a constant (a Reshape's shape, a
+  // Resize's scales fed as graph inputs) and nodes computed from it fold. Such a plan
+  // is valid only for runs whose inputs have exactly these values; whoever caches it
+  // keys it by them (Session does).
+  std::vector<const Tensor*> input_values;
+  // When planning fails because a shape rule needed a value it did not know, the graph
+  // inputs (indices into graph.inputs, without a value yet) it is computed from are
+  // written here; empty otherwise.
+  std::vector<size_t>* inputs_needing_values = nullptr;
 };
 
 class ExecutionPlan {

@@ -34,6 +34,17 @@ constexpr int kMaxOpset = 21;
 // The highest tensor rank we accept. ONNX sets none, but a file could list millions
 // of dims (each a byte on disk, 8 in a Shape, more in every message naming it).
 constexpr int kMaxRank = 64;
+constexpr int64_t kMaxIrVersion = 10;  // see Importer::run
+
+// The ONNX name of an element type, also of those newer than libonnx 1.12's enum.
+std::string dtype_name_of(int onnx_type) {
+  if (onnx::TensorProto_DataType_IsValid(onnx_type))
+    return onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(onnx_type));
+  static const char* const newer[] = {"FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+                                      "UINT4", "INT4", "FLOAT4E2M1"};  // 17..23 (IR 9-11)
+  if (onnx_type >= 17 && onnx_type <= 23) return newer[onnx_type - 17];
+  return std::to_string(onnx_type);
+}
 
 Result<DataType> convert_dtype(int onnx_type, const std::string& what) {
   switch (onnx_type) {
@@ -47,10 +58,7 @@ Result<DataType> convert_dtype(int onnx_type, const std::string& what) {
     case onnx::TensorProto::INT64: return DataType::kInt64;
     case onnx::TensorProto::BOOL: return DataType::kBool;
     default:
-      return Unsupported(what + " has unsupported element type " +
-                         (onnx::TensorProto_DataType_IsValid(onnx_type)
-                              ? onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(onnx_type))
-                              : std::to_string(onnx_type)));
+      return Unsupported(what + " has unsupported element type " + dtype_name_of(onnx_type));
   }
 }
 
@@ -265,9 +273,16 @@ class Importer {
     TOP_ASSIGN_OR_RETURN(int opset, default_opset(model));
     TOP_ASSIGN_OR_RETURN(auto domain_opsets, opset_versions(model));
     TOP_RETURN_IF_ERROR(tensors_.check_external_locations(model));
+    const int64_t ir_version = model.ir_version();
+    // libonnx 1.12's checker refuses IR 9 and 10 outright, yet what they add to IR 8 is
+    // element types (float8 in 9, int4/uint4 in 10: the checker and convert_dtype
+    // refuse them by name) and function overloads (fields protobuf keeps as unknown;
+    // model-local functions are not run here). So the checker and shape inference see
+    // the model as IR 8 and still do every structural check.
+    if (ir_version > onnx::IR_VERSION) model.set_ir_version(onnx::IR_VERSION);
     TOP_RETURN_IF_ERROR(run_checker(model));
     auto g = std::make_shared<Graph>();
-    g->ir_version = model.ir_version();
+    g->ir_version = ir_version;
     g->producer_name = model.producer_name();
     g->name = model.graph().name();
     g->default_opset = opset;
@@ -372,9 +387,9 @@ class Importer {
   static Status check_header(const onnx::ModelProto& model) {
     if (!model.has_graph()) return InvalidModel("file holds no graph (is it an ONNX model?)");
     if (model.ir_version() <= 0) return InvalidModel("model has no ir_version (is it an ONNX model?)");
-    if (model.ir_version() > onnx::IR_VERSION)
-      return Unsupported("model has IR version " + std::to_string(model.ir_version()) +
-                         "; this build's libonnx reads IR versions up to " + std::to_string(onnx::IR_VERSION));
+    if (model.ir_version() > kMaxIrVersion)
+      return Unsupported("model has IR version " + std::to_string(model.ir_version()) + "; IR versions up to " +
+                         std::to_string(kMaxIrVersion) + " are read");
     return Status::Ok();
   }
 
@@ -489,6 +504,20 @@ Result<std::shared_ptr<Graph>> import_onnx_bytes(const void* data, size_t size, 
     return InvalidModel(std::string("import failed: ") + e.what());
   } catch (...) {
     return InvalidModel("import failed");
+  }
+}
+
+Result<Tensor> import_tensor_proto_bytes(const void* data, size_t size) {
+  try {
+    onnx::TensorProto tp;
+    if (size > static_cast<size_t>(std::numeric_limits<int>::max()) || !tp.ParseFromArray(data, static_cast<int>(size)))
+      return InvalidArgument("not a valid ONNX TensorProto (truncated or corrupt)");
+    if (tp.data_location() == onnx::TensorProto::EXTERNAL)
+      return Unsupported("tensor '" + tp.name() + "' keeps its data in an external file; only inline data is read here");
+    TensorLoader loader("", max_allocation_bytes());
+    return loader.convert(tp);
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory("out of memory while reading a TensorProto");
   }
 }
 

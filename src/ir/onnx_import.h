@@ -31,4 +31,8 @@ Result<std::shared_ptr<Graph>> import_onnx_file(const std::string& path, const I
 Result<std::shared_ptr<Graph>> import_onnx_bytes(const void* data, size_t size, const std::string& base_dir,
                                                  const ImportOptions& opts = {});
 
+// A serialized TensorProto (as the ONNX backend tests' input_N.pb and output_N.pb),
+// held to the checks a model's initializers get; external data is refused.
+Result<Tensor> import_tensor_proto_bytes(const void* data, size_t size);
+
 }  // namespace top::ir

@@ -43,8 +43,15 @@ class InferContext {
   const ValueInfo& input(size_t i) const { return inputs_[i]; }
   const Shape& input_shape(size_t i) const { return inputs_[i].shape; }
   DataType input_dtype(size_t i) const { return inputs_[i].dtype; }
-  // The input's value when it is known at plan time, else null.
-  const Tensor* constant_input(size_t i) const { return has_input(i) ? inputs_[i].constant : nullptr; }
+  // The input's value when it is known at plan time, else null. Each present input asked
+  // for and not known is remembered (missing_constants): when the op's shape rule then
+  // fails, the planner can name the graph inputs whose values would have let it plan.
+  const Tensor* constant_input(size_t i) const {
+    if (!has_input(i)) return nullptr;
+    if (inputs_[i].constant == nullptr) missing_constants_.push_back(i);
+    return inputs_[i].constant;
+  }
+  const std::vector<size_t>& missing_constants() const { return missing_constants_; }
 
   size_t num_outputs() const { return outputs_.size(); }
   void set_output(size_t i, DataType dtype, Shape shape) {
@@ -70,6 +77,7 @@ class InferContext {
   std::vector<ValueInfo> inputs_;
   std::vector<ValueInfo> outputs_;
   std::vector<Tensor> output_values_;
+  mutable std::vector<size_t> missing_constants_;
 };
 
 class KernelContext {

@@ -354,7 +354,7 @@ TEST(ModelLoadingSecurity, OpsetAndIrVersionsAreCheckedBeforeNarrowing) {
     ASSERT_FALSE(dom.ok());
     EXPECT_NE(dom.status().message().find("4294967297"), std::string::npos) << dom.status().to_string();
 
-    for (int64_t ir : {int64_t(0), int64_t(-1), int64_t(9), (int64_t(1) << 32) + 7}) {
+    for (int64_t ir : {int64_t(0), int64_t(-1), int64_t(11), (int64_t(1) << 32) + 7}) {
       onnx::ModelProto v = testing::branchy_model(4);
       v.set_ir_version(ir);
       auto r = load(v, checker);

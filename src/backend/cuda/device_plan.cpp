@@ -66,6 +66,8 @@ Status DevicePlan::create_ops(StreamResources& resources, bool allow_tf32) {
       vi.dtype = s.constant.dtype();
       vi.shape = s.constant.shape();
       vi.constant = &s.constant;
+    } else if (s.kind == exec::Slot::Kind::kInput && s.constant.defined()) {
+      vi.constant = &s.constant;  // a value-specialised plan's input (exec::PlanOptions)
     }
     return vi;
   };
