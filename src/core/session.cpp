@@ -13,6 +13,8 @@
 namespace top {
 
 struct Session::Impl {
+  Impl(Model m, std::unique_ptr<backend::Backend> b) : model(std::move(m)), backend(std::move(b)) {}
+
   Model model;
   std::unique_ptr<backend::Backend> backend;
   std::mutex mu;
@@ -144,7 +146,7 @@ Result<std::unique_ptr<Session>> Session::create(const Model& model, const Sessi
     backend::BackendOptions bo;
     bo.num_threads = opts.num_threads;
     TOP_ASSIGN_OR_RETURN(auto be, backend::create_backend(opts.backend, bo));
-    auto impl = std::unique_ptr<Impl>(new Impl{model, std::move(be), {}, {}, {}});
+    auto impl = std::unique_ptr<Impl>(new Impl(model, std::move(be)));
     return std::unique_ptr<Session>(new Session(std::move(impl)));
   });
 }

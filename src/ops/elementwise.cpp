@@ -123,7 +123,7 @@ class BinaryArithOp : public Op {
     TOP_RETURN_IF_ERROR(require_inputs(ctx, 2, name_));
     TOP_RETURN_IF_ERROR(require_same_dtype(ctx, 0, 2, name_));
     const DataType dt = ctx.input_dtype(0);
-    if (!ew::dtype_in<float, double, int32_t, int64_t>(dt))
+    if (!ew::dtype_in<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t>(dt))
       return Unsupported(std::string(name_) + " does not support dtype " + dtype_name(dt));
     if (kind_ == Arith::kMod && !fmod_ && (dt == DataType::kFloat32 || dt == DataType::kFloat64))
       return InvalidArgument("Mod on floating-point inputs requires fmod=1");
@@ -140,7 +140,8 @@ class BinaryArithOp : public Op {
     if (a.dtype() != b.dtype() || out.dtype() != a.dtype())
       return InvalidArgument(std::string(name_) + ": dtype mismatch between inputs and output");
     const bool fmod = fmod_;
-    return ew::dispatch<float, double, int32_t, int64_t>(a.dtype(), name_, [&](auto tag) -> Status {
+    // Integers wrap on overflow as in numpy and ONNX Runtime (uint8 200 + 100 = 44).
+    return ew::dispatch<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t>(a.dtype(), name_, [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       switch (kind_) {
         case Arith::kAdd:
@@ -242,8 +243,9 @@ class VariadicOp : public Op {
     TOP_RETURN_IF_ERROR(require_inputs(ctx, ctx.num_inputs(), name_));
     TOP_RETURN_IF_ERROR(require_same_dtype(ctx, 0, ctx.num_inputs(), name_));
     const DataType dt = ctx.input_dtype(0);
-    const bool ok = (kind_ == Variadic::kMean) ? ew::dtype_in<float, double>(dt)
-                                               : ew::dtype_in<float, double, int32_t, int64_t>(dt);
+    const bool ok = kind_ == Variadic::kMean  ? ew::dtype_in<float, double>(dt)
+                    : kind_ == Variadic::kSum ? ew::dtype_in<float, double, int32_t, int64_t>(dt)
+                                              : ew::dtype_in<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t>(dt);
     if (!ok) return Unsupported(std::string(name_) + " does not support dtype " + dtype_name(dt));
     TOP_ASSIGN_OR_RETURN(Shape out, ew::broadcast_output_shape(ctx, 0, ctx.num_inputs(), name_));
     ctx.set_output(0, dt, out);
@@ -257,7 +259,7 @@ class VariadicOp : public Op {
     Tensor& out = ctx.output(0);
     for (size_t i = 0; i < n; ++i)
       if (ctx.input(i).dtype() != out.dtype()) return InvalidArgument(std::string(name_) + ": dtype mismatch");
-    return ew::dispatch<float, double, int32_t, int64_t>(out.dtype(), name_, [&](auto tag) -> Status {
+    return ew::dispatch<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t>(out.dtype(), name_, [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       auto run = [&](auto f) -> Status {
         if (n == 1) return ew::broadcast_copy<T>(ctx, ctx.input(0), out);

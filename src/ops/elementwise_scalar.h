@@ -37,7 +37,9 @@ TOP_HD T mod_value(T a, T b, bool fmod_mode) {
     }
     r = a % b;
   }
-  if (!fmod_mode && r != 0 && ((r < 0) != (b < 0))) r += b;
+  if constexpr (std::is_signed_v<T> || std::is_floating_point_v<T>) {
+    if (!fmod_mode && r != 0 && ((r < 0) != (b < 0))) r += b;
+  }
   return r;
 }
 

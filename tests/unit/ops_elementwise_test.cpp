@@ -131,6 +131,29 @@ TEST(Elementwise, IntegerArithmetic) {
   EXPECT_EQ(run_op("Mod", {}, {fa, fb}).status.code(), StatusCode::kInvalidArgument);
 }
 
+TEST(Elementwise, NarrowIntegersWrapAndNeverTrap) {
+  // uint8, int8 and int16 as numpy and ONNX Runtime compute them: wrapping on overflow,
+  // 0 for a division by zero, INT8_MIN / -1 wrapping to INT8_MIN.
+  Tensor ua = Tensor::from_vector<uint8_t>({4}, {200, 7, 3, 250});
+  Tensor ub = Tensor::from_vector<uint8_t>({4}, {100, 0, 5, 6});
+  EXPECT_EQ(as_doubles<uint8_t>(run_op("Add", {}, {ua, ub}).out()), (std::vector<double>{44, 7, 8, 0}));
+  EXPECT_EQ(as_doubles<uint8_t>(run_op("Sub", {}, {ub, ua}).out()), (std::vector<double>{156, 249, 2, 12}));
+  EXPECT_EQ(as_doubles<uint8_t>(run_op("Div", {}, {ua, ub}).out()), (std::vector<double>{2, 0, 0, 41}));
+  EXPECT_EQ(as_doubles<uint8_t>(run_op("Mod", {}, {ua, ub}).out()), (std::vector<double>{0, 0, 3, 4}));
+  EXPECT_EQ(as_doubles<uint8_t>(run_op("Max", {}, {ua, ub}).out()), (std::vector<double>{200, 7, 5, 250}));
+  Tensor ia = Tensor::from_vector<int8_t>({4}, {-128, 100, -7, 7});
+  Tensor ib = Tensor::from_vector<int8_t>({4}, {-1, 100, 3, -3});
+  EXPECT_EQ(as_doubles<int8_t>(run_op("Div", {}, {ia, ib}).out()), (std::vector<double>{-128, 1, -2, -2}));
+  EXPECT_EQ(as_doubles<int8_t>(run_op("Mul", {}, {ia, ib}).out()), (std::vector<double>{-128, 16, -21, -21}));
+  EXPECT_EQ(as_doubles<int8_t>(run_op("Mod", {}, {ia, ib}).out()), (std::vector<double>{0, 0, 2, -2}));
+  Tensor sa = Tensor::from_vector<int16_t>({2}, {32767, -5});
+  Tensor sb = Tensor::from_vector<int16_t>({2}, {1, 9});
+  EXPECT_EQ(as_doubles<int16_t>(run_op("Add", {}, {sa, sb}).out()), (std::vector<double>{-32768, 4}));
+  EXPECT_EQ(as_doubles<int16_t>(run_op("Min", {}, {sa, sb}).out()), (std::vector<double>{1, -5}));
+  // Sum and Mean stay float (and int32/int64 for Sum), as ONNX defines them.
+  EXPECT_EQ(run_op("Mean", {}, {ua, ub}).status.code(), StatusCode::kUnsupported);
+}
+
 TEST(Elementwise, PowExponentsAndDtypes) {
   Tensor x = random_tensor<float>({3, 50}, 9, 0.1, 3.0);
   for (float e : {2.0f, 3.0f, 0.5f, 1.0f, -1.0f, 1.7f, 0.0f}) {
