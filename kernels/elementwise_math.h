@@ -80,6 +80,12 @@ TOP_HD T unary_value(UnaryKind k, T v, const UnaryParams& p) {
         return sinh(v);
       case UnaryKind::kCosh:
         return cosh(v);
+      case UnaryKind::kAsinh:
+        return asinh(v);
+      case UnaryKind::kAcosh:
+        return acosh(v);
+      case UnaryKind::kAtanh:
+        return atanh(v);
       case UnaryKind::kLeakyRelu:
         return ops::leaky_relu_value(v, alpha);
       case UnaryKind::kThresholdedRelu:

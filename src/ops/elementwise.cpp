@@ -11,6 +11,7 @@
 #include "ops/activation_math.h"
 #include "ops/elementwise_scalar.h"
 #include "ops/families.h"
+#include "ops/op_util.h"
 
 namespace top::ops {
 namespace ew {
@@ -391,7 +392,7 @@ class LogicOp : public Op {
 
 enum class Unary {
   kSqrt, kExp, kLog, kNeg, kAbs, kReciprocal, kFloor, kCeil, kRound, kSign, kErf, kSin, kCos, kTan,
-  kAtan, kAsin, kAcos, kSinh, kCosh, kNot, kIsNaN, kIsInf
+  kAtan, kAsin, kAcos, kSinh, kCosh, kAsinh, kAcosh, kAtanh, kNot, kIsNaN, kIsInf
 };
 
 bool unary_is_float_only(Unary k) {
@@ -506,6 +507,9 @@ class UnaryOp : public Op {
         case Unary::kAcos: heavy([](T v) { return std::acos(v); }); break;
         case Unary::kSinh: heavy([](T v) { return std::sinh(v); }); break;
         case Unary::kCosh: heavy([](T v) { return std::cosh(v); }); break;
+        case Unary::kAsinh: heavy([](T v) { return std::asinh(v); }); break;
+        case Unary::kAcosh: heavy([](T v) { return std::acosh(v); }); break;
+        case Unary::kAtanh: heavy([](T v) { return std::atanh(v); }); break;
         default: return Internal("unknown unary kind");
       }
       return Status::Ok();
@@ -584,22 +588,6 @@ class WhereOp : public Op {
 };
 
 // ---- Cast ----------------------------------------------------------------------------
-
-// ONNX TensorProto.DataType codes.
-Result<DataType> from_onnx_dtype(int64_t code) {
-  switch (code) {
-    case 1: return DataType::kFloat32;
-    case 2: return DataType::kUint8;
-    case 3: return DataType::kInt8;
-    case 5: return DataType::kInt16;
-    case 6: return DataType::kInt32;
-    case 7: return DataType::kInt64;
-    case 9: return DataType::kBool;
-    case 10: return DataType::kFloat16;
-    case 11: return DataType::kFloat64;
-    default: return Unsupported("Cast to ONNX data type " + std::to_string(code) + " is not supported");
-  }
-}
 
 float half_to_float(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
@@ -885,6 +873,9 @@ void register_elementwise_ops(OpRegistry& r) {
   unary("Acos", 7, Unary::kAcos);
   unary("Sinh", 9, Unary::kSinh);
   unary("Cosh", 9, Unary::kCosh);
+  unary("Asinh", 9, Unary::kAsinh);
+  unary("Acosh", 9, Unary::kAcosh);
+  unary("Atanh", 9, Unary::kAtanh);
   unary("Not", 1, Unary::kNot);
   unary("IsNaN", 9, Unary::kIsNaN);
   unary("IsInf", 10, Unary::kIsInf);

@@ -100,4 +100,19 @@ bool put_scalar(DataType t, double v, uint8_t* out) {
   }
 }
 
+Result<DataType> from_onnx_dtype(int64_t code, const std::string& what) {
+  switch (code) {
+    case 1: return DataType::kFloat32;
+    case 2: return DataType::kUint8;
+    case 3: return DataType::kInt8;
+    case 5: return DataType::kInt16;
+    case 6: return DataType::kInt32;
+    case 7: return DataType::kInt64;
+    case 9: return DataType::kBool;
+    case 10: return DataType::kFloat16;
+    case 11: return DataType::kFloat64;
+    default: return Unsupported(what + " ONNX data type " + std::to_string(code) + " is not supported");
+  }
+}
+
 }  // namespace top::ops

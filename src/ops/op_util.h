@@ -61,6 +61,10 @@ void fill_pattern(uint8_t* dst, int64_t n, const uint8_t* value, size_t esize);
 // writing nothing, when `t` is not a float, signed integer, uint8 or bool type.
 bool put_scalar(DataType t, double v, uint8_t* out);
 
+// The DataType of an ONNX TensorProto.DataType code (Cast's `to`, EyeLike's `dtype`);
+// Unsupported "<what> ONNX data type N is not supported" for the others.
+Result<DataType> from_onnx_dtype(int64_t code, const std::string& what = "Cast to");
+
 // Data movement: no arithmetic, only bytes in and out (cost without flops).
 class MovementOp : public Op {
  public:

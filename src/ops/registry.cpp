@@ -20,6 +20,8 @@ const OpRegistry& OpRegistry::builtin() {
     register_shape_ops(r);
     register_tensor_ops(r);
     register_resize_ops(r);
+    register_matrix_mask_ops(r);
+    register_cumulative_ops(r);
     return r;
   }();
   return registry;

@@ -116,6 +116,8 @@ void register_cuda_elementwise_ops(CudaOpRegistry& r);  // unary, binary (broadc
 void register_cuda_activation_ops(CudaOpRegistry& r);   // Relu, Sigmoid, ..., Softmax, LogSoftmax, Hardmax, PRelu
 void register_cuda_tensor_ops(CudaOpRegistry& r);       // Concat, Split, Slice, Transpose, Gather, Pad, Tile, Expand, Reshape-like copies, Resize, ...
 void register_cuda_reduce_ops(CudaOpRegistry& r);       // Reduce*, ArgMax/ArgMin
+void register_cuda_matrix_mask_ops(CudaOpRegistry& r);  // Trilu, EyeLike
+void register_cuda_cumulative_ops(CudaOpRegistry& r);   // CumSum
 void register_cuda_norm_ops(CudaOpRegistry& r);         // BatchNormalization, LayerNormalization, InstanceNormalization, ...
 
 }  // namespace top::cuda

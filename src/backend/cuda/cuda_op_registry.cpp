@@ -19,6 +19,8 @@ const CudaOpRegistry& CudaOpRegistry::builtin() {
     register_cuda_tensor_ops(r);
     register_cuda_reduce_ops(r);
     register_cuda_norm_ops(r);
+    register_cuda_matrix_mask_ops(r);
+    register_cuda_cumulative_ops(r);
     return r;
   }();
   return registry;

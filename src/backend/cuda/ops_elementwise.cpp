@@ -222,6 +222,9 @@ void register_cuda_elementwise_ops(CudaOpRegistry& r) {
   unary("Acos", UnaryKind::kAcos);
   unary("Sinh", UnaryKind::kSinh);
   unary("Cosh", UnaryKind::kCosh);
+  unary("Asinh", UnaryKind::kAsinh);
+  unary("Acosh", UnaryKind::kAcosh);
+  unary("Atanh", UnaryKind::kAtanh);
   unary("Not", UnaryKind::kNot);
   unary("IsNaN", UnaryKind::kIsNaN);
   r.add("IsInf", [](const PrepareContext& ctx) {

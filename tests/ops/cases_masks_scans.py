@@ -1,0 +1,56 @@
+"""ONNX Runtime conformance cases for Trilu, EyeLike (matrix masks) and CumSum: random
+inputs, both triangles, positive, negative and out-of-range k, batched matrices, k and
+axis as constants and as graph inputs, every CumSum mode and dtype."""
+
+import functools
+
+import numpy as np
+from onnx import TensorProto, helper
+
+from case_util import const as _const, make_model, nonzero as _nonzero, vi as _vi
+
+F, D, I64, I32 = TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.INT64, TensorProto.INT32
+
+_model = functools.partial(make_model, graph="mask_scan_ops", infer="data_prop")
+
+
+def cases():
+    rng = np.random.default_rng(1407)
+
+    # ---- Trilu --------------------------------------------------------------------
+    for upper in (0, 1):
+        for k in (0, 2, -1, -7, 9):
+            shape = [2, 4, 5]
+            m = _model([helper.make_node("Trilu", ["x", "k"], ["y"], upper=upper)], [_vi("x", F, shape)],
+                       [_vi("y", F, shape)], 14, [_const("k", k)])
+            yield ("mask_trilu_%s_k%s" % ("upper" if upper else "lower", str(k).replace("-", "m")), m,
+                   {"x": _nonzero(rng, shape)})
+    m = _model([helper.make_node("Trilu", ["x"], ["y"])], [_vi("x", I64, [3, 6, 2])], [_vi("y", I64, [3, 6, 2])], 14)
+    yield ("mask_trilu_default_int64", m, {"x": rng.integers(-50, 50, [3, 6, 2]).astype(np.int64)})
+    m = _model([helper.make_node("Trilu", ["x", "k"], ["y"], upper=0)], [_vi("x", F, [5, 3]), _vi("k", I64, [])],
+               [_vi("y", F, [5, 3])], 14)
+    yield ("mask_trilu_k_input", m, {"x": _nonzero(rng, [5, 3]), "k": np.array(-1, dtype=np.int64)})
+
+    # ---- EyeLike ------------------------------------------------------------------
+    for k, dtype in ((0, None), (2, TensorProto.INT32), (-3, TensorProto.DOUBLE), (7, None)):
+        attrs = {"k": k}
+        if dtype is not None:
+            attrs["dtype"] = dtype
+        m = _model([helper.make_node("EyeLike", ["x"], ["y"], **attrs)], [_vi("x", F, [4, 6])],
+                   [_vi("y", dtype if dtype is not None else F, [4, 6])], 9)
+        yield ("mask_eyelike_k%s" % str(k).replace("-", "m"), m, {"x": _nonzero(rng, [4, 6])})
+
+    # ---- CumSum -------------------------------------------------------------------
+    for exclusive in (0, 1):
+        for reverse in (0, 1):
+            for axis in (0, -1, 1):
+                shape = [3, 4, 5]
+                m = _model([helper.make_node("CumSum", ["x", "axis"], ["y"], exclusive=exclusive, reverse=reverse)],
+                           [_vi("x", F, shape)], [_vi("y", F, shape)], 14, [_const("axis", axis)])
+                yield ("scan_cumsum_excl%d_rev%d_axis%s" % (exclusive, reverse, str(axis).replace("-", "m")), m,
+                       {"x": _nonzero(rng, shape)})
+    for name, elem, dtype in (("int32", I32, np.int32), ("int64", I64, np.int64), ("double", D, np.float64)):
+        m = _model([helper.make_node("CumSum", ["x", "axis"], ["y"])], [_vi("x", elem, [7, 3])],
+                   [_vi("y", elem, [7, 3])], 14, [_const("axis", 0, np.int32)])
+        x = rng.integers(-20, 20, [7, 3]).astype(dtype) if dtype != np.float64 else rng.standard_normal([7, 3])
+        yield ("scan_cumsum_%s" % name, m, {"x": x})
