@@ -29,7 +29,7 @@ namespace {
 
 // Oldest and newest default-domain opsets we accept. Older models should be upgraded
 // with onnx.version_converter; newer ones may use semantics we do not implement.
-constexpr int kMinOpset = 7;
+constexpr int kMinOpset = 1;
 constexpr int kMaxOpset = 21;
 // The highest tensor rank we accept. ONNX sets none, but a file could list millions
 // of dims (each a byte on disk, 8 in a Shape, more in every message naming it).

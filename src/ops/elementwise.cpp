@@ -114,9 +114,7 @@ class BinaryArithOp : public Op {
   BinaryArithOp(Arith kind, const char* name) : kind_(kind), name_(name) {}
 
   Status init(const ir::Attributes& attrs, int opset) override {
-    if (opset < 7 && attrs.get_int("broadcast", 0) != 0)
-      return Unsupported(std::string(name_) + " with the legacy 'broadcast' attribute (opset < 7)");
-    fmod_ = attrs.get_int("fmod", 0) != 0;
+    fmod_ = attrs.get_int("fmod", 0) != 0;  // the legacy broadcast attribute: OpRegistry::create
     return Status::Ok();
   }
 

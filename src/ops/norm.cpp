@@ -21,7 +21,7 @@ class BatchNormOp final : public Op {
     epsilon_ = attrs.get_float("epsilon", 1e-5f);
     if (attrs.get_int("training_mode", 0) != 0)
       return Unsupported("BatchNormalization: training_mode=1 is not supported (inference only)");
-    if (opset < 7 && attrs.get_int("spatial", 1) == 0)
+    if (opset < 9 && attrs.get_int("spatial", 1) == 0)  // removed in opset 9
       return Unsupported("BatchNormalization: spatial=0 is not supported");
     return Status::Ok();
   }

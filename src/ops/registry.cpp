@@ -45,6 +45,12 @@ Result<std::unique_ptr<Op>> OpRegistry::create(const ir::Node& node) const {
                        (node.domain.empty() ? std::string("ai.onnx") : node.domain) + "', opset " +
                        std::to_string(node.opset) + ") at node '" + node.name + "'");
   }
+  // Before opset 7 binary ops broadcast only with broadcast=1, along an `axis`, by rules
+  // that are not numpy's; running them with numpy's would give wrong values quietly.
+  // (Gemm's old `broadcast` only allowed a smaller C, which numpy's rules cover.)
+  if (node.opset < 7 && node.op_type != "Gemm" && node.attrs.get_int("broadcast", 0) != 0)
+    return Unsupported(node.op_type + " node '" + node.name +
+                       "': the legacy broadcast=1 attribute (opset < 7; its axis-aligned rules are not numpy's)");
   std::unique_ptr<Op> op = best->factory();
   Status s = op->init(node.attrs, node.opset);
   if (!s.ok()) return s.with_context(node.op_type + " node '" + node.name + "'");

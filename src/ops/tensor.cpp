@@ -282,7 +282,9 @@ class SplitOp final : public MovementOp {
   Status init(const ir::Attributes& attrs, int opset) override {
     opset_ = opset;
     axis_ = attrs.get_int("axis", 0);
-    split_from_input_ = opset >= 13;
+    // Split-1 took the sizes from an optional second input or the attribute; 2-12 from
+    // the attribute only; 13 on from the input only.
+    split_from_input_ = opset >= 13 || (opset < 2 && !attrs.has("split"));
     attr_split_ = attrs.get_ints("split");
     num_outputs_attr_ = attrs.get_int("num_outputs", 0);
     return Status::Ok();

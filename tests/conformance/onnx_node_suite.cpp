@@ -14,7 +14,7 @@
 // The run fails when a case fails that EXPECTED_FAILURES does not list (a wrong result
 // included), when a listed case passes (remove it: the list only shrinks) or names no
 // case. --write FILE writes the list that would make this run pass (reasons from this
-// run, except that listed cases failing the same way keep theirs), to review and commit.
+// run, except that listed wrong results keep their hand-written ones), to review and commit.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -203,12 +203,12 @@ int main(int argc, char** argv) {
     out << "# ONNX backend node tests that fail on the CPU backend, with the first error of each\n"
            "# (tests/conformance/onnx_node_suite.cpp; regenerate with scripts/onnx-node-suite --write).\n"
            "# The list may only shrink: a listed case that passes fails the run.\n";
-    // A listed case that still fails the same way keeps its reason: some are written by
-    // hand (why a "wrong" case is right, say).
+    // A listed wrong result keeps its reason, written by hand (why it is listed: which
+    // reference is right); every other reason is this run's first error.
     for (const auto& [name, o] : failures) {
       auto it = expected.find(name);
-      const bool same_kind = it != expected.end() && it->second.rfind(o.kind + ":", 0) == 0;
-      out << name << "\t" << (same_kind ? it->second : o.kind + ": " + o.reason) << "\n";
+      const bool keep = o.kind == "wrong" && it != expected.end() && it->second.rfind("wrong:", 0) == 0;
+      out << name << "\t" << (keep ? it->second : o.kind + ": " + o.reason) << "\n";
     }
     std::cout << "wrote " << failures.size() << " expected failures to " << write_path << "\n";
   }
