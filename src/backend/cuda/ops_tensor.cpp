@@ -151,7 +151,7 @@ Result<std::unique_ptr<CudaOp>> make_split(const PrepareContext& ctx) {
   const int64_t dim = in[static_cast<size_t>(axis)];
   const size_t n = ctx.outputs.size();
   std::vector<int64_t> sizes = a.get_ints("split");
-  if (ctx.node->opset >= 13) {
+  if (ctx.node->opset >= 13 || (ctx.node->opset < 2 && !a.has("split"))) {  // as the CPU's SplitOp
     bool present = false;
     TOP_ASSIGN_OR_RETURN(std::vector<int64_t> given, constant_ints(ctx, 1, "split", &present));
     if (present) sizes = given;
