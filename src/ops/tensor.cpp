@@ -18,6 +18,7 @@
 #include "ops/op_util.h"
 #include "ops/pad_params.h"
 #include "ops/slice_params.h"
+#include "ops/space_depth.h"
 
 namespace top::ops {
 namespace {
@@ -697,6 +698,47 @@ class TransposeOp final : public MovementOp {
   std::vector<int64_t> perm_;
 };
 
+// ---- DepthToSpace, SpaceToDepth ---------------------------------------------------------------
+
+class SpaceDepthOp final : public MovementOp {
+ public:
+  explicit SpaceDepthOp(bool to_space) : to_space_(to_space) {}
+  Status init(const ir::Attributes& attrs, int opset) override {
+    if (!attrs.has("blocksize")) return InvalidArgument(name() + ": attribute 'blocksize' is required");
+    blocksize_ = attrs.get_int("blocksize", 0);
+    const std::string mode = attrs.get_string("mode", "DCR");
+    if (mode != "DCR" && mode != "CRD") return InvalidArgument(name() + ": mode must be DCR or CRD, got '" + mode + "'");
+    crd_ = to_space_ && mode == "CRD";
+    return Status::Ok();
+  }
+  Result<SpaceDepthView> view(const Shape& in, const std::string& p) const {
+    return to_space_ ? depth_to_space_view(in, blocksize_, crd_, p) : space_to_depth_view(in, blocksize_, p);
+  }
+  Status infer(InferContext& ctx) const override {
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 1, name()));
+    TOP_ASSIGN_OR_RETURN(SpaceDepthView v, view(ctx.input_shape(0), node_prefix(name(), ctx)));
+    ctx.set_output(0, ctx.input_dtype(0), v.out);
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.output(0);
+    TOP_ASSIGN_OR_RETURN(SpaceDepthView v, view(x.shape(), name() + ": "));
+    if (v.out != y.shape() || x.dtype() != y.dtype()) return InvalidArgument(name() + ": output mismatch");
+    StridedView sv;
+    sv.shape = v.dims;
+    sv.strides = v.src_strides;
+    copy_view(ctx, sv, x.raw_data(), y.raw_data(), dtype_size(x.dtype()));
+    return Status::Ok();
+  }
+
+ private:
+  std::string name() const { return to_space_ ? "DepthToSpace" : "SpaceToDepth"; }
+  bool to_space_;
+  bool crd_ = false;
+  int64_t blocksize_ = 0;
+};
+
 // ---- Pad ----------------------------------------------------------------------------------
 
 // Writes `v` converted to `t` into out (at least 8 bytes).
@@ -898,6 +940,8 @@ void register_tensor_ops(OpRegistry& r) {
   r.add("Transpose", 1, [] { return std::make_unique<TransposeOp>(); });
   r.add("Pad", 1, [] { return std::make_unique<PadOp>(); });
   r.add("Tile", 6, [] { return std::make_unique<TileOp>(); });
+  r.add("DepthToSpace", 1, [] { return std::make_unique<SpaceDepthOp>(true); });
+  r.add("SpaceToDepth", 1, [] { return std::make_unique<SpaceDepthOp>(false); });
 }
 
 }  // namespace top::ops

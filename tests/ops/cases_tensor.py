@@ -1,5 +1,5 @@
 """ONNX Runtime conformance cases for the tensor family: Concat, Split, Slice, Gather,
-GatherElements, Transpose, Pad, Tile — random shapes and inputs, edge attributes
+GatherElements, Transpose, Pad, Tile, DepthToSpace, SpaceToDepth — random shapes and inputs, edge attributes
 (negative axes and steps, INT64_MAX ends, negative indices, negative pads)."""
 
 import functools
@@ -152,3 +152,13 @@ def cases():
         else:
             xv = _ints(rng, shape)
         yield ("tensor_tile_%s" % name, m, {"x": xv})
+
+    # ---- DepthToSpace, SpaceToDepth ------------------------------------------------------
+    for mode, b, shape in (("DCR", 2, [2, 8, 3, 2]), ("CRD", 2, [1, 12, 2, 3]), ("DCR", 3, [1, 9, 2, 2])):
+        m = _model([helper.make_node("DepthToSpace", ["x"], ["y"], blocksize=b, mode=mode)], [_vi("x", F, shape)],
+                   [_vi("y", F, None)], 13)
+        yield ("tensor_depth_to_space_%s_b%d" % (mode.lower(), b), m, {"x": _nonzero(rng, shape)})
+    for b, shape, elem in ((2, [2, 3, 4, 6], F), (3, [1, 2, 6, 3], F)):  # ORT 1.30 has no int64 kernel
+        m = _model([helper.make_node("SpaceToDepth", ["x"], ["y"], blocksize=b)], [_vi("x", elem, shape)],
+                   [_vi("y", elem, None)], 13)
+        yield ("tensor_space_to_depth_b%d" % b, m, {"x": _nonzero(rng, shape) if elem == F else _ints(rng, shape)})

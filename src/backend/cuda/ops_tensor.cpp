@@ -14,6 +14,7 @@
 #include "kernels/fill.h"
 #include "kernels/resize.h"
 #include "ops/op_util.h"
+#include "ops/space_depth.h"
 #include "ops/pad_params.h"
 #include "ops/resize_plan.h"
 #include "ops/slice_params.h"
@@ -265,6 +266,21 @@ Result<std::unique_ptr<CudaOp>> make_strided(const PrepareContext& ctx,
   return strided_copy_op(ctx, index);
 }
 
+// DepthToSpace / SpaceToDepth: one strided copy through the view ops/space_depth.h
+// defines for both backends.
+Result<std::unique_ptr<CudaOp>> make_space_depth(const PrepareContext& ctx, bool to_space) {
+  TOP_RETURN_IF_ERROR(require_input(ctx, 0));
+  const ir::Attributes& a = attrs_of(ctx);
+  const int64_t b = a.get_int("blocksize", 0);
+  const std::string p = node_label(ctx) + ": ";
+  TOP_ASSIGN_OR_RETURN(ops::SpaceDepthView v,
+                       to_space ? ops::depth_to_space_view(ctx.inputs[0].shape, b, a.get_string("mode", "DCR") == "CRD", p)
+                                : ops::space_to_depth_view(ctx.inputs[0].shape, b, p));
+  if (v.out != ctx.outputs.at(0).shape) return InvalidArgument(p + "output shape mismatch");
+  TOP_ASSIGN_OR_RETURN(auto index, strided_index<2>(ctx, v.dims, {v.src_strides, dense_strides(v.dims)}));
+  return strided_copy_op(ctx, index);
+}
+
 Result<std::unique_ptr<CudaOp>> make_expand(const PrepareContext& ctx) {
   TOP_RETURN_IF_ERROR(require_input(ctx, 0));
   TOP_ASSIGN_OR_RETURN(auto index, broadcast_index<2>(ctx, {ctx.inputs[0].shape}, ctx.outputs.at(0).shape));
@@ -473,6 +489,8 @@ void register_cuda_tensor_ops(CudaOpRegistry& r) {
   r.add("Expand", make_expand);
   r.add("Gather", make_gather);
   r.add("GatherElements", make_gather_elements);
+  r.add("DepthToSpace", [](const PrepareContext& ctx) { return make_space_depth(ctx, true); });
+  r.add("SpaceToDepth", [](const PrepareContext& ctx) { return make_space_depth(ctx, false); });
   r.add("Pad", make_pad);
   r.add("Resize", [](const PrepareContext& ctx) { return make_resize(ctx, false); });
   r.add("Upsample", [](const PrepareContext& ctx) { return make_resize(ctx, true); });
