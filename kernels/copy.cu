@@ -42,6 +42,22 @@ __global__ void gather_elements_kernel(const E* data, const I* indices, E* out, 
 }
 
 template <class E>
+__global__ void gather_nd_kernel(const E* data, const int64_t* indices, E* out, GatherNdIndex g) {
+  const int64_t n = g.slices * g.slice_elems;
+  TOP_GRID_LOOP(i, n) {
+    const int64_t s = i / g.slice_elems, j = i % g.slice_elems;
+    int64_t off = g.slices_per_batch ? (s / g.slices_per_batch) * g.batch_stride : 0;
+    for (int t = 0; t < g.k; ++t) {
+      int64_t c = indices[s * g.k + t];
+      if (c < 0) c += g.dims[t];
+      if (c < 0 || c >= g.dims[t]) c = 0;
+      off += c * g.strides[t];
+    }
+    out[i] = data[off + j];
+  }
+}
+
+template <class E>
 __global__ void pad_kernel(const E* data, E* out, PadIndex index, int64_t n, E value, const E* value_device) {
   const E fill = value_device ? *value_device : value;
   TOP_GRID_LOOP(i, n) {
@@ -99,6 +115,18 @@ cudaError_t gather_elements(size_t esize, const void* data, const void* indices,
     gather_elements_kernel<E, I><<<grid_for(n), kThreads, 0, stream>>>(
         static_cast<const E*>(data), static_cast<const I*>(indices), static_cast<E*>(out), index, n, axis_dim,
         axis_stride);
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t gather_nd(size_t esize, const void* data, const int64_t* indices, void* out, const GatherNdIndex& index,
+                      cudaStream_t stream) {
+  const int64_t n = index.slices * index.slice_elems;
+  if (n == 0) return cudaSuccess;
+  return with_element_bits(esize, [&](auto e) {
+    using E = decltype(e);
+    gather_nd_kernel<E><<<grid_for(n), kThreads, 0, stream>>>(static_cast<const E*>(data), indices,
+                                                               static_cast<E*>(out), index);
     return cudaGetLastError();
   });
 }

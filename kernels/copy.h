@@ -27,6 +27,20 @@ cudaError_t gather(size_t esize, const void* data, const void* indices, bool ind
 cudaError_t gather_elements(size_t esize, const void* data, const void* indices, bool indices_int64, void* out,
                             const StridedIndex<1>& index, int64_t axis_dim, int64_t axis_stride, cudaStream_t stream);
 
+// GatherND (addressing: src/ops/gather_nd.h): slice s of slice_elems elements comes
+// from data[(s / slices_per_batch) * batch_stride + sum_t c_t * strides[t]], c_t the
+// t-th of indices[s * k ...] (int64, negative counts from the end; out of range reads
+// 0: the CPU kernel reports it, a kernel cannot).
+constexpr int kMaxGatherNdCoords = 8;
+struct GatherNdIndex {
+  int k = 0;
+  int64_t dims[kMaxGatherNdCoords] = {};
+  int64_t strides[kMaxGatherNdCoords] = {};
+  int64_t slice_elems = 1, slices = 0, slices_per_batch = 1, batch_stride = 0;
+};
+cudaError_t gather_nd(size_t esize, const void* data, const int64_t* indices, void* out, const GatherNdIndex& index,
+                      cudaStream_t stream);
+
 // Pad: out[i] = data[pad_source_offset(i)], or the constant: *value_device when
 // non-null (Pad's constant_value input, esize bytes), else the bytes of value_host.
 cudaError_t pad(size_t esize, const void* data, void* out, const PadIndex& index, int64_t n, uint64_t value_host,

@@ -1,5 +1,5 @@
 """ONNX Runtime conformance cases for the tensor family: Concat, Split, Slice, Gather,
-GatherElements, Transpose, Pad, Tile, DepthToSpace, SpaceToDepth — random shapes and inputs, edge attributes
+GatherElements, Transpose, Pad, Tile, DepthToSpace, SpaceToDepth, GatherND — random shapes and inputs, edge attributes
 (negative axes and steps, INT64_MAX ends, negative indices, negative pads)."""
 
 import functools
@@ -162,3 +162,13 @@ def cases():
         m = _model([helper.make_node("SpaceToDepth", ["x"], ["y"], blocksize=b)], [_vi("x", elem, shape)],
                    [_vi("y", elem, None)], 13)
         yield ("tensor_space_to_depth_b%d" % b, m, {"x": _nonzero(rng, shape) if elem == F else _ints(rng, shape)})
+
+    # ---- GatherND ------------------------------------------------------------------------
+    for name, dshape, ishape, bd, opset in (("k1", [4, 3, 2], [5, 1], 0, 13), ("k2_slices", [4, 3, 2], [2, 3, 2], 0, 13),
+                                            ("k3_scalars", [4, 3, 2], [6, 3], 0, 11),
+                                            ("batch1", [3, 4, 5], [3, 2, 1], 1, 12)):
+        m = _model([helper.make_node("GatherND", ["x", "i"], ["y"], **({"batch_dims": bd} if bd else {}))],
+                   [_vi("x", F, dshape)], [_vi("y", F, None)], opset,
+                   [_const("i", np.stack([rng.integers(-d, d, ishape[:-1])
+                                          for d in dshape[bd:bd + ishape[-1]]], axis=-1))])
+        yield ("tensor_gather_nd_%s" % name, m, {"x": _nonzero(rng, dshape)})

@@ -496,5 +496,17 @@ TEST(TensorOps, TileRandom) {
   EXPECT_EQ(run_op("Tile", {}, {x, i64({2, 2})}, 13, 2, 1, {1}).status.code(), StatusCode::kUnsupported);
 }
 
+TEST(TensorOps, GatherNdOutOfRangeIndexIsAnErrorAndNegativeCountsFromTheEnd) {
+  Tensor data = random_tensor<float>({3, 4}, 5);
+  OpRun ok = run_op("GatherND", {}, {data, Tensor::from_vector<int64_t>({2, 2}, {-1, -4, 0, 3})});
+  ASSERT_TRUE(ok.status.ok()) << ok.status.to_string();
+  EXPECT_EQ(ok.out().data<float>()[0], data.data<float>()[2 * 4 + 0]);
+  EXPECT_EQ(ok.out().data<float>()[1], data.data<float>()[0 * 4 + 3]);
+  OpRun bad = run_op("GatherND", {}, {data, Tensor::from_vector<int64_t>({1, 2}, {3, 0})});
+  EXPECT_EQ(bad.status.code(), StatusCode::kInvalidArgument) << bad.status.to_string();
+  OpRun deep = run_op("GatherND", {}, {data, Tensor::from_vector<int64_t>({1, 3}, {0, 0, 0})});
+  EXPECT_FALSE(deep.status.ok());  // 3 coordinates for a rank-2 tensor
+}
+
 }  // namespace
 }  // namespace top::ops

@@ -13,6 +13,7 @@
 #include "kernels/copy.h"
 #include "kernels/fill.h"
 #include "kernels/resize.h"
+#include "ops/gather_nd.h"
 #include "ops/op_util.h"
 #include "ops/space_depth.h"
 #include "ops/pad_params.h"
@@ -347,6 +348,32 @@ Result<std::unique_ptr<CudaOp>> make_gather_elements(const PrepareContext& ctx) 
                    });
 }
 
+Result<std::unique_ptr<CudaOp>> make_gather_nd(const PrepareContext& ctx) {
+  TOP_RETURN_IF_ERROR(require_input(ctx, 0));
+  TOP_RETURN_IF_ERROR(require_input(ctx, 1, {DataType::kInt64}));
+  TOP_ASSIGN_OR_RETURN(ops::GatherNdPlan g, ops::gather_nd_plan(ctx.inputs[0].shape, ctx.inputs[1].shape,
+                                                                attrs_of(ctx).get_int("batch_dims", 0),
+                                                                node_label(ctx) + ": "));
+  if (g.k > kernels::kMaxGatherNdCoords)
+    return ctx.unsupported("index tuples of " + std::to_string(g.k) + " coordinates (at most " +
+                           std::to_string(kernels::kMaxGatherNdCoords) + ")");
+  kernels::GatherNdIndex index;
+  index.k = static_cast<int>(g.k);
+  for (int64_t t = 0; t < g.k; ++t) {
+    index.dims[t] = g.dims[static_cast<size_t>(t)];
+    index.strides[t] = g.strides[static_cast<size_t>(t)];
+  }
+  index.slice_elems = g.slice_elems;
+  index.slices = g.slices;
+  index.slices_per_batch = g.slices_per_batch;
+  index.batch_stride = g.batch_stride;
+  const size_t esize = dtype_size(ctx.inputs[0].dtype);
+  return gather_op(ctx, "kernels::gather_nd",
+                   [=](const DeviceTensor& x, const DeviceTensor& idx, DeviceTensor& y, cudaStream_t s) {
+                     return kernels::gather_nd(esize, x.data, idx.as<const int64_t>(), y.data, index, s);
+                   });
+}
+
 }  // namespace
 
 // ---- Pad ----------------------------------------------------------------------------------------------
@@ -489,6 +516,7 @@ void register_cuda_tensor_ops(CudaOpRegistry& r) {
   r.add("Expand", make_expand);
   r.add("Gather", make_gather);
   r.add("GatherElements", make_gather_elements);
+  r.add("GatherND", make_gather_nd);
   r.add("DepthToSpace", [](const PrepareContext& ctx) { return make_space_depth(ctx, true); });
   r.add("SpaceToDepth", [](const PrepareContext& ctx) { return make_space_depth(ctx, false); });
   r.add("Pad", make_pad);
