@@ -17,5 +17,6 @@ void register_tensor_ops(OpRegistry& r);       // tensor.cpp: Concat, Split, Sli
 void register_resize_ops(OpRegistry& r);       // resize.cpp: Resize
 void register_matrix_mask_ops(OpRegistry& r);  // matrix_masks.cpp: Trilu, EyeLike
 void register_cumulative_ops(OpRegistry& r);   // cumulative.cpp: CumSum
+void register_encoding_ops(OpRegistry& r);     // encoding.cpp: OneHot
 
 }  // namespace top::ops

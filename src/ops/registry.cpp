@@ -22,6 +22,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_resize_ops(r);
     register_matrix_mask_ops(r);
     register_cumulative_ops(r);
+    register_encoding_ops(r);
     return r;
   }();
   return registry;

@@ -1,4 +1,4 @@
-"""ONNX Runtime conformance cases for Trilu, EyeLike (matrix masks) and CumSum: random
+"""ONNX Runtime conformance cases for Trilu, EyeLike (matrix masks), CumSum and OneHot: random
 inputs, both triangles, positive, negative and out-of-range k, batched matrices, k and
 axis as constants and as graph inputs, every CumSum mode and dtype."""
 
@@ -54,3 +54,14 @@ def cases():
                    [_vi("y", elem, [7, 3])], 14, [_const("axis", 0, np.int32)])
         x = rng.integers(-20, 20, [7, 3]).astype(dtype) if dtype != np.float64 else rng.standard_normal([7, 3])
         yield ("scan_cumsum_%s" % name, m, {"x": x})
+
+    # ---- OneHot -------------------------------------------------------------------
+    # (indices, depth) dtypes among those ONNX Runtime 1.30 has kernels for.
+    for name, ishape, axis, depth, idx_dtype, depth_dtype in (("axis_last", [2, 3], -1, 5, np.int64, np.int64),
+                                                              ("axis0_float", [4], 0, 3, np.float32, np.float32),
+                                                              ("axis1_int32", [2, 2], 1, 4, np.int32, np.int32)):
+        m = _model([helper.make_node("OneHot", ["i", "d", "v"], ["y"], axis=axis)],
+                   [_vi("i", {np.int64: I64, np.float32: F, np.int32: I32}[idx_dtype], ishape)],
+                   [_vi("y", F, None)], 11, [_const("d", depth, depth_dtype), helper.make_tensor("v", F, [2], [-1.0, 3.0])])
+        idx = rng.integers(-depth - 1, depth + 1, ishape).astype(idx_dtype)  # some out of range
+        yield ("encoding_one_hot_%s" % name, m, {"i": idx})
