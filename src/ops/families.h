@@ -18,5 +18,6 @@ void register_resize_ops(OpRegistry& r);       // resize.cpp: Resize
 void register_matrix_mask_ops(OpRegistry& r);  // matrix_masks.cpp: Trilu, EyeLike
 void register_cumulative_ops(OpRegistry& r);   // cumulative.cpp: CumSum
 void register_encoding_ops(OpRegistry& r);     // encoding.cpp: OneHot
+void register_scatter_ops(OpRegistry& r);      // scatter.cpp: ScatterElements, Scatter, ScatterND
 
 }  // namespace top::ops

@@ -61,4 +61,26 @@ inline Result<GatherNdPlan> gather_nd_plan(const Shape& data, const Shape& ind, 
   return g;
 }
 
+// The data element offset of every slice, from the indices (slices x k int64): every
+// coordinate is checked (negative ones count from the end) before the caller moves
+// anything, so an error leaves no partial output.
+inline Result<std::vector<int64_t>> gather_nd_offsets(const GatherNdPlan& g, const int64_t* indices,
+                                                      const std::string& op) {
+  std::vector<int64_t> offsets(static_cast<size_t>(g.slices));
+  for (int64_t s = 0; s < g.slices; ++s) {
+    int64_t off = g.slices_per_batch == 0 ? 0 : (s / g.slices_per_batch) * g.batch_stride;
+    for (int64_t t = 0; t < g.k; ++t) {
+      int64_t c = indices[s * g.k + t];
+      const int64_t dim = g.dims[static_cast<size_t>(t)];
+      if (c < -dim || c >= dim)
+        return InvalidArgument(op + ": index " + std::to_string(c) + " is out of range for a dim of " +
+                               std::to_string(dim));
+      if (c < 0) c += dim;
+      off += c * g.strides[static_cast<size_t>(t)];
+    }
+    offsets[static_cast<size_t>(s)] = off;
+  }
+  return offsets;
+}
+
 }  // namespace top::ops

@@ -43,6 +43,12 @@ Result<std::vector<int64_t>> input_ints(const KernelContext& ctx, size_t i, cons
   return t.to_int_vector();
 }
 
+std::vector<int64_t> row_major_strides(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
+  return st;
+}
+
 Result<int64_t> norm_axis(int64_t axis, int64_t rank, const std::string& prefix) {
   if (axis < -rank || axis >= rank) {
     return InvalidArgument(prefix + "axis " + std::to_string(axis) + " is out of range for rank " +

@@ -28,6 +28,9 @@ Result<std::vector<int64_t>> constant_ints(const InferContext& ctx, size_t i, co
 // The run-time value of an integer input (compute side of constant_ints).
 Result<std::vector<int64_t>> input_ints(const KernelContext& ctx, size_t i, const std::string& op, const char* what);
 
+// Element strides of a dense row-major tensor of shape `s`.
+std::vector<int64_t> row_major_strides(const Shape& s);
+
 // `axis` in [-rank, rank) mapped to [0, rank); the error message starts with `prefix`.
 Result<int64_t> norm_axis(int64_t axis, int64_t rank, const std::string& prefix);
 

@@ -23,6 +23,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_matrix_mask_ops(r);
     register_cumulative_ops(r);
     register_encoding_ops(r);
+    register_scatter_ops(r);
     return r;
   }();
   return registry;

@@ -26,12 +26,6 @@ namespace {
 
 // ---- shared helpers ----------------------------------------------------------------
 
-std::vector<int64_t> row_major_strides(const Shape& s) {
-  std::vector<int64_t> st(s.size(), 1);
-  for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
-  return st;
-}
-
 // Calls f(T{}) with an unsigned integer type as wide as one element, so element loops
 // compile to plain loads and stores whatever the dtype.
 template <class F>
@@ -723,22 +717,7 @@ class GatherNdOp final : public MovementOp {
     if (idx.dtype() != DataType::kInt64) return InvalidArgument("GatherND: indices must be int64");
     TOP_ASSIGN_OR_RETURN(GatherNdPlan g, gather_nd_plan(x.shape(), idx.shape(), batch_dims_, "GatherND: "));
     if (g.out != y.shape() || y.dtype() != x.dtype()) return InvalidArgument("GatherND: output mismatch");
-    const int64_t* iv = idx.data<int64_t>();
-    // Every coordinate is checked before anything is copied: an error leaves no partial output.
-    std::vector<int64_t> offsets(static_cast<size_t>(g.slices));
-    for (int64_t s = 0; s < g.slices; ++s) {
-      int64_t off = g.slices_per_batch == 0 ? 0 : (s / g.slices_per_batch) * g.batch_stride;
-      for (int64_t t = 0; t < g.k; ++t) {
-        int64_t c = iv[s * g.k + t];
-        const int64_t dim = g.dims[static_cast<size_t>(t)];
-        if (c < -dim || c >= dim)
-          return InvalidArgument("GatherND: index " + std::to_string(c) + " is out of range for a dim of " +
-                                 std::to_string(dim));
-        if (c < 0) c += dim;
-        off += c * g.strides[static_cast<size_t>(t)];
-      }
-      offsets[static_cast<size_t>(s)] = off;
-    }
+    TOP_ASSIGN_OR_RETURN(std::vector<int64_t> offsets, gather_nd_offsets(g, idx.data<int64_t>(), "GatherND"));
     const size_t esize = dtype_size(x.dtype());
     const size_t run = static_cast<size_t>(g.slice_elems) * esize;
     const auto* src = static_cast<const uint8_t*>(x.raw_data());

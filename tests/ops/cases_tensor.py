@@ -1,5 +1,5 @@
 """ONNX Runtime conformance cases for the tensor family: Concat, Split, Slice, Gather,
-GatherElements, Transpose, Pad, Tile, DepthToSpace, SpaceToDepth, GatherND — random shapes and inputs, edge attributes
+GatherElements, Transpose, Pad, Tile, DepthToSpace, SpaceToDepth, GatherND, ScatterElements, ScatterND — random shapes and inputs, edge attributes
 (negative axes and steps, INT64_MAX ends, negative indices, negative pads)."""
 
 import functools
@@ -172,3 +172,20 @@ def cases():
                    [_const("i", np.stack([rng.integers(-d, d, ishape[:-1])
                                           for d in dshape[bd:bd + ishape[-1]]], axis=-1))])
         yield ("tensor_gather_nd_%s" % name, m, {"x": _nonzero(rng, dshape)})
+
+    # ---- ScatterElements, ScatterND ------------------------------------------------------------
+    for red, opset in (("none", 13), ("add", 16), ("mul", 16), ("max", 18), ("min", 18)):
+        attrs = {"axis": 1} if red == "none" else {"axis": 1, "reduction": red}
+        idx = rng.integers(-4, 4, [2, 3])  # duplicates and negative indices
+        if red == "none":  # no duplicates along the axis: the result would depend on the order
+            idx = np.stack([rng.permutation(4)[:3] for _ in range(2)])
+        m = _model([helper.make_node("ScatterElements", ["x", "i", "u"], ["y"], **attrs)],
+                   [_vi("x", F, [2, 4]), _vi("u", F, [2, 3])], [_vi("y", F, [2, 4])], opset, [_const("i", idx)])
+        yield ("tensor_scatter_elements_%s" % red, m, {"x": _nonzero(rng, [2, 4]), "u": _nonzero(rng, [2, 3])})
+    for red, opset in (("none", 13), ("add", 16), ("mul", 16)):
+        attrs = {} if red == "none" else {"reduction": red}
+        idx = np.array([[0, 1], [2, 0]] if red == "none" else [[0, 1], [0, 1], [-3, 2]], dtype=np.int64)
+        m = _model([helper.make_node("ScatterND", ["x", "i", "u"], ["y"], **attrs)],
+                   [_vi("x", F, [3, 3, 4]), _vi("u", F, [len(idx), 4])], [_vi("y", F, [3, 3, 4])], opset,
+                   [_const("i", idx)])
+        yield ("tensor_scatter_nd_%s" % red, m, {"x": _nonzero(rng, [3, 3, 4]), "u": _nonzero(rng, [len(idx), 4])})

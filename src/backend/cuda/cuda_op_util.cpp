@@ -170,4 +170,21 @@ Result<int64_t> normalized_axis(const PrepareContext& ctx, int64_t axis, int64_t
   return axis < 0 ? axis + rank : axis;
 }
 
+Result<kernels::GatherNdIndex> gather_nd_index(const PrepareContext& ctx, const ops::GatherNdPlan& g) {
+  if (g.k > kernels::kMaxGatherNdCoords)
+    return ctx.unsupported("index tuples of " + std::to_string(g.k) + " coordinates (at most " +
+                           std::to_string(kernels::kMaxGatherNdCoords) + ")");
+  kernels::GatherNdIndex index;
+  index.k = static_cast<int>(g.k);
+  for (int64_t t = 0; t < g.k; ++t) {
+    index.dims[t] = g.dims[static_cast<size_t>(t)];
+    index.strides[t] = g.strides[static_cast<size_t>(t)];
+  }
+  index.slice_elems = g.slice_elems;
+  index.slices = g.slices;
+  index.slices_per_batch = g.slices_per_batch;
+  index.batch_stride = g.batch_stride;
+  return index;
+}
+
 }  // namespace top::cuda

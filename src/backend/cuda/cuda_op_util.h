@@ -11,8 +11,10 @@
 
 #include "backend/cuda/cuda_check.h"
 #include "backend/cuda/cuda_op.h"
+#include "kernels/copy.h"
 #include "kernels/elementwise.h"
 #include "kernels/index_math.h"
+#include "ops/gather_nd.h"
 
 namespace top::cuda {
 
@@ -85,6 +87,9 @@ Result<std::unique_ptr<CudaOp>> make_copy_op(const PrepareContext& ctx);
 // the optional input is absent.
 Result<std::vector<int64_t>> constant_ints(const PrepareContext& ctx, size_t i, const char* what,
                                            bool* present = nullptr);
+
+// The kernels' form of a GatherND/ScatterND plan; Unsupported past kMaxGatherNdCoords.
+Result<kernels::GatherNdIndex> gather_nd_index(const PrepareContext& ctx, const ops::GatherNdPlan& g);
 
 // `axis` in [-rank, rank) mapped to [0, rank), else InvalidArgument naming the node.
 Result<int64_t> normalized_axis(const PrepareContext& ctx, int64_t axis, int64_t rank);

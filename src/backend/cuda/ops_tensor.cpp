@@ -354,19 +354,7 @@ Result<std::unique_ptr<CudaOp>> make_gather_nd(const PrepareContext& ctx) {
   TOP_ASSIGN_OR_RETURN(ops::GatherNdPlan g, ops::gather_nd_plan(ctx.inputs[0].shape, ctx.inputs[1].shape,
                                                                 attrs_of(ctx).get_int("batch_dims", 0),
                                                                 node_label(ctx) + ": "));
-  if (g.k > kernels::kMaxGatherNdCoords)
-    return ctx.unsupported("index tuples of " + std::to_string(g.k) + " coordinates (at most " +
-                           std::to_string(kernels::kMaxGatherNdCoords) + ")");
-  kernels::GatherNdIndex index;
-  index.k = static_cast<int>(g.k);
-  for (int64_t t = 0; t < g.k; ++t) {
-    index.dims[t] = g.dims[static_cast<size_t>(t)];
-    index.strides[t] = g.strides[static_cast<size_t>(t)];
-  }
-  index.slice_elems = g.slice_elems;
-  index.slices = g.slices;
-  index.slices_per_batch = g.slices_per_batch;
-  index.batch_stride = g.batch_stride;
+  TOP_ASSIGN_OR_RETURN(kernels::GatherNdIndex index, gather_nd_index(ctx, g));
   const size_t esize = dtype_size(ctx.inputs[0].dtype);
   return gather_op(ctx, "kernels::gather_nd",
                    [=](const DeviceTensor& x, const DeviceTensor& idx, DeviceTensor& y, cudaStream_t s) {
