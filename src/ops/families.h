@@ -19,5 +19,6 @@ void register_matrix_mask_ops(OpRegistry& r);  // matrix_masks.cpp: Trilu, EyeLi
 void register_cumulative_ops(OpRegistry& r);   // cumulative.cpp: CumSum
 void register_encoding_ops(OpRegistry& r);     // encoding.cpp: OneHot
 void register_scatter_ops(OpRegistry& r);      // scatter.cpp: ScatterElements, Scatter, ScatterND
+void register_selection_ops(OpRegistry& r);    // selection.cpp: TopK
 
 }  // namespace top::ops

@@ -24,6 +24,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_cumulative_ops(r);
     register_encoding_ops(r);
     register_scatter_ops(r);
+    register_selection_ops(r);
     return r;
   }();
   return registry;

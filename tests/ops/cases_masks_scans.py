@@ -1,4 +1,4 @@
-"""ONNX Runtime conformance cases for Trilu, EyeLike (matrix masks), CumSum and OneHot: random
+"""ONNX Runtime conformance cases for Trilu, EyeLike (matrix masks), CumSum, OneHot and TopK: random
 inputs, both triangles, positive, negative and out-of-range k, batched matrices, k and
 axis as constants and as graph inputs, every CumSum mode and dtype."""
 
@@ -65,3 +65,16 @@ def cases():
                    [_vi("y", F, None)], 11, [_const("d", depth, depth_dtype), helper.make_tensor("v", F, [2], [-1.0, 3.0])])
         idx = rng.integers(-depth - 1, depth + 1, ishape).astype(idx_dtype)  # some out of range
         yield ("encoding_one_hot_%s" % name, m, {"i": idx})
+
+    # ---- TopK ---------------------------------------------------------------------
+    for name, shape, axis, k, largest, opset in (("last_largest", [3, 7], -1, 3, 1, 11),
+                                                 ("axis0_smallest", [6, 2, 3], 0, 4, 0, 11),
+                                                 ("all", [2, 5], 1, 5, 1, 11), ("op10", [4, 6], 1, 2, 1, 10)):
+        attrs = {"axis": axis} if opset < 11 else {"axis": axis, "largest": largest}
+        m = _model([helper.make_node("TopK", ["x", "k"], ["v", "i"], **attrs)], [_vi("x", F, shape)],
+                   [_vi("v", F, None), _vi("i", I64, None)], opset, [_const("k", [k])])
+        yield ("select_topk_%s" % name, m, {"x": _nonzero(rng, shape)})
+    x = np.array([[1, 3, 3, 2, 3, 0]], dtype=np.float32)  # ties: the lower index first
+    m = _model([helper.make_node("TopK", ["x", "k"], ["v", "i"])], [_vi("x", F, [1, 6])],
+               [_vi("v", F, None), _vi("i", I64, None)], 11, [_const("k", [3])])
+    yield ("select_topk_ties", m, {"x": x})

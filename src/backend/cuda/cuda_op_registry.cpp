@@ -23,6 +23,7 @@ const CudaOpRegistry& CudaOpRegistry::builtin() {
     register_cuda_cumulative_ops(r);
     register_cuda_encoding_ops(r);
     register_cuda_scatter_ops(r);
+    register_cuda_selection_ops(r);
     return r;
   }();
   return registry;
