@@ -51,7 +51,36 @@ __global__ void layer_norm_kernel(const float* x, const float* scale, const floa
   }
 }
 
+__global__ void instance_norm_kernel(const float* x, const float* scale, const float* bias, float* y, int64_t rows,
+                                     int64_t c, int64_t plane, float eps) {
+  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    const float* xr = x + r * plane;
+    float* yr = y + r * plane;
+    double sum = 0;
+    for (int64_t j = threadIdx.x; j < plane; j += blockDim.x) sum += xr[j];
+    sum = block_reduce(sum, Sum<double>{});
+    const float mean = static_cast<float>(sum / static_cast<double>(plane));
+    double sq = 0;
+    for (int64_t j = threadIdx.x; j < plane; j += blockDim.x) {
+      const double d = static_cast<double>(xr[j]) - mean;
+      sq += d * d;
+    }
+    sq = block_reduce(sq, Sum<double>{});
+    const float inv = static_cast<float>(1.0 / sqrt(sq / static_cast<double>(plane) + eps));
+    const float a = scale[r % c] * inv, b = bias[r % c] - mean * a;
+    for (int64_t j = threadIdx.x; j < plane; j += blockDim.x) yr[j] = xr[j] * a + b;
+  }
+}
+
 }  // namespace
+
+cudaError_t instance_norm(const float* x, const float* scale, const float* bias, float* y, int64_t rows, int64_t c,
+                          int64_t plane, float epsilon, cudaStream_t stream) {
+  if (rows <= 0 || plane <= 0) return cudaSuccess;
+  const unsigned blocks = static_cast<unsigned>(rows < (int64_t{1} << 16) ? rows : (int64_t{1} << 16));
+  instance_norm_kernel<<<blocks, kThreads, 0, stream>>>(x, scale, bias, y, rows, c, plane, epsilon);
+  return cudaGetLastError();
+}
 
 cudaError_t batch_norm(const float* x, const float* scale, const float* bias, const float* mean, const float* var,
                        float* y, int64_t n, int64_t c, int64_t plane, float epsilon, cudaStream_t stream) {

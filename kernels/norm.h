@@ -1,4 +1,5 @@
-// BatchNormalization (inference) and LayerNormalization, float32 (src/ops/norm.cpp).
+// BatchNormalization (inference), InstanceNormalization and LayerNormalization, float32
+// (src/ops/norm.cpp).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -21,5 +22,10 @@ cudaError_t batch_norm(const float* x, const float* scale, const float* bias, co
 cudaError_t layer_norm(const float* x, const float* scale, const float* bias, float* y, float* mean_out,
                        float* inv_std_out, int64_t rows, int64_t cols, const StridedIndex<2>& params, float epsilon,
                        cudaStream_t stream);
+
+// InstanceNormalization: each of `rows` = N x C planes of `plane` elements normalised
+// (mean, then the variance about it), y = (x - mean) * inv * scale[r % c] + bias[r % c].
+cudaError_t instance_norm(const float* x, const float* scale, const float* bias, float* y, int64_t rows, int64_t c,
+                          int64_t plane, float epsilon, cudaStream_t stream);
 
 }  // namespace top::kernels

@@ -11,6 +11,7 @@
 #include "ops/broadcast.h"
 #include "ops/families.h"
 #include "ops/op.h"
+#include "ops/op_util.h"
 
 namespace top::ops {
 namespace {
@@ -213,10 +214,66 @@ class LayerNormOp final : public Op {
   float epsilon_ = 1e-5f;
 };
 
+// InstanceNormalization-1/6: each (n, c) plane of X [N, C, D...] normalised by its own
+// mean and variance (two passes, in double), then scale[c] and B[c]. float32.
+class InstanceNormOp final : public Op {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    epsilon_ = attrs.get_float("epsilon", 1e-5f);
+    return Status::Ok();
+  }
+  Status infer(InferContext& ctx) const override {
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 3, "InstanceNormalization"));
+    const std::string p = node_prefix("InstanceNormalization", ctx);
+    for (size_t i = 0; i < 3; ++i)
+      if (ctx.input_dtype(i) != DataType::kFloat32)
+        return Unsupported(p + "input " + std::to_string(i) + " has dtype " + dtype_name(ctx.input_dtype(i)) +
+                           "; only float32 is supported");
+    const Shape& x = ctx.input_shape(0);
+    if (x.size() < 3) return InvalidArgument(p + "input must have rank >= 3, got " + shape_str(x));
+    for (size_t i = 1; i < 3; ++i)
+      if (ctx.input_shape(i) != Shape{x[1]})
+        return InvalidArgument(p + (i == 1 ? "scale " : "B ") + shape_str(ctx.input_shape(i)) + " must be [" +
+                               std::to_string(x[1]) + "]");
+    ctx.set_output(0, DataType::kFloat32, x);
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.output(0);
+    if (x.rank() < 3 || y.shape() != x.shape() || ctx.input(1).numel() != x.dim(1) || ctx.input(2).numel() != x.dim(1))
+      return InvalidArgument("InstanceNormalization: bad inputs");
+    const int64_t c = x.dim(1), rows = x.dim(0) * c, plane = rows == 0 ? 0 : x.numel() / rows;
+    const float* src = x.data<float>();
+    const float* scale = ctx.input(1).data<float>();
+    const float* bias = ctx.input(2).data<float>();
+    float* dst = y.data<float>();
+    const double eps = epsilon_;
+    ctx.parallel_for(rows, 1, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        const float* xr = src + r * plane;
+        double sum = 0, sq = 0;
+        for (int64_t j = 0; j < plane; ++j) sum += xr[j];
+        const double mean = plane ? sum / static_cast<double>(plane) : 0.0;
+        for (int64_t j = 0; j < plane; ++j) sq += (xr[j] - mean) * (xr[j] - mean);
+        const double inv = 1.0 / std::sqrt((plane ? sq / static_cast<double>(plane) : 0.0) + eps);
+        const float a = static_cast<float>(scale[r % c] * inv);
+        const float bb = static_cast<float>(bias[r % c] - mean * scale[r % c] * inv);
+        for (int64_t j = 0; j < plane; ++j) dst[r * plane + j] = xr[j] * a + bb;
+      }
+    });
+    return Status::Ok();
+  }
+
+ private:
+  float epsilon_ = 1e-5f;
+};
+
 }  // namespace
 
 void register_norm_ops(OpRegistry& r) {
   r.add("BatchNormalization", 1, [] { return std::make_unique<BatchNormOp>(); });
+  r.add("InstanceNormalization", 1, [] { return std::make_unique<InstanceNormOp>(); });
   r.add("LayerNormalization", 17, [] { return std::make_unique<LayerNormOp>(); });
 }
 

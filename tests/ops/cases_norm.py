@@ -12,9 +12,7 @@ from case_util import make_model, nonzero as _nonzero, out as _out
 
 F = TensorProto.FLOAT
 
-
 _model = functools.partial(make_model, graph="norm", ir_version=7, infer="outputs")
-
 
 def cases():
     rng = np.random.default_rng(777)
@@ -55,3 +53,12 @@ def cases():
         model = _model([node], [helper.make_tensor_value_info("x", F, shape)],
                        [_out(o) for o in outs], 17, inits)
         yield ("layernorm_" + name, model, {"x": _nonzero(rng, shape) * 3 + 1})
+
+    # ---- InstanceNormalization --------------------------------------------------------
+    for name, shape, eps in (("2d", [2, 3, 4, 5], 1e-5), ("1d_eps", [1, 4, 7], 1e-2), ("3d", [1, 2, 3, 2, 4], 1e-5)):
+        c = shape[1]
+        m = _model([helper.make_node("InstanceNormalization", ["x", "s", "b"], ["y"], epsilon=eps)],
+                   [helper.make_tensor_value_info("x", F, shape)], [_out("y")], 13,
+                   [numpy_helper.from_array(rng.standard_normal(c).astype(np.float32), "s"),
+                    numpy_helper.from_array(rng.standard_normal(c).astype(np.float32), "b")])
+        yield ("norm_instance_%s" % name, m, {"x": (rng.standard_normal(shape) * 3 + 1).astype(np.float32)})

@@ -1,5 +1,5 @@
-// GPU normalisation (src/ops/norm.cpp on the CPU): BatchNormalization (inference) and
-// LayerNormalization, float32. Kernels: kernels/norm.cu.
+// GPU normalisation (src/ops/norm.cpp on the CPU): BatchNormalization (inference),
+// InstanceNormalization and LayerNormalization, float32. Kernels: kernels/norm.cu.
 #include "backend/cuda/cuda_op_util.h"
 #include "kernels/norm.h"
 #include "ops/broadcast.h"
@@ -10,7 +10,7 @@ namespace {
 Result<std::unique_ptr<CudaOp>> make_batch_norm(const PrepareContext& ctx) {
   const ir::Attributes& a = attrs_of(ctx);
   if (a.get_int("training_mode", 0) != 0) return ctx.unsupported("training_mode=1 (inference only)");
-  if (ctx.node->opset < 7 && a.get_int("spatial", 1) == 0) return ctx.unsupported("spatial=0");
+  if (ctx.node->opset < 9 && a.get_int("spatial", 1) == 0) return ctx.unsupported("spatial=0");  // as the CPU
   for (size_t i = 0; i < 5; ++i) TOP_RETURN_IF_ERROR(require_input(ctx, i, {DataType::kFloat32}));
   const Shape& x = ctx.inputs[0].shape;
   if (x.size() < 2) return InvalidArgument(node_label(ctx) + ": X must have rank >= 2");
@@ -83,10 +83,34 @@ Result<std::unique_ptr<CudaOp>> make_layer_norm(const PrepareContext& ctx) {
   });
 }
 
+// InstanceNormalization: each (n, c) plane normalised, then scale[c] and B[c].
+Result<std::unique_ptr<CudaOp>> make_instance_norm(const PrepareContext& ctx) {
+  for (size_t i = 0; i < 3; ++i) TOP_RETURN_IF_ERROR(require_input(ctx, i, {DataType::kFloat32}));
+  const Shape& x = ctx.inputs[0].shape;
+  if (x.size() < 3) return InvalidArgument(node_label(ctx) + ": input must have rank >= 3");
+  const int64_t c = x[1];
+  if (shape_numel(ctx.inputs[1].shape) != c || shape_numel(ctx.inputs[2].shape) != c)
+    return InvalidArgument(node_label(ctx) + ": scale and B must have " + std::to_string(c) + " elements");
+  const int64_t rows = x[0] * c, plane = rows == 0 ? 0 : shape_numel(x) / rows;
+  const float eps = attrs_of(ctx).get_float("epsilon", 1e-5f);
+  const std::string node = node_label(ctx);
+  return function_op([=](const LaunchContext& lc) -> Status {
+    const DeviceTensor* in[3];
+    for (size_t i = 0; i < 3; ++i) {
+      TOP_ASSIGN_OR_RETURN(in[i], launch_input(lc, i, node));
+    }
+    TOP_ASSIGN_OR_RETURN(DeviceTensor* y, launch_output(lc, 0, node));
+    TOP_CUDA_CHECK(kernels::instance_norm(in[0]->as<float>(), in[1]->as<float>(), in[2]->as<float>(), y->as<float>(),
+                                          rows, c, plane, eps, lc.stream()));
+    return Status::Ok();
+  });
+}
+
 }  // namespace
 
 void register_cuda_norm_ops(CudaOpRegistry& r) {
   r.add("BatchNormalization", make_batch_norm);
+  r.add("InstanceNormalization", make_instance_norm);
   r.add("LayerNormalization", make_layer_norm);
 }
 
