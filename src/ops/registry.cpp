@@ -25,6 +25,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_encoding_ops(r);
     register_scatter_ops(r);
     register_selection_ops(r);
+    register_loss_ops(r);
     return r;
   }();
   return registry;

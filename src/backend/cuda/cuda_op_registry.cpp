@@ -24,6 +24,7 @@ const CudaOpRegistry& CudaOpRegistry::builtin() {
     register_cuda_encoding_ops(r);
     register_cuda_scatter_ops(r);
     register_cuda_selection_ops(r);
+    register_cuda_loss_ops(r);
     return r;
   }();
   return registry;
