@@ -20,6 +20,7 @@ void register_cumulative_ops(OpRegistry& r);   // cumulative.cpp: CumSum
 void register_encoding_ops(OpRegistry& r);     // encoding.cpp: OneHot
 void register_scatter_ops(OpRegistry& r);      // scatter.cpp: ScatterElements, Scatter, ScatterND
 void register_selection_ops(OpRegistry& r);    // selection.cpp: TopK
+void register_quantize_ops(OpRegistry& r);     // quantize.cpp: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
 void register_loss_ops(OpRegistry& r);         // loss.cpp: NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss
 
 }  // namespace top::ops

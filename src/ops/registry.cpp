@@ -26,6 +26,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_scatter_ops(r);
     register_selection_ops(r);
     register_loss_ops(r);
+    register_quantize_ops(r);
     return r;
   }();
   return registry;

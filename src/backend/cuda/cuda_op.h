@@ -121,6 +121,7 @@ void register_cuda_cumulative_ops(CudaOpRegistry& r);   // CumSum
 void register_cuda_encoding_ops(CudaOpRegistry& r);     // OneHot
 void register_cuda_scatter_ops(CudaOpRegistry& r);      // ScatterElements, Scatter, ScatterND
 void register_cuda_selection_ops(CudaOpRegistry& r);    // TopK
+void register_cuda_quantize_ops(CudaOpRegistry& r);     // QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
 void register_cuda_loss_ops(CudaOpRegistry& r);         // NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss
 void register_cuda_norm_ops(CudaOpRegistry& r);         // BatchNormalization, LayerNormalization, InstanceNormalization, ...
 

@@ -25,6 +25,7 @@ const CudaOpRegistry& CudaOpRegistry::builtin() {
     register_cuda_scatter_ops(r);
     register_cuda_selection_ops(r);
     register_cuda_loss_ops(r);
+    register_cuda_quantize_ops(r);
     return r;
   }();
   return registry;
