@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ops/checked_math.h"
 #include "ops/families.h"
 #include "ops/op_util.h"
 
@@ -38,6 +39,7 @@ class TriluOp final : public Op {
       if (kt.dtype() != DataType::kInt64 || kt.numel() != 1) return InvalidArgument("Trilu: k must be an int64 scalar");
       k = kt.data<int64_t>()[0];
     }
+    k = std::clamp<int64_t>(k, -kMaxDim, kMaxDim);  // beyond every dim: the same result, no overflow
     const int64_t rows = x.dim(x.rank() - 2), cols = x.dim(x.rank() - 1);
     const size_t esize = dtype_size(x.dtype());
     const size_t row_bytes = static_cast<size_t>(cols) * esize;
@@ -92,8 +94,9 @@ class EyeLikeOp final : public Op {
     if (y.rank() != 2) return InvalidArgument("EyeLike: output must be 2-D");
     std::memset(y.raw_data(), 0, y.nbytes());
     const int64_t rows = y.dim(0), cols = y.dim(1);
+    const int64_t k = std::clamp<int64_t>(k_, -kMaxDim, kMaxDim);  // as Trilu's
     for (int64_t i = 0; i < rows; ++i) {
-      const int64_t j = i + k_;
+      const int64_t j = i + k;
       if (j < 0 || j >= cols) continue;
       auto* at = static_cast<uint8_t*>(y.raw_data()) + static_cast<size_t>(i * cols + j) * dtype_size(y.dtype());
       if (!put_scalar(y.dtype(), 1.0, at)) return Unsupported("EyeLike: output dtype not supported");

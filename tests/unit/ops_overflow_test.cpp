@@ -297,5 +297,25 @@ TEST(OpsOverflow, CheckedIntFlagsEveryOverflowAndKeepsExactResults) {
   EXPECT_EQ(*ops::float_to_dim(12.9, "x"), 12);
 }
 
+TEST(OpsOverflow, HostileBlocksizesAndDiagonalsOfTheNewerOperators) {
+  Tensor x = random_tensor<float>({1, 4, 2, 2}, 3);
+  for (int64_t b : {int64_t(1) << 40, int64_t(1) << 62, int64_t(-3)}) {
+    OpRun d2s = run_op("DepthToSpace", attrs_of({{"blocksize", a_int(b)}}), {x});
+    EXPECT_EQ(d2s.status.code(), StatusCode::kInvalidArgument) << b << ": " << d2s.status.to_string();
+    OpRun s2d = run_op("SpaceToDepth", attrs_of({{"blocksize", a_int(b)}}), {x});
+    EXPECT_EQ(s2d.status.code(), StatusCode::kInvalidArgument) << b << ": " << s2d.status.to_string();
+  }
+  Tensor m = random_tensor<float>({3, 4}, 4);
+  for (int64_t k : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()}) {
+    OpRun t = run_op("Trilu", {}, {m, Tensor::from_vector<int64_t>({}, {k})}, 14);
+    ASSERT_TRUE(t.status.ok()) << t.status.to_string();
+    const bool all_kept = k < 0;  // upper triangle from a diagonal far below: everything
+    for (int64_t i = 0; i < 12; ++i) EXPECT_EQ(t.out().data<float>()[i], all_kept ? m.data<float>()[i] : 0.0f);
+    OpRun eye = run_op("EyeLike", attrs_of({{"k", a_int(k)}}), {m}, 9);
+    ASSERT_TRUE(eye.status.ok()) << eye.status.to_string();
+    for (int64_t i = 0; i < 12; ++i) EXPECT_EQ(eye.out().data<float>()[i], 0.0f);
+  }
+}
+
 }  // namespace
 }  // namespace top
