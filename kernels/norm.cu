@@ -72,7 +72,31 @@ __global__ void instance_norm_kernel(const float* x, const float* scale, const f
   }
 }
 
+__global__ void lrn_kernel(const float* x, float* y, int64_t total, int64_t c, int64_t plane, int64_t before,
+                           int64_t after, float alpha_over_size, float beta, float bias) {
+  TOP_GRID_LOOP(e, total) {
+    const int64_t i = e % plane, ch = (e / plane) % c, n = e / (plane * c);
+    const int64_t lo = ch - before < 0 ? 0 : ch - before, hi = ch + after > c - 1 ? c - 1 : ch + after;
+    double sq = 0;
+    for (int64_t k = lo; k <= hi; ++k) {
+      const double v = x[(n * c + k) * plane + i];
+      sq += v * v;
+    }
+    y[e] = static_cast<float>(x[e] / pow(static_cast<double>(bias) + static_cast<double>(alpha_over_size) * sq,
+                                         static_cast<double>(beta)));
+  }
+}
+
 }  // namespace
+
+cudaError_t lrn(const float* x, float* y, int64_t n, int64_t c, int64_t plane, int64_t before, int64_t after,
+                float alpha_over_size, float beta, float bias, cudaStream_t stream) {
+  const int64_t total = n * c * plane;
+  if (total <= 0) return cudaSuccess;
+  lrn_kernel<<<grid_for(total), kThreads, 0, stream>>>(x, y, total, c, plane, before, after, alpha_over_size, beta,
+                                                       bias);
+  return cudaGetLastError();
+}
 
 cudaError_t instance_norm(const float* x, const float* scale, const float* bias, float* y, int64_t rows, int64_t c,
                           int64_t plane, float epsilon, cudaStream_t stream) {

@@ -28,4 +28,9 @@ cudaError_t layer_norm(const float* x, const float* scale, const float* bias, fl
 cudaError_t instance_norm(const float* x, const float* scale, const float* bias, float* y, int64_t rows, int64_t c,
                           int64_t plane, float epsilon, cudaStream_t stream);
 
+// LRN over x [n, c, plane]: y = x / (bias + alpha / size * sum of x^2 over channels
+// [c - before, c + after] clipped)^beta, one thread per element.
+cudaError_t lrn(const float* x, float* y, int64_t n, int64_t c, int64_t plane, int64_t before, int64_t after,
+                float alpha_over_size, float beta, float bias, cudaStream_t stream);
+
 }  // namespace top::kernels

@@ -269,9 +269,63 @@ class InstanceNormOp final : public Op {
   float epsilon_ = 1e-5f;
 };
 
+// LRN-1/13: each element divided by (bias + alpha / size * the sum of squares over a
+// window of `size` channels around it)^beta; the window runs from c - floor((size-1)/2)
+// to c + ceil((size-1)/2), clipped to the channels. float32, X of rank >= 3.
+class LrnOp final : public Op {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    if (!attrs.has("size")) return InvalidArgument("LRN: attribute 'size' is required");
+    size_ = attrs.get_int("size", 0);
+    if (size_ < 1 || size_ > (int64_t{1} << 20)) return InvalidArgument("LRN: size must be in [1, 2^20]");
+    alpha_ = attrs.get_float("alpha", 1e-4f);
+    beta_ = attrs.get_float("beta", 0.75f);
+    bias_ = attrs.get_float("bias", 1.0f);
+    return Status::Ok();
+  }
+  Status infer(InferContext& ctx) const override {
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 1, "LRN"));
+    const std::string p = node_prefix("LRN", ctx);
+    if (ctx.input_dtype(0) != DataType::kFloat32) return Unsupported(p + "only float32 is supported");
+    if (ctx.input_shape(0).size() < 3) return InvalidArgument(p + "X must be [N, C, D...]");
+    ctx.set_output(0, DataType::kFloat32, ctx.input_shape(0));
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.output(0);
+    if (x.rank() < 3 || y.shape() != x.shape()) return InvalidArgument("LRN: bad inputs");
+    const int64_t c = x.dim(1), plane = x.numel() == 0 ? 0 : x.numel() / (x.dim(0) * c);
+    const int64_t before = (size_ - 1) / 2, after = size_ - 1 - before;
+    const float* src = x.data<float>();
+    float* dst = y.data<float>();
+    const double scale = static_cast<double>(alpha_) / static_cast<double>(size_);
+    ctx.parallel_for(x.dim(0) * c, 1, [&](int64_t b, int64_t e) {
+      for (int64_t nc = b; nc < e; ++nc) {
+        const int64_t n = nc / c, ch = nc % c;
+        const int64_t lo = std::max<int64_t>(0, ch - before), hi = std::min<int64_t>(c - 1, ch + after);
+        for (int64_t i = 0; i < plane; ++i) {
+          double sq = 0;
+          for (int64_t k = lo; k <= hi; ++k) {
+            const double v = src[(n * c + k) * plane + i];
+            sq += v * v;
+          }
+          dst[nc * plane + i] = static_cast<float>(src[nc * plane + i] / std::pow(bias_ + scale * sq, beta_));
+        }
+      }
+    });
+    return Status::Ok();
+  }
+
+ private:
+  int64_t size_ = 0;
+  float alpha_ = 1e-4f, beta_ = 0.75f, bias_ = 1.0f;
+};
+
 }  // namespace
 
 void register_norm_ops(OpRegistry& r) {
+  r.add("LRN", 1, [] { return std::make_unique<LrnOp>(); });
   r.add("BatchNormalization", 1, [] { return std::make_unique<BatchNormOp>(); });
   r.add("InstanceNormalization", 1, [] { return std::make_unique<InstanceNormOp>(); });
   r.add("LayerNormalization", 17, [] { return std::make_unique<LayerNormOp>(); });

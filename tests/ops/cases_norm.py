@@ -62,3 +62,11 @@ def cases():
                    [numpy_helper.from_array(rng.standard_normal(c).astype(np.float32), "s"),
                     numpy_helper.from_array(rng.standard_normal(c).astype(np.float32), "b")])
         yield ("norm_instance_%s" % name, m, {"x": (rng.standard_normal(shape) * 3 + 1).astype(np.float32)})
+
+    # ---- LRN --------------------------------------------------------------------------
+    # ONNX Runtime 1.30's LRN takes only odd sizes and 4-D inputs.
+    for name, shape, size, attrs in (("default", [2, 5, 3, 3], 3, {}), ("attrs", [1, 6, 4, 2], 5,
+                                     {"alpha": 2e-3, "beta": 0.5, "bias": 2.0}), ("wide", [1, 3, 5, 1], 7, {})):
+        m = _model([helper.make_node("LRN", ["x"], ["y"], size=size, **attrs)],
+                   [helper.make_tensor_value_info("x", F, shape)], [_out("y")], 13)
+        yield ("norm_lrn_%s" % name, m, {"x": (rng.standard_normal(shape) * 4).astype(np.float32)})

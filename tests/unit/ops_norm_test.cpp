@@ -142,5 +142,16 @@ TEST(OpsNorm, LayerNormalizationErrors) {
             StatusCode::kUnsupported);
 }
 
+TEST(OpsNorm, LrnEvenSizeWindowLeansForward) {
+  // size 2: the window of channel c is [c, c + 1] (floor((2-1)/2) = 0 before, 1 after),
+  // clipped at the last channel; ONNX Runtime refuses even sizes, so this is by hand.
+  Tensor x = Tensor::from_vector<float>({1, 4, 1, 1}, {1, 2, 3, 4});
+  OpRun r = run_op("LRN", attrs_of({{"size", a_int(2)}, {"alpha", a_float(1)}, {"beta", a_float(1)}}), {x});
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  const float want[] = {1 / (1 + 0.5f * 5), 2 / (1 + 0.5f * 13), 3 / (1 + 0.5f * 25), 4 / (1 + 0.5f * 16)};
+  for (int c = 0; c < 4; ++c) EXPECT_NEAR(r.out().data<float>()[c], want[c], 1e-6) << c;
+  EXPECT_FALSE(run_op("LRN", {}, {x}).status.ok());  // size is required
+}
+
 }  // namespace
 }  // namespace top::ops

@@ -106,9 +106,26 @@ Result<std::unique_ptr<CudaOp>> make_instance_norm(const PrepareContext& ctx) {
   });
 }
 
+Result<std::unique_ptr<CudaOp>> make_lrn(const PrepareContext& ctx) {
+  TOP_RETURN_IF_ERROR(require_input(ctx, 0, {DataType::kFloat32}));
+  const Shape& x = ctx.inputs[0].shape;
+  if (x.size() < 3) return InvalidArgument(node_label(ctx) + ": X must be [N, C, D...]");
+  const ir::Attributes& a = attrs_of(ctx);
+  const int64_t size = a.get_int("size", 0);
+  if (size < 1) return InvalidArgument(node_label(ctx) + ": size must be >= 1");
+  const int64_t n = x[0], c = x[1], plane = n * c == 0 ? 0 : shape_numel(x) / (n * c);
+  const int64_t before = (size - 1) / 2, after = size - 1 - before;
+  const float alpha_over_size = a.get_float("alpha", 1e-4f) / static_cast<float>(size);
+  const float beta = a.get_float("beta", 0.75f), bias = a.get_float("bias", 1.0f);
+  return xy_op(ctx, "kernels::lrn", [=](const DeviceTensor& in, DeviceTensor& out, cudaStream_t s) {
+    return kernels::lrn(in.as<float>(), out.as<float>(), n, c, plane, before, after, alpha_over_size, beta, bias, s);
+  });
+}
+
 }  // namespace
 
 void register_cuda_norm_ops(CudaOpRegistry& r) {
+  r.add("LRN", make_lrn);
   r.add("BatchNormalization", make_batch_norm);
   r.add("InstanceNormalization", make_instance_norm);
   r.add("LayerNormalization", make_layer_norm);
