@@ -54,6 +54,7 @@ enum class UnaryKind : int {
   kSoftplus,
   kSoftsign,
   kMish,
+  kShrink,
   // y = x * scale (Mean's final division)
   kScale,
 };

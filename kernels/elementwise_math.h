@@ -102,6 +102,8 @@ TOP_HD T unary_value(UnaryKind k, T v, const UnaryParams& p) {
         return ops::hard_sigmoid_value(v, alpha, beta);
       case UnaryKind::kHardSwish:
         return ops::hard_swish_value(v);
+      case UnaryKind::kShrink:
+        return ops::shrink_value(v, alpha, beta);
       case UnaryKind::kTanh:
         return tanh(v);
       case UnaryKind::kSoftplus:

@@ -55,7 +55,7 @@ Status check_io(const KernelContext& ctx, const char* op) {
 
 enum class Act {
   kRelu, kLeakyRelu, kThresholdedRelu, kElu, kCelu, kSelu, kSigmoid, kHardSigmoid, kHardSwish, kTanh,
-  kSoftplus, kSoftsign, kMish
+  kSoftplus, kSoftsign, kMish, kShrink
 };
 
 class ActivationOp : public Op {
@@ -78,6 +78,10 @@ class ActivationOp : public Op {
       case Act::kHardSigmoid:
         alpha_ = attrs.get_float("alpha", 0.2f);
         beta_ = attrs.get_float("beta", 0.5f);
+        break;
+      case Act::kShrink:
+        alpha_ = attrs.get_float("lambd", 0.5f);
+        beta_ = attrs.get_float("bias", 0.0f);
         break;
       default: break;
     }
@@ -127,6 +131,7 @@ class ActivationOp : public Op {
         case Act::kHardSwish:
           cheap([](T v) { return hard_swish_value(v); });
           break;
+        case Act::kShrink: cheap([alpha, beta](T v) { return shrink_value(v, alpha, beta); }); break;
         case Act::kTanh: heavy([](T v) { return tanh_t(v); }); break;
         case Act::kSoftplus: heavy([](T v) { return softplus_t(v); }); break;
         case Act::kSoftsign: cheap([](T v) { return v / (T(1) + std::fabs(v)); }); break;
@@ -436,6 +441,7 @@ void register_activation_ops(OpRegistry& r) {
   act("Softplus", 1, Act::kSoftplus);
   act("Softsign", 1, Act::kSoftsign);
   act("Mish", 18, Act::kMish);
+  act("Shrink", 9, Act::kShrink);
   r.add("PRelu", 7, [] { return std::make_unique<PReluOp>(); });
   r.add("Clip", 1, [] { return std::make_unique<ClipOp>(); });
   r.add("Softmax", 1, [] { return std::make_unique<NormalizeOp>(Norm::kSoftmax, "Softmax"); });

@@ -48,6 +48,12 @@ TOP_HD T hard_sigmoid_value(T v, T alpha, T beta) {
   return min_nan(T(1), max_nan(T(0), alpha * v + beta));
 }
 
+// Shrink-9: x + bias below -lambd, x - bias above lambd, 0 between (NaN passes).
+template <class T>
+TOP_HD T shrink_value(T v, T lambd, T bias) {
+  return v < -lambd ? v + bias : (v > lambd ? v - bias : (v != v ? v : T(0)));
+}
+
 // HardSwish(x) = x * HardSigmoid(x) with alpha = 1/6, beta = 1/2.
 template <class T>
 TOP_HD T hard_swish_value(T v) {

@@ -96,3 +96,9 @@ def cases():
     yield _unary("act_logsoftmax_vocab", "LogSoftmax", _nonzero(rng, [3, 5000], scale=5.0), 13, axis=1)
     yield _unary("act_softmax_channels", "Softmax", _nonzero(rng, [2, 21, 16, 16], scale=5.0), 13, axis=1)
     yield _unary("act_softmax_op11_large_values", "Softmax", _nonzero(rng, [4, 30], scale=100.0), 11)
+
+    # ---- Shrink -------------------------------------------------------------------------
+    for name, attrs in (("default", {}), ("soft", {"lambd": 1.2, "bias": 1.2}), ("hard", {"lambd": 0.3})):
+        m = _model([helper.make_node("Shrink", ["x"], ["y"], **attrs)], [_vi("x", F, [4, 6])],
+                   [_vi("y", F, [4, 6])], 13)
+        yield ("act_shrink_%s" % name, m, {"x": (rng.standard_normal([4, 6]) * 2).astype(np.float32)})

@@ -89,6 +89,8 @@ TEST(CudaElementwiseMath, FloatUnaryAndActivationsMatchCpu) {
       {"Softplus", UnaryKind::kSoftplus, -20, 20, {}, {}},
       {"Softsign", UnaryKind::kSoftsign, -3, 3, {}, {}},
       {"Mish", UnaryKind::kMish, -5, 5, {}, {}},
+      {"Shrink", UnaryKind::kShrink, -3, 3, tt::attrs_of({{"lambd", tt::a_float(0.7f)}, {"bias", tt::a_float(0.2f)}}),
+       params(0.7f, 0.2f)},
   };
   uint32_t seed = 100;
   for (const UnaryCase& c : cases) {

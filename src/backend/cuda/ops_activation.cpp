@@ -34,6 +34,10 @@ Result<std::unique_ptr<CudaOp>> make_activation(const PrepareContext& ctx, Unary
       p.alpha = a.get_float("alpha", 0.2f);
       p.beta = a.get_float("beta", 0.5f);
       break;
+    case UnaryKind::kShrink:
+      p.alpha = a.get_float("lambd", 0.5f);
+      p.beta = a.get_float("bias", 0.0f);
+      break;
     default:
       break;
   }
@@ -73,6 +77,7 @@ void register_cuda_activation_ops(CudaOpRegistry& r) {
   act("Softplus", UnaryKind::kSoftplus);
   act("Softsign", UnaryKind::kSoftsign);
   act("Mish", UnaryKind::kMish);
+  act("Shrink", UnaryKind::kShrink);
   r.add("PRelu", [](const PrepareContext& ctx) {
     return make_binary_op(ctx, kernels::BinaryKind::kPRelu,
                           {DataType::kFloat32, DataType::kFloat64, DataType::kInt32, DataType::kInt64});
