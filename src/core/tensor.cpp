@@ -1,6 +1,7 @@
 #include "top/tensor.h"
 
 #include "top/limits.h"
+#include "util/half.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -118,6 +119,7 @@ double Tensor::item_as_double(int64_t i) const {
   switch (dtype_) {
     case DataType::kFloat32: return data<float>()[i];
     case DataType::kFloat64: return data<double>()[i];
+    case DataType::kFloat16: return half_to_float(data<uint16_t>()[i]);
     case DataType::kInt8: return data<int8_t>()[i];
     case DataType::kUint8: return data<uint8_t>()[i];
     case DataType::kInt16: return data<int16_t>()[i];

@@ -63,7 +63,8 @@ class CaseTest : public ::testing::Test {
       ASSERT_TRUE(ref.ok()) << ref.status().to_string();
       const top::Tensor& got = (*outs)[i];
       ASSERT_EQ(top::shape_str(got.shape()), top::shape_str(ref->shape())) << "output " << out_infos[i].name;
-      bool floating = ref->dtype() == top::DataType::kFloat32 || ref->dtype() == top::DataType::kFloat64;
+      bool floating = ref->dtype() == top::DataType::kFloat32 || ref->dtype() == top::DataType::kFloat64 ||
+                      ref->dtype() == top::DataType::kFloat16;
       if (!floating) {
         ASSERT_EQ(top::dtype_name(got.dtype()), std::string(top::dtype_name(ref->dtype())));
         for (int64_t k = 0; k < ref->numel(); ++k)

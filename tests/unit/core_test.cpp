@@ -2,6 +2,9 @@
 // utilities (topological order, cycles), the thread pool and the memory planner.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
+
 #include <atomic>
 #include <cstdio>
 #include <random>
@@ -9,6 +12,7 @@
 #include "exec/memory_plan.h"
 #include "exec/plan.h"
 #include "ir/graph.h"
+#include "util/half.h"
 #include "util/npy.h"
 #include "util/thread_pool.h"
 
@@ -264,6 +268,26 @@ TEST(MemoryPlan, LayoutForConcurrentOrderNeverSharesLiveBytes) {
         }
       }
   }
+}
+
+}  // namespace
+}  // namespace top
+
+namespace top {
+namespace {
+
+TEST(Tensor, Float16ItemsReadAsTheirValues) {  // util/half.h
+  // 0x3c00 = 1, 0xc500 = -5, 0x7bff = 65504, 0x0001 = 2^-24 (subnormal), 0x7e00 = NaN.
+  const uint16_t bits[] = {0x3c00, 0xc500, 0x7bff, 0x0001, 0x7e00};
+  Tensor h = Tensor::zeros(DataType::kFloat16, {5});
+  ASSERT_TRUE(h.defined());
+  std::memcpy(h.raw_data(), bits, sizeof(bits));
+  EXPECT_EQ(h.item_as_double(0), 1.0);
+  EXPECT_EQ(h.item_as_double(1), -5.0);
+  EXPECT_EQ(h.item_as_double(2), 65504.0);
+  EXPECT_EQ(h.item_as_double(3), std::ldexp(1.0, -24));
+  EXPECT_TRUE(std::isnan(h.item_as_double(4)));
+  for (float f : {1.0f, -5.0f, 65504.0f, 0.333f}) EXPECT_NEAR(half_to_float(float_to_half(f)), f, std::fabs(f) * 1e-3);
 }
 
 }  // namespace
