@@ -37,6 +37,9 @@ enum class DataType : uint8_t {
   kInt32,
   kInt64,
   kBool,
+  kUint16,  // appended: the values above are stable
+  kUint32,
+  kUint64,
 };
 
 size_t dtype_size(DataType t);
@@ -51,6 +54,9 @@ template <> constexpr DataType dtype_of<int16_t>() { return DataType::kInt16; }
 template <> constexpr DataType dtype_of<int32_t>() { return DataType::kInt32; }
 template <> constexpr DataType dtype_of<int64_t>() { return DataType::kInt64; }
 template <> constexpr DataType dtype_of<bool>() { return DataType::kBool; }
+template <> constexpr DataType dtype_of<uint16_t>() { return DataType::kUint16; }
+template <> constexpr DataType dtype_of<uint32_t>() { return DataType::kUint32; }
+template <> constexpr DataType dtype_of<uint64_t>() { return DataType::kUint64; }
 
 using Shape = std::vector<int64_t>;
 

@@ -21,6 +21,9 @@ size_t dtype_size(DataType t) {
     case DataType::kInt32: return 4;
     case DataType::kInt64: return 8;
     case DataType::kBool: return 1;
+    case DataType::kUint16: return 2;
+    case DataType::kUint32: return 4;
+    case DataType::kUint64: return 8;
     case DataType::kUndefined: return 0;
   }
   return 0;
@@ -37,6 +40,9 @@ const char* dtype_name(DataType t) {
     case DataType::kInt32: return "int32";
     case DataType::kInt64: return "int64";
     case DataType::kBool: return "bool";
+    case DataType::kUint16: return "uint16";
+    case DataType::kUint32: return "uint32";
+    case DataType::kUint64: return "uint64";
     case DataType::kUndefined: return "undefined";
   }
   return "undefined";
@@ -126,6 +132,9 @@ double Tensor::item_as_double(int64_t i) const {
     case DataType::kInt32: return data<int32_t>()[i];
     case DataType::kInt64: return static_cast<double>(data<int64_t>()[i]);
     case DataType::kBool: return data<bool>()[i] ? 1.0 : 0.0;
+    case DataType::kUint16: return data<uint16_t>()[i];
+    case DataType::kUint32: return data<uint32_t>()[i];
+    case DataType::kUint64: return static_cast<double>(data<uint64_t>()[i]);
     default: return 0.0;
   }
 }
@@ -134,6 +143,8 @@ int64_t Tensor::item_as_int(int64_t i) const {
   switch (dtype_) {
     case DataType::kInt64: return data<int64_t>()[i];
     case DataType::kInt32: return data<int32_t>()[i];
+    case DataType::kUint32: return data<uint32_t>()[i];
+    case DataType::kUint64: return static_cast<int64_t>(data<uint64_t>()[i]);  // wraps past INT64_MAX
     default: return static_cast<int64_t>(item_as_double(i));
   }
 }

@@ -57,6 +57,9 @@ Result<DataType> convert_dtype(int onnx_type, const std::string& what) {
     case onnx::TensorProto::INT32: return DataType::kInt32;
     case onnx::TensorProto::INT64: return DataType::kInt64;
     case onnx::TensorProto::BOOL: return DataType::kBool;
+    case onnx::TensorProto::UINT16: return DataType::kUint16;
+    case onnx::TensorProto::UINT32: return DataType::kUint32;
+    case onnx::TensorProto::UINT64: return DataType::kUint64;
     default:
       return Unsupported(what + " has unsupported element type " + dtype_name_of(onnx_type));
   }
@@ -74,7 +77,9 @@ int64_t typed_value_count(const onnx::TensorProto& tp, DataType dt) {
     case DataType::kFloat32: return tp.float_data_size();
     case DataType::kFloat64: return tp.double_data_size();
     case DataType::kInt64: return tp.int64_data_size();
-    default: return tp.int32_data_size();  // int8/16/32, uint8, bool, float16 bit patterns
+    case DataType::kUint32:
+    case DataType::kUint64: return tp.uint64_data_size();
+    default: return tp.int32_data_size();  // int8/16/32, uint8/16, bool, float16 bit patterns
   }
 }
 
@@ -89,6 +94,9 @@ void copy_typed_values(const onnx::TensorProto& tp, Tensor& t, int64_t n) {
     case DataType::kUint8: copy_field(tp.int32_data(), t.data<uint8_t>(), n); break;
     case DataType::kBool: copy_field(tp.int32_data(), t.data<bool>(), n); break;
     case DataType::kFloat16: copy_field(tp.int32_data(), t.data<uint16_t>(), n); break;  // uint16 bit patterns
+    case DataType::kUint16: copy_field(tp.int32_data(), t.data<uint16_t>(), n); break;
+    case DataType::kUint32: copy_field(tp.uint64_data(), t.data<uint32_t>(), n); break;
+    case DataType::kUint64: copy_field(tp.uint64_data(), t.data<uint64_t>(), n); break;
     default: break;  // convert_dtype admits no other type
   }
 }

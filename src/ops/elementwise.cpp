@@ -123,7 +123,7 @@ class BinaryArithOp : public Op {
     TOP_RETURN_IF_ERROR(require_inputs(ctx, 2, name_));
     TOP_RETURN_IF_ERROR(require_same_dtype(ctx, 0, 2, name_));
     const DataType dt = ctx.input_dtype(0);
-    if (!ew::dtype_in<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t>(dt))
+    if (!ew::dtype_in<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t>(dt))
       return Unsupported(std::string(name_) + " does not support dtype " + dtype_name(dt));
     if (kind_ == Arith::kMod && !fmod_ && (dt == DataType::kFloat32 || dt == DataType::kFloat64))
       return InvalidArgument("Mod on floating-point inputs requires fmod=1");
@@ -141,7 +141,8 @@ class BinaryArithOp : public Op {
       return InvalidArgument(std::string(name_) + ": dtype mismatch between inputs and output");
     const bool fmod = fmod_;
     // Integers wrap on overflow as in numpy and ONNX Runtime (uint8 200 + 100 = 44).
-    return ew::dispatch<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t>(a.dtype(), name_, [&](auto tag) -> Status {
+    return ew::dispatch<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t>(
+        a.dtype(), name_, [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       switch (kind_) {
         case Arith::kAdd:
@@ -191,7 +192,8 @@ class PowOp : public Op {
     const DataType base = ctx.input_dtype(0), ex = ctx.input_dtype(1);
     if (!ew::dtype_in<float, double, int32_t, int64_t>(base))
       return Unsupported(std::string("Pow does not support base dtype ") + dtype_name(base));
-    if (!ew::dtype_in<float, double, int32_t, int64_t>(ex))
+    // The exponent is converted to the base's type (converted<T>), so any numeric type does.
+    if (!ew::dtype_in<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t>(ex))
       return Unsupported(std::string("Pow does not support exponent dtype ") + dtype_name(ex));
     TOP_ASSIGN_OR_RETURN(Shape out, ew::broadcast_output_shape(ctx, 0, 2, "Pow"));
     ctx.set_output(0, base, out);
@@ -245,7 +247,8 @@ class VariadicOp : public Op {
     const DataType dt = ctx.input_dtype(0);
     const bool ok = kind_ == Variadic::kMean  ? ew::dtype_in<float, double>(dt)
                     : kind_ == Variadic::kSum ? ew::dtype_in<float, double, int32_t, int64_t>(dt)
-                                              : ew::dtype_in<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t>(dt);
+                                              : ew::dtype_in<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t,
+                                                             uint32_t, int64_t, uint64_t>(dt);
     if (!ok) return Unsupported(std::string(name_) + " does not support dtype " + dtype_name(dt));
     TOP_ASSIGN_OR_RETURN(Shape out, ew::broadcast_output_shape(ctx, 0, ctx.num_inputs(), name_));
     ctx.set_output(0, dt, out);
@@ -259,7 +262,8 @@ class VariadicOp : public Op {
     Tensor& out = ctx.output(0);
     for (size_t i = 0; i < n; ++i)
       if (ctx.input(i).dtype() != out.dtype()) return InvalidArgument(std::string(name_) + ": dtype mismatch");
-    return ew::dispatch<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t>(out.dtype(), name_, [&](auto tag) -> Status {
+    return ew::dispatch<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t>(
+        out.dtype(), name_, [&](auto tag) -> Status {
       using T = typename decltype(tag)::type;
       auto run = [&](auto f) -> Status {
         if (n == 1) return ew::broadcast_copy<T>(ctx, ctx.input(0), out);
@@ -626,10 +630,11 @@ Status cast_tensor(const KernelContext& ctx, const Tensor& x, Tensor& y) {
     });
     return Status::Ok();
   }
-  return ew::dispatch<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t, bool>(
+  return ew::dispatch<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t, bool>(
       from, "Cast", [&](auto ftag) -> Status {
         using From = typename decltype(ftag)::type;
-        return ew::dispatch<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t, bool>(
+        return ew::dispatch<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t,
+                            bool>(
             to, "Cast", [&](auto ttag) -> Status {
               using To = typename decltype(ttag)::type;
               cast_loop<From, To>(ctx, x, y);
@@ -640,7 +645,7 @@ Status cast_tensor(const KernelContext& ctx, const Tensor& x, Tensor& y) {
 
 bool castable(DataType t) {
   return t == DataType::kFloat16 ||
-         ew::dtype_in<float, double, int8_t, uint8_t, int16_t, int32_t, int64_t, bool>(t);
+         ew::dtype_in<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t, bool>(t);
 }
 
 class CastOp : public Op {

@@ -49,6 +49,12 @@ template <class To, class From>
 TOP_HD To convert_value(From v) {
   if constexpr (std::is_same_v<To, bool>) {
     return v != From(0);
+  } else if constexpr (std::is_floating_point_v<From> && std::is_unsigned_v<To> && sizeof(To) >= 2) {
+    // uint16/32/64 saturate: NaN and negatives give 0 (a negative float cast to an
+    // unsigned type is undefined behaviour in C++; ONNX leaves the result unspecified).
+    if (!(v > From(0))) return To(0);
+    if (v >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+    return static_cast<To>(v);
   } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
     if (v != v) return To(0);
     if constexpr (sizeof(To) == 8) {

@@ -91,6 +91,10 @@ void fill_pattern(uint8_t* dst, int64_t n, const uint8_t* value, size_t esize) {
   }
 }
 
+namespace {
+double unsigned_part(double v, double max) { return v > 0 ? std::min(v, max) : 0.0; }
+}  // namespace
+
 bool put_scalar(DataType t, double v, uint8_t* out) {
   auto put = [&](auto x) { std::memcpy(out, &x, sizeof(x)); };
   switch (t) {
@@ -99,6 +103,11 @@ bool put_scalar(DataType t, double v, uint8_t* out) {
     case DataType::kInt8: put(static_cast<int8_t>(v)); return true;
     case DataType::kUint8: put(static_cast<uint8_t>(v)); return true;
     case DataType::kInt16: put(static_cast<int16_t>(v)); return true;
+    // Unsigned targets saturate (a negative or NaN value gives 0): a plain cast of a
+    // negative double to an unsigned type is undefined behaviour.
+    case DataType::kUint16: put(static_cast<uint16_t>(unsigned_part(v, 65535.0))); return true;
+    case DataType::kUint32: put(static_cast<uint32_t>(unsigned_part(v, 4294967295.0))); return true;
+    case DataType::kUint64: put(static_cast<uint64_t>(unsigned_part(v, 18446744073709549568.0))); return true;
     case DataType::kInt32: put(static_cast<int32_t>(v)); return true;
     case DataType::kInt64: put(static_cast<int64_t>(v)); return true;
     case DataType::kBool: put(static_cast<uint8_t>(v != 0)); return true;
@@ -111,7 +120,10 @@ Result<DataType> from_onnx_dtype(int64_t code, const std::string& what) {
     case 1: return DataType::kFloat32;
     case 2: return DataType::kUint8;
     case 3: return DataType::kInt8;
+    case 4: return DataType::kUint16;
     case 5: return DataType::kInt16;
+    case 12: return DataType::kUint32;
+    case 13: return DataType::kUint64;
     case 6: return DataType::kInt32;
     case 7: return DataType::kInt64;
     case 9: return DataType::kBool;

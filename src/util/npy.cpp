@@ -33,6 +33,9 @@ const char* descr_of(DataType t) {
     case DataType::kInt8: return "|i1";
     case DataType::kUint8: return "|u1";
     case DataType::kInt16: return "<i2";
+    case DataType::kUint16: return "<u2";
+    case DataType::kUint32: return "<u4";
+    case DataType::kUint64: return "<u8";
     case DataType::kInt32: return "<i4";
     case DataType::kInt64: return "<i8";
     case DataType::kBool: return "|b1";
@@ -46,6 +49,7 @@ DataType dtype_of_descr(const std::string& d) {
     DataType t;
   } table[] = {{"<f4", DataType::kFloat32}, {"<f8", DataType::kFloat64}, {"<f2", DataType::kFloat16},
                {"|i1", DataType::kInt8},    {"|u1", DataType::kUint8},   {"<i2", DataType::kInt16},
+               {"<u2", DataType::kUint16},  {"<u4", DataType::kUint32},  {"<u8", DataType::kUint64},
                {"<i4", DataType::kInt32},   {"<i8", DataType::kInt64},   {"|b1", DataType::kBool},
                {"<u1", DataType::kUint8},   {"<i1", DataType::kInt8},    {"<b1", DataType::kBool}};
   for (const auto& e : table)

@@ -71,6 +71,9 @@ top::Result<std::vector<top::Tensor>> make_inputs(const top::Model& model, const
         case top::DataType::kInt32: t.data<int32_t>()[i] = static_cast<int32_t>(rng() % 10); break;
         case top::DataType::kBool: t.data<bool>()[i] = rng() % 2; break;
         case top::DataType::kUint8: t.data<uint8_t>()[i] = static_cast<uint8_t>(rng() % 256); break;
+        case top::DataType::kUint16: t.data<uint16_t>()[i] = static_cast<uint16_t>(rng() % 10); break;
+        case top::DataType::kUint32: t.data<uint32_t>()[i] = static_cast<uint32_t>(rng() % 10); break;
+        case top::DataType::kUint64: t.data<uint64_t>()[i] = rng() % 10; break;
         default:
           return top::Unsupported(std::string("cannot generate random input of dtype ") + top::dtype_name(info.dtype) +
                                   " for '" + info.name + "': pass it with --input");
