@@ -21,4 +21,10 @@ cudaError_t resize_nearest(size_t esize, const void* x, void* y, const ResizePar
 cudaError_t resize_interpolate(DataType dt, const void* x, void* y, const ResizeParams& p, int64_t n,
                                double extrapolation, cudaStream_t stream);
 
+// GridSample over x [n, c, h, w] with grid [n, h_out, w_out, 2]: one thread per output
+// element, the math of src/ops/grid_sample_math.h (mode, padding: its enums as ints).
+cudaError_t grid_sample(DataType dt, const void* x, const void* grid, void* y, int64_t n, int64_t c, int64_t h,
+                        int64_t w, int64_t h_out, int64_t w_out, int mode, int padding, bool align_corners,
+                        cudaStream_t stream);
+
 }  // namespace top::kernels

@@ -14,7 +14,7 @@ void register_activation_ops(OpRegistry& r);   // activation.cpp: Relu, Sigmoid,
 void register_reduce_ops(OpRegistry& r);       // reduce.cpp: ReduceMean, ReduceSum, ReduceMax
 void register_shape_ops(OpRegistry& r);        // shape.cpp: Reshape, Flatten, Squeeze, Shape, ...
 void register_tensor_ops(OpRegistry& r);       // tensor.cpp: Concat, Split, Slice, Gather, Transpose, Pad, ...
-void register_resize_ops(OpRegistry& r);       // resize.cpp: Resize
+void register_resize_ops(OpRegistry& r);       // resize.cpp: Resize, Upsample, GridSample
 void register_matrix_mask_ops(OpRegistry& r);  // matrix_masks.cpp: Trilu, EyeLike
 void register_cumulative_ops(OpRegistry& r);   // cumulative.cpp: CumSum
 void register_encoding_ops(OpRegistry& r);     // encoding.cpp: OneHot

@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "ops/families.h"
+#include "ops/grid_sample.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
 #include "ops/resize_plan.h"
@@ -346,11 +347,63 @@ class ResizeOp final : public Op {
   ResizeAttrs attrs_;
 };
 
+// GridSample-16: every output element samples its (n, c) plane of X at the grid's
+// point (ops/grid_sample_math.h, shared with the CUDA kernel). float32 and float64.
+class GridSampleOp final : public Op {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    TOP_ASSIGN_OR_RETURN(attrs_, parse_grid_sample(attrs, "GridSample: "));
+    return Status::Ok();
+  }
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("GridSample", ctx);
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 2, "GridSample"));
+    const DataType dt = ctx.input_dtype(0);
+    if ((dt != DataType::kFloat32 && dt != DataType::kFloat64) || ctx.input_dtype(1) != dt)
+      return Unsupported(p + "X and grid must both be float32 or both float64");
+    TOP_ASSIGN_OR_RETURN(Shape out, grid_sample_shape(ctx.input_shape(0), ctx.input_shape(1), p));
+    ctx.set_output(0, dt, out);
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    const Tensor& grid = ctx.input(1);
+    Tensor& y = ctx.output(0);
+    TOP_ASSIGN_OR_RETURN(Shape out, grid_sample_shape(x.shape(), grid.shape(), "GridSample: "));
+    if (out != y.shape() || y.dtype() != x.dtype() || grid.dtype() != x.dtype())
+      return InvalidArgument("GridSample: output mismatch");
+    const int64_t c = x.dim(1), h = x.dim(2), w = x.dim(3), points = out[2] * out[3];
+    auto run = [&](auto tag) {
+      using T = decltype(tag);
+      const T* src = x.data<T>();
+      const T* g = grid.data<T>();
+      T* dst = y.data<T>();
+      ctx.parallel_for(x.dim(0) * c, 1, [&](int64_t b, int64_t e) {
+        for (int64_t nc = b; nc < e; ++nc) {
+          const int64_t n = nc / c;
+          for (int64_t i = 0; i < points; ++i) {
+            const T* pt = g + (n * points + i) * 2;
+            dst[nc * points + i] = static_cast<T>(grid_sample_at(src + nc * h * w, h, w, pt[0], pt[1], attrs_.mode,
+                                                                 attrs_.padding, attrs_.align_corners));
+          }
+        }
+      });
+    };
+    if (x.dtype() == DataType::kFloat32) run(float{});
+    else run(double{});
+    return Status::Ok();
+  }
+
+ private:
+  GridSampleAttrs attrs_;
+};
+
 }  // namespace
 
 void register_resize_ops(OpRegistry& r) {
   r.add("Resize", 10, [] { return std::make_unique<ResizeOp>(false); });
   r.add("Upsample", 7, [] { return std::make_unique<ResizeOp>(true); });
+  r.add("GridSample", 16, [] { return std::make_unique<GridSampleOp>(); });
 }
 
 }  // namespace top::ops

@@ -109,3 +109,16 @@ def cases():
     yield _resize("resize_cubic_align_corners", shape, 11,
                   {"mode": "cubic", "coordinate_transformation_mode": "align_corners"},
                   scales=[1, 1, 1.6, 2.2], rng=rng)
+
+    # ---- GridSample -------------------------------------------------------------------
+    for mode in ("bilinear", "nearest", "bicubic"):
+        for pad in ("zeros", "border", "reflection"):
+            for align in (0, 1):
+                m = _model([helper.make_node("GridSample", ["x", "g"], ["y"], mode=mode, padding_mode=pad,
+                                             align_corners=align)],
+                           [helper.make_tensor_value_info("x", F, [2, 3, 5, 4]),
+                            helper.make_tensor_value_info("g", F, [2, 3, 6, 2])],
+                           [helper.make_tensor_value_info("y", F, [2, 3, 3, 6])], 16)
+                grid = rng.uniform(-1.4, 1.4, [2, 3, 6, 2]).astype(np.float32)  # some points outside
+                yield ("grid_sample_%s_%s_align%d" % (mode, pad, align), m,
+                       {"x": rng.standard_normal([2, 3, 5, 4]).astype(np.float32), "g": grid})

@@ -14,6 +14,7 @@
 #include "kernels/fill.h"
 #include "kernels/resize.h"
 #include "ops/gather_nd.h"
+#include "ops/grid_sample.h"
 #include "ops/op_util.h"
 #include "ops/space_depth.h"
 #include "ops/pad_params.h"
@@ -348,6 +349,22 @@ Result<std::unique_ptr<CudaOp>> make_gather_elements(const PrepareContext& ctx) 
                    });
 }
 
+Result<std::unique_ptr<CudaOp>> make_grid_sample(const PrepareContext& ctx) {
+  TOP_RETURN_IF_ERROR(require_input(ctx, 0, {DataType::kFloat32, DataType::kFloat64}));
+  TOP_RETURN_IF_ERROR(require_input(ctx, 1, {ctx.inputs[0].dtype}));
+  const std::string p = node_label(ctx) + ": ";
+  TOP_ASSIGN_OR_RETURN(ops::GridSampleAttrs g, ops::parse_grid_sample(attrs_of(ctx), p));
+  TOP_ASSIGN_OR_RETURN(Shape out, ops::grid_sample_shape(ctx.inputs[0].shape, ctx.inputs[1].shape, p));
+  const Shape& x = ctx.inputs[0].shape;
+  const DataType dt = ctx.inputs[0].dtype;
+  return gather_op(ctx, "kernels::grid_sample",
+                   [=](const DeviceTensor& in, const DeviceTensor& grid, DeviceTensor& y, cudaStream_t s) {
+                     return kernels::grid_sample(dt, in.data, grid.data, y.data, x[0], x[1], x[2], x[3], out[2], out[3],
+                                                 static_cast<int>(g.mode), static_cast<int>(g.padding), g.align_corners,
+                                                 s);
+                   });
+}
+
 Result<std::unique_ptr<CudaOp>> make_gather_nd(const PrepareContext& ctx) {
   TOP_RETURN_IF_ERROR(require_input(ctx, 0));
   TOP_RETURN_IF_ERROR(require_input(ctx, 1, {DataType::kInt64}));
@@ -505,6 +522,7 @@ void register_cuda_tensor_ops(CudaOpRegistry& r) {
   r.add("Gather", make_gather);
   r.add("GatherElements", make_gather_elements);
   r.add("GatherND", make_gather_nd);
+  r.add("GridSample", make_grid_sample);
   r.add("DepthToSpace", [](const PrepareContext& ctx) { return make_space_depth(ctx, true); });
   r.add("SpaceToDepth", [](const PrepareContext& ctx) { return make_space_depth(ctx, false); });
   r.add("Pad", make_pad);
