@@ -177,6 +177,13 @@ cudaError_t binary(BinaryKind kind, DataType dt, DataType b_dt, const void* a, c
       // Bytes of a bool tensor are 0 or 1, so bitwise ops on them are exact.
       if (dt != DataType::kBool || b_dt != DataType::kBool) return cudaErrorInvalidValue;
       return launch_binary<BinaryGroup::kLogic, uint8_t, uint8_t, uint8_t>(kind, a, b, out, index, stream);
+    case BinaryKind::kShiftLeft:
+    case BinaryKind::kShiftRight:
+      if (b_dt != dt) return cudaErrorInvalidValue;
+      return dispatch_dtype<uint8_t, uint16_t, uint32_t, uint64_t>(dt, [&](auto t) {
+        using T = decltype(t);
+        return launch_binary<BinaryGroup::kArith, T, T, T>(kind, a, b, out, index, stream);
+      });
     case BinaryKind::kPow:
       return dispatch_dtype<float, double, int32_t, int64_t>(dt, [&](auto t) {
         using T = decltype(t);

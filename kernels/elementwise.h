@@ -92,6 +92,8 @@ enum class BinaryKind : int {
   kOr,
   kXor,    // bool inputs and output
   kPRelu,  // a < 0 ? a * b : a
+  kShiftLeft,
+  kShiftRight,  // unsigned integers only
 };
 
 // out[i] = f(a[off0], b[off1]) with index operands {a, b, out} (out dense) over n

@@ -184,6 +184,12 @@ TOP_HD T arith_value(BinaryKind k, T a, TB braw) {
       return ops::max_nan(a, b);
     case BinaryKind::kPRelu:
       return a < T(0) ? static_cast<T>(a * b) : a;
+    case BinaryKind::kShiftLeft:
+    case BinaryKind::kShiftRight:
+      if constexpr (std::is_unsigned_v<T>)
+        return ops::bit_shift(a, b, k == BinaryKind::kShiftLeft);
+      else
+        return a;
     default:
       return a;
   }

@@ -169,6 +169,40 @@ class BinaryArithOp : public Op {
   bool fmod_ = false;
 };
 
+// ---- BitShift -------------------------------------------------------------------------
+
+class BitShiftOp : public Op {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    const std::string dir = attrs.get_string("direction", "");
+    if (dir != "LEFT" && dir != "RIGHT") return InvalidArgument("BitShift: direction must be LEFT or RIGHT, got '" + dir + "'");
+    left_ = dir == "LEFT";
+    return Status::Ok();
+  }
+  Status infer(InferContext& ctx) const override {
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 2, "BitShift"));
+    TOP_RETURN_IF_ERROR(require_same_dtype(ctx, 0, 2, "BitShift"));
+    if (!ew::dtype_in<uint8_t, uint16_t, uint32_t, uint64_t>(ctx.input_dtype(0)))
+      return Unsupported(node_prefix("BitShift", ctx) + "dtype " + dtype_name(ctx.input_dtype(0)) +
+                         " (BitShift takes unsigned integers)");
+    TOP_ASSIGN_OR_RETURN(Shape out, ew::broadcast_output_shape(ctx, 0, 2, "BitShift"));
+    ctx.set_output(0, ctx.input_dtype(0), out);
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    TOP_RETURN_IF_ERROR(check_kernel_inputs(ctx, 2, "BitShift"));
+    const bool left = left_;
+    return ew::dispatch<uint8_t, uint16_t, uint32_t, uint64_t>(ctx.input(0).dtype(), "BitShift", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      return ew::binary_broadcast<T, T>(ctx, ctx.input(0), ctx.input(1), ctx.output(0),
+                                        [left](T x, T y) { return bit_shift(x, y, left); });
+    });
+  }
+
+ private:
+  bool left_ = true;
+};
+
 // ---- Pow ---------------------------------------------------------------------------
 
 // Copies `src` converted to T (a small exponent tensor of another dtype).
@@ -779,6 +813,7 @@ void register_elementwise_ops(OpRegistry& r) {
   arith("Mul", Arith::kMul);
   arith("Div", Arith::kDiv);
   r.add("Mod", 10, [] { return std::make_unique<BinaryArithOp>(Arith::kMod, "Mod"); });
+  r.add("BitShift", 11, [] { return std::make_unique<BitShiftOp>(); });
   r.add("Pow", 1, [] { return std::make_unique<PowOp>(); });
 
   auto variadic = [&r](const char* name, Variadic k) {

@@ -23,6 +23,14 @@ TOP_HD T int_div(T a, T b) {
   return a / b;
 }
 
+// BitShift on unsigned integers; a shift by the bit width or more gives 0 (C++ leaves
+// it undefined, and ONNX does not say).
+template <class T>
+TOP_HD T bit_shift(T a, T b, bool left) {
+  if (b >= static_cast<T>(sizeof(T) * 8)) return T(0);
+  return left ? static_cast<T>(a << b) : static_cast<T>(a >> b);
+}
+
 // Mod: the sign of the divisor (Python) unless fmod_mode (C fmod: the dividend's sign).
 // Integer division by 0 gives 0.
 template <class T>

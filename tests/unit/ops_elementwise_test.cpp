@@ -150,6 +150,17 @@ TEST(Elementwise, NarrowIntegersWrapAndNeverTrap) {
   Tensor sb = Tensor::from_vector<int16_t>({2}, {1, 9});
   EXPECT_EQ(as_doubles<int16_t>(run_op("Add", {}, {sa, sb}).out()), (std::vector<double>{-32768, 4}));
   EXPECT_EQ(as_doubles<int16_t>(run_op("Min", {}, {sa, sb}).out()), (std::vector<double>{1, -5}));
+  // BitShift: unsigned only; a shift by the bit width or more gives 0.
+  Tensor s8 = Tensor::from_vector<uint8_t>({3}, {0x81, 3, 255});
+  Tensor by = Tensor::from_vector<uint8_t>({3}, {1, 9, 7});
+  EXPECT_EQ(as_doubles<uint8_t>(run_op("BitShift", attrs_of({{"direction", a_str("LEFT")}}), {s8, by}, 11).out()),
+            (std::vector<double>{2, 0, 128}));
+  EXPECT_EQ(as_doubles<uint8_t>(run_op("BitShift", attrs_of({{"direction", a_str("RIGHT")}}), {s8, by}, 11).out()),
+            (std::vector<double>{64, 0, 1}));
+  EXPECT_EQ(run_op("BitShift", attrs_of({{"direction", a_str("UP")}}), {s8, by}, 11).status.code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_op("BitShift", attrs_of({{"direction", a_str("LEFT")}}), {ia, ib}, 11).status.code(),
+            StatusCode::kUnsupported);  // int8
   // Sum and Mean stay float (and int32/int64 for Sum), as ONNX defines them.
   EXPECT_EQ(run_op("Mean", {}, {ua, ub}).status.code(), StatusCode::kUnsupported);
 }

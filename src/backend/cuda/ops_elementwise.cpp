@@ -183,6 +183,12 @@ void register_cuda_elementwise_ops(CudaOpRegistry& r) {
   binary("Div", BinaryKind::kDiv, kArithTypes);
   binary("Pow", BinaryKind::kPow, kArithTypes);
   r.add("Mod", make_mod);
+  r.add("BitShift", [](const PrepareContext& ctx) -> Result<std::unique_ptr<CudaOp>> {
+    const std::string dir = attrs_of(ctx).get_string("direction", "");
+    if (dir != "LEFT" && dir != "RIGHT") return InvalidArgument(node_label(ctx) + ": direction must be LEFT or RIGHT");
+    return make_binary_op(ctx, dir == "LEFT" ? BinaryKind::kShiftLeft : BinaryKind::kShiftRight,
+                          {DataType::kUint8, DataType::kUint16, DataType::kUint32, DataType::kUint64});
+  });
   binary("Equal", BinaryKind::kEqual, kCompareTypes);
   binary("Less", BinaryKind::kLess, kCompareTypes);
   binary("Greater", BinaryKind::kGreater, kCompareTypes);
