@@ -166,7 +166,7 @@ TOP_HD T arith_value(BinaryKind k, T a, TB braw) {
     case BinaryKind::kSub:
       return static_cast<T>(a - b);
     case BinaryKind::kMul:
-      return static_cast<T>(a * b);
+      return ops::mul_wrapping(a, b);
     case BinaryKind::kDiv:
       if constexpr (std::is_floating_point_v<T>)
         return a / b;

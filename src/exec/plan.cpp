@@ -159,7 +159,9 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
     if (value->dtype() != s.dtype || value->shape() != s.shape)
       return InvalidArgument("the value given for planning input '" + g.values[g.inputs[i]].name +
                              "' is not of its dtype and shape");
-    s.constant = *value;  // still fed at run time; known to the shape rules
+    // A copy: the plan outlives the run whose input this is (it may wrap caller memory).
+    s.constant = value->clone();  // still fed at run time; known to the shape rules
+    if (!s.constant.defined()) return OutOfMemory("out of memory copying a planning value");
   }
   if (opts.inputs_needing_values) opts.inputs_needing_values->clear();
 

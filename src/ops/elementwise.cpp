@@ -150,7 +150,7 @@ class BinaryArithOp : public Op {
         case Arith::kSub:
           return ew::binary_broadcast<T, T>(ctx, a, b, out, [](T x, T y) { return static_cast<T>(x - y); });
         case Arith::kMul:
-          return ew::binary_broadcast<T, T>(ctx, a, b, out, [](T x, T y) { return static_cast<T>(x * y); });
+          return ew::binary_broadcast<T, T>(ctx, a, b, out, [](T x, T y) { return mul_wrapping(x, y); });
         case Arith::kDiv:
           if constexpr (std::is_floating_point_v<T>)
             return ew::binary_broadcast<T, T>(ctx, a, b, out, [](T x, T y) { return x / y; });

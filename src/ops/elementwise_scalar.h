@@ -23,6 +23,17 @@ TOP_HD T int_div(T a, T b) {
   return a / b;
 }
 
+// a * b wrapping in T. uint16 operands promote to int, where 65535 * 65535 overflows
+// (undefined behaviour): narrow unsigned types multiply as unsigned int instead.
+template <class T>
+TOP_HD T mul_wrapping(T a, T b) {
+  if constexpr (std::is_unsigned_v<T> && sizeof(T) < sizeof(unsigned)) {
+    return static_cast<T>(static_cast<unsigned>(a) * static_cast<unsigned>(b));
+  } else {
+    return static_cast<T>(a * b);
+  }
+}
+
 // BitShift on unsigned integers; a shift by the bit width or more gives 0 (C++ leaves
 // it undefined, and ONNX does not say).
 template <class T>

@@ -150,6 +150,9 @@ TEST(Elementwise, NarrowIntegersWrapAndNeverTrap) {
   Tensor sb = Tensor::from_vector<int16_t>({2}, {1, 9});
   EXPECT_EQ(as_doubles<int16_t>(run_op("Add", {}, {sa, sb}).out()), (std::vector<double>{-32768, 4}));
   EXPECT_EQ(as_doubles<int16_t>(run_op("Min", {}, {sa, sb}).out()), (std::vector<double>{1, -5}));
+  // uint16 multiplies without the int overflow its promotion would give: 65535^2 wraps to 1.
+  Tensor w16 = Tensor::from_vector<uint16_t>({2}, {65535, 300});
+  EXPECT_EQ(as_doubles<uint16_t>(run_op("Mul", {}, {w16, w16}).out()), (std::vector<double>{1, 24464}));
   // BitShift: unsigned only; a shift by the bit width or more gives 0.
   Tensor s8 = Tensor::from_vector<uint8_t>({3}, {0x81, 3, 255});
   Tensor by = Tensor::from_vector<uint8_t>({3}, {1, 9, 7});
