@@ -18,6 +18,7 @@ void register_resize_ops(OpRegistry& r);       // resize.cpp: Resize, Upsample, 
 void register_matrix_mask_ops(OpRegistry& r);  // matrix_masks.cpp: Trilu, EyeLike
 void register_cumulative_ops(OpRegistry& r);   // cumulative.cpp: CumSum
 void register_encoding_ops(OpRegistry& r);     // encoding.cpp: OneHot
+void register_gather_nd_ops(OpRegistry& r);    // gather_nd.cpp: GatherND
 void register_scatter_ops(OpRegistry& r);      // scatter.cpp: ScatterElements, Scatter, ScatterND
 void register_selection_ops(OpRegistry& r);    // selection.cpp: TopK
 void register_quantize_ops(OpRegistry& r);     // quantize.cpp: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear

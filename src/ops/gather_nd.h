@@ -1,4 +1,4 @@
-// GatherND's shape rule and addressing, shared by the CPU kernel (src/ops/tensor.cpp)
+// GatherND's shape rule and addressing, shared by the CPU kernel (src/ops/gather_nd.cpp)
 // and the CUDA factory (src/backend/cuda/ops_tensor.cpp).
 //
 // data [B..., D...] (b batch dims), indices [B..., M..., k]: each of the M index

@@ -23,6 +23,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_matrix_mask_ops(r);
     register_cumulative_ops(r);
     register_encoding_ops(r);
+    register_gather_nd_ops(r);
     register_scatter_ops(r);
     register_selection_ops(r);
     register_loss_ops(r);

@@ -170,6 +170,17 @@ Result<int64_t> normalized_axis(const PrepareContext& ctx, int64_t axis, int64_t
   return axis < 0 ? axis + rank : axis;
 }
 
+Result<AlongAxisIndex> along_axis_index(const PrepareContext& ctx, const Shape& data, const Shape& indices,
+                                        int64_t axis) {
+  std::vector<int64_t> strides = dense_strides(data);
+  AlongAxisIndex a;
+  a.axis_stride = strides[static_cast<size_t>(axis)];
+  a.axis_dim = data[static_cast<size_t>(axis)];
+  strides[static_cast<size_t>(axis)] = 0;
+  TOP_ASSIGN_OR_RETURN(a.index, strided_index<1>(ctx, indices, {strides}));
+  return a;
+}
+
 Result<kernels::GatherNdIndex> gather_nd_index(const PrepareContext& ctx, const ops::GatherNdPlan& g) {
   if (g.k > kernels::kMaxGatherNdCoords)
     return ctx.unsupported("index tuples of " + std::to_string(g.k) + " coordinates (at most " +

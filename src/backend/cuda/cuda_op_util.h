@@ -88,6 +88,15 @@ Result<std::unique_ptr<CudaOp>> make_copy_op(const PrepareContext& ctx);
 Result<std::vector<int64_t>> constant_ints(const PrepareContext& ctx, size_t i, const char* what,
                                            bool* present = nullptr);
 
+// GatherElements/ScatterElements addressing: the index space of the indices' dims over
+// data's strides with the axis' stride 0 (the index supplies that coordinate).
+struct AlongAxisIndex {
+  kernels::StridedIndex<1> index;
+  int64_t axis_dim = 0, axis_stride = 0;
+};
+Result<AlongAxisIndex> along_axis_index(const PrepareContext& ctx, const Shape& data, const Shape& indices,
+                                        int64_t axis);
+
 // The kernels' form of a GatherND/ScatterND plan; Unsupported past kMaxGatherNdCoords.
 Result<kernels::GatherNdIndex> gather_nd_index(const PrepareContext& ctx, const ops::GatherNdPlan& g);
 

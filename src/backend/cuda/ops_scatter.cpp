@@ -47,11 +47,9 @@ Result<std::unique_ptr<CudaOp>> make_scatter_elements(const PrepareContext& ctx)
   const Shape& ind = ctx.inputs[1].shape;
   TOP_ASSIGN_OR_RETURN(int64_t axis, ops::scatter_elements_axis(data, ind, ctx.inputs[2].shape,
                                                                 attrs_of(ctx).get_int("axis", 0), node_label(ctx) + ": "));
-  std::vector<int64_t> strides = dense_strides(data);
-  const int64_t axis_stride = strides[static_cast<size_t>(axis)];
-  strides[static_cast<size_t>(axis)] = 0;  // the index supplies the axis coordinate
-  TOP_ASSIGN_OR_RETURN(auto index, strided_index<1>(ctx, ind, {strides}));
-  const int64_t dim = data[static_cast<size_t>(axis)];
+  TOP_ASSIGN_OR_RETURN(AlongAxisIndex along, along_axis_index(ctx, data, ind, axis));
+  const kernels::StridedIndex<1> index = along.index;
+  const int64_t dim = along.axis_dim, axis_stride = along.axis_stride;
   const bool i64 = ctx.inputs[1].dtype == DataType::kInt64;
   const DataType dt = ctx.inputs[0].dtype;
   return scatter_op(ctx, "kernels::scatter_elements",
