@@ -23,5 +23,6 @@ void register_scatter_ops(OpRegistry& r);      // scatter.cpp: ScatterElements, 
 void register_selection_ops(OpRegistry& r);    // selection.cpp: TopK
 void register_quantize_ops(OpRegistry& r);     // quantize.cpp: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
 void register_loss_ops(OpRegistry& r);         // loss.cpp: NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss
+void register_recurrent_ops(OpRegistry& r);    // recurrent.cpp: RNN, GRU, LSTM
 
 }  // namespace top::ops

@@ -28,6 +28,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_selection_ops(r);
     register_loss_ops(r);
     register_quantize_ops(r);
+    register_recurrent_ops(r);
     return r;
   }();
   return registry;

@@ -28,6 +28,9 @@ OpClass classify_op(const std::string& t) {
       {"Gemm", OpClass::kGemm},
       {"MatMul", OpClass::kGemm},
       {"Einsum", OpClass::kGemm},
+      {"RNN", OpClass::kGemm},
+      {"GRU", OpClass::kGemm},
+      {"LSTM", OpClass::kGemm},
       // Transcendentals: the cost counts one FLOP per element where ~10-20 execute.
       {"Sigmoid", OpClass::kTranscendental},
       {"Tanh", OpClass::kTranscendental},
