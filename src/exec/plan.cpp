@@ -5,6 +5,7 @@
 
 #include "exec/fusion.h"
 #include "exec/memory_plan.h"
+#include "ops/float16_promotion.h"
 #include "ops/op.h"
 #include "top/limits.h"
 
@@ -86,8 +87,8 @@ void graph_inputs_behind(const ir::Graph& g, const std::vector<Slot>& slots, ir:
   }
 }
 
-Status fold_node(const ir::Node& node, const std::vector<ops::ValueInfo>& in_infos, const ops::InferContext& ictx,
-                 std::vector<Slot>& slots) {
+Status fold_node(const ir::Node& node, const ops::Op& op, const std::vector<ops::ValueInfo>& in_infos,
+                 const ops::InferContext& ictx, std::vector<Slot>& slots) {
   std::vector<const Tensor*> ins;
   for (size_t i = 0; i < node.inputs.size(); ++i)
     ins.push_back(node.inputs[i] == ir::kNoValue ? nullptr : in_infos[i].constant);
@@ -103,7 +104,7 @@ Status fold_node(const ir::Node& node, const std::vector<ops::ValueInfo>& in_inf
     }
   }
   ops::KernelContext kctx(ins, out_ptrs, nullptr);
-  TOP_RETURN_IF_ERROR(node.op->compute(kctx));
+  TOP_RETURN_IF_ERROR(op.compute(kctx));
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     ir::ValueId v = node.outputs[i];
     if (v == ir::kNoValue || !outs[i].defined()) continue;
@@ -185,8 +186,23 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
       }
       in_infos.push_back(info);
     }
-    ops::InferContext ictx(node.name, in_infos, node.outputs.size());
-    Status st = node.op->infer(ictx);
+    // The kernel this step runs: the node's own, or (float16 inputs its shape rule
+    // refuses) the node's float32 kernel between conversions (ops/float16_promotion.h).
+    std::shared_ptr<const ops::Op> op = node.op;
+    bool promoted = false;
+    auto ictx_holder = std::make_unique<ops::InferContext>(node.name, in_infos, node.outputs.size());
+    Status st = op->infer(*ictx_holder);
+    if (st.code() == StatusCode::kUnsupported && ops::has_float16_input(in_infos)) {
+      auto wide_op = ops::float16_via_float32(node.op);
+      auto wide_ctx = std::make_unique<ops::InferContext>(node.name, in_infos, node.outputs.size());
+      if (wide_op->infer(*wide_ctx).ok()) {
+        op = std::move(wide_op);
+        ictx_holder = std::move(wide_ctx);
+        promoted = true;
+        st = Status::Ok();
+      }
+    }
+    ops::InferContext& ictx = *ictx_holder;
     if (!st.ok() && opts.inputs_needing_values) {
       for (size_t i : ictx.missing_constants())
         graph_inputs_behind(g, slots, node.inputs[i], *opts.inputs_needing_values);
@@ -230,7 +246,7 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
       continue;
     }
     if (all_constant && out_bytes <= opts.max_folded_bytes) {
-      Status fs = fold_node(node, in_infos, ictx, slots);
+      Status fs = fold_node(node, *op, in_infos, ictx, slots);
       if (!fs.ok()) return fs.with_context("folding constant node '" + node.name + "'");
       plan->folded_nodes++;
       continue;
@@ -242,7 +258,11 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
     step.outputs = node.outputs;
     for (ir::ValueId v : node.outputs)
       if (v != ir::kNoValue) slots[v].kind = Slot::Kind::kActivation;
-    step.cost = node.op->cost(ictx);
+    if (promoted) {
+      step.op = op;
+      step.float16_via_float32 = true;
+    }
+    step.cost = op->cost(ictx);
     plan->steps.push_back(std::move(step));
   }
   for (ir::ValueId v : g.outputs)

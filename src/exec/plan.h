@@ -40,6 +40,10 @@ struct Step {
   // The attributes `op` was built with (set with `op`); other backends build their own
   // kernel for the fused step from these.
   std::shared_ptr<const ir::Attributes> attrs;
+  // `op` is the node's float32 kernel between float16 conversions: the node's shape
+  // rule refused its float16 inputs (ops/float16_promotion.h). CPU only; other backends
+  // build their own kernel from the node.
+  bool float16_via_float32 = false;
   std::vector<ir::ValueId> inputs;   // kNoValue for absent optional inputs
   std::vector<ir::ValueId> outputs;  // kNoValue for outputs the model omitted
   ir::OpCost cost;

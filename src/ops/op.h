@@ -94,6 +94,9 @@ class KernelContext {
   Tensor& output(size_t i) const { return *outputs_[i]; }
 
   int num_threads() const;
+  // The pool the kernel runs on (null: the calling thread only), for kernels that run
+  // another kernel (ops/float16_promotion.h).
+  ThreadPool* pool() const { return pool_; }
   // fn(begin, end) over disjoint chunks of [0, n), at least `grain` each, on the pool.
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) const;
 

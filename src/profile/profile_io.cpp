@@ -135,7 +135,7 @@ std::string op_key(const exec::ExecutionPlan& plan, const exec::Step& step) {
   // A fused step (exec/fusion.h) runs another kernel than its node's: the absorbed
   // operators show in its cost, which then tells it apart from the plain operator.
   if (step.op) {
-    f.str("fused");
+    f.str(step.float16_via_float32 ? "float16-via-float32" : "fused");
     f.bytes(&step.cost.flops, sizeof step.cost.flops);
     f.bytes(&step.cost.bytes, sizeof step.cost.bytes);
   }

@@ -65,6 +65,10 @@ void run_info(const InfoArgs& args) {
   const auto& p = **plan;
   fmt::print("plan       batch {}: {} operators to run ({} folded as constants), {:.3f} GFLOP\n", args.batch,
              p.steps.size(), p.folded_nodes, p.total_flops() / 1e9);
+  std::string widened;
+  for (const auto& step : p.steps)
+    if (step.float16_via_float32) widened += (widened.empty() ? "" : ", ") + g.nodes[step.node].name;
+  if (!widened.empty()) fmt::print("float16    computed in float32 (no float16 kernel): {}\n", widened);
   fmt::print("memory     activations {} peak ({} without reuse)\n", human_bytes(static_cast<double>(p.arena_bytes)),
              human_bytes(static_cast<double>(p.naive_bytes)));
 }
