@@ -29,6 +29,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_loss_ops(r);
     register_quantize_ops(r);
     register_recurrent_ops(r);
+    register_quantized_linear_ops(r);
     return r;
   }();
   return registry;

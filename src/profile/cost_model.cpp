@@ -31,6 +31,10 @@ OpClass classify_op(const std::string& t) {
       {"RNN", OpClass::kGemm},
       {"GRU", OpClass::kGemm},
       {"LSTM", OpClass::kGemm},
+      {"MatMulInteger", OpClass::kGemm},
+      {"QLinearMatMul", OpClass::kGemm},
+      {"ConvInteger", OpClass::kConv},
+      {"QLinearConv", OpClass::kConv},
       // Transcendentals: the cost counts one FLOP per element where ~10-20 execute.
       {"Sigmoid", OpClass::kTranscendental},
       {"Tanh", OpClass::kTranscendental},

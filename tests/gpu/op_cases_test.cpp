@@ -38,7 +38,8 @@ namespace fs = std::filesystem;
 
 double op_tolerance(const std::string& op_type) {
   static const std::set<std::string> exact = {
-      "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear",
+      "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "QLinearMatMul", "ConvInteger",
+      "QLinearConv",
       "Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Gather",
       "GatherElements", "GatherND", "Tile", "Expand", "Pad", "DepthToSpace",
       "SpaceToDepth", "Shape", "Size", "Where", "Cast", "CastLike", "MaxPool", "GlobalMaxPool", "ReduceMax",

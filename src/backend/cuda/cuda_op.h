@@ -124,6 +124,7 @@ void register_cuda_selection_ops(CudaOpRegistry& r);    // TopK
 void register_cuda_quantize_ops(CudaOpRegistry& r);     // QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
 void register_cuda_loss_ops(CudaOpRegistry& r);         // NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss
 void register_cuda_recurrent_ops(CudaOpRegistry& r);    // RNN, GRU, LSTM
+void register_cuda_quantized_linear_ops(CudaOpRegistry& r);  // MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv
 void register_cuda_norm_ops(CudaOpRegistry& r);         // BatchNormalization, LayerNormalization, InstanceNormalization, ...
 
 }  // namespace top::cuda
