@@ -153,7 +153,10 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     Slot& s = slots[g.inputs[i]];
     s.kind = Slot::Kind::kInput;
-    s.dtype = g.values[g.inputs[i]].dtype;
+    s.dtype = i < opts.input_dtypes.size() && opts.input_dtypes[i] != DataType::kUndefined ? opts.input_dtypes[i]
+                                                                                           : g.values[g.inputs[i]].dtype;
+    if (s.dtype == DataType::kUndefined)
+      return InvalidArgument("graph input '" + g.values[g.inputs[i]].name + "' has no type to plan with");
     s.shape = input_shapes[i];
     const Tensor* value = i < opts.input_values.size() ? opts.input_values[i] : nullptr;
     if (value == nullptr) continue;

@@ -61,6 +61,9 @@ struct PlanOptions {
   // is valid only for runs whose inputs have exactly these values; whoever caches it
   // keys it by them (Session does).
   std::vector<const Tensor*> input_values;
+  // Per graph input (or empty), the dtype to plan it with instead of the declared one:
+  // control-flow bodies, whose inputs take their types from the node that runs them.
+  std::vector<DataType> input_dtypes;
   // When planning fails because a shape rule needed a value it did not know, the graph
   // inputs (indices into graph.inputs, without a value yet) it is computed from are
   // written here; empty otherwise.

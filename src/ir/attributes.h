@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "top/tensor.h"
 
 namespace top::ir {
+
+class Graph;
 
 struct Attribute {
   enum class Kind { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor, kGraph };
@@ -22,6 +25,9 @@ struct Attribute {
   std::vector<float> floats;
   std::vector<std::string> strings;
   Tensor t;
+  // kGraph: a control-flow body (If's branches, Loop's and Scan's body). Its inputs are
+  // the declared ones followed by the node's implicit inputs (Graph::implicit_inputs).
+  std::shared_ptr<const Graph> g;
 
   // Attributes made in code (synthetic graphs, tests) rather than read from ONNX.
   static Attribute of_int(int64_t v) {

@@ -64,6 +64,10 @@ class Graph {
   std::vector<ValueId> outputs;  // graph outputs, in order
   int64_t ir_version = 0;
   int default_opset = 0;
+  // Subgraphs (control-flow bodies) only: the outer-scope values the node's bodies read,
+  // by name. The node lists them as inputs after its own, and each body's `inputs` ends
+  // with the same values in the same order, so the node passes them straight through.
+  std::vector<std::string> implicit_inputs;
   std::string producer_name;
 
   ValueId find_value(const std::string& value_name) const;

@@ -238,8 +238,7 @@ Result<Attribute> convert_attribute(const onnx::AttributeProto& ap, TensorLoader
       break;
     }
     case onnx::AttributeProto::GRAPH:
-    case onnx::AttributeProto::GRAPHS:
-      a.kind = Attribute::Kind::kGraph;  // control flow: the op itself reports Unsupported
+      a.kind = Attribute::Kind::kGraph;  // the importer imports the body (Importer::import_graph)
       break;
     default:
       return Unsupported("attribute '" + ap.name() + "' has an unsupported type");
@@ -295,11 +294,39 @@ class Importer {
     g->name = model.graph().name();
     g->default_opset = opset;
 
-    const onnx::GraphProto& gp = model.graph();
-    graph_ = g.get();
+    Scope top;
+    top.graph = g.get();
+    TOP_RETURN_IF_ERROR(import_graph(model.graph(), top, opset, domain_opsets));
+    index_ = std::move(top.index);
+    TOP_RETURN_IF_ERROR(annotate_with_shape_inference(model, *g));
+    return g;
+  }
+
+ private:
+  // Names visible while one graph is imported: its own values, then (subgraphs) the
+  // enclosing graphs'. A subgraph reading an outer value captures it: the value becomes
+  // one of the subgraph's inputs and the node an input more (Graph::implicit_inputs).
+  struct Scope {
+    Graph* graph = nullptr;
+    std::unordered_map<std::string, ValueId> index;
+    std::unordered_map<std::string, const onnx::ValueInfoProto*> value_info;
+    Scope* outer = nullptr;
+    std::vector<std::string> captures;  // outer names read, in first-use order
+  };
+
+  static bool visible(const Scope* s, const std::string& name) {
+    for (; s != nullptr; s = s->outer)
+      if (s->index.count(name)) return true;
+    return false;
+  }
+
+  Status import_graph(const onnx::GraphProto& gp, Scope& scope, int opset,
+                      const std::unordered_map<std::string, int>& domain_opsets) {
+    Graph* g = scope.graph;
+    const bool top_level = scope.outer == nullptr;
     // Weights first: in IR < 4 they may also be listed as graph inputs.
     for (const auto& init : gp.initializer()) {
-      if (index_.count(init.name())) return InvalidModel("initializer '" + init.name() + "' is defined twice");
+      if (scope.index.count(init.name())) return InvalidModel("initializer '" + init.name() + "' is defined twice");
       TOP_ASSIGN_OR_RETURN(Tensor t, tensors_.convert(init));
       Value v;
       v.name = init.name();
@@ -309,10 +336,10 @@ class Importer {
       v.has_shape = true;
       v.initializer = std::move(t);
       const std::string name = v.name;
-      index_[name] = g->add_value(std::move(v));
+      scope.index[name] = g->add_value(std::move(v));
     }
     for (const auto& in : gp.input()) {
-      if (index_.count(in.name())) continue;  // an initializer with a default value
+      if (scope.index.count(in.name())) continue;  // an initializer with a default value
       if (in.type().tensor_type().shape().dim_size() > kMaxRank)
         return InvalidModel("graph input '" + in.name() + "' has rank " +
                             std::to_string(in.type().tensor_type().shape().dim_size()) + ", over " +
@@ -320,14 +347,18 @@ class Importer {
       Value v;
       v.name = in.name();
       fill_declared_type(in, v);
-      if (v.dtype == DataType::kUndefined)
+      // A body's inputs may leave their type to the node that runs it (Loop's carried
+      // values); anything else, or a type we do not have, is refused here.
+      const bool untyped_body_input = !top_level && !in.type().has_tensor_type() && !in.type().has_sequence_type() &&
+                                      !in.type().has_optional_type() && !in.type().has_map_type();
+      if (v.dtype == DataType::kUndefined && !untyped_body_input)
         return Unsupported("graph input '" + in.name() + "' is not a tensor of a supported element type");
       v.is_input = true;
       ValueId id = g->add_value(std::move(v));
-      index_[in.name()] = id;
+      scope.index[in.name()] = id;
       g->inputs.push_back(id);
     }
-    for (const auto& vi : gp.value_info()) value_info_[vi.name()] = &vi;  // declared by the exporter
+    for (const auto& vi : gp.value_info()) scope.value_info[vi.name()] = &vi;  // declared by the exporter
 
     std::vector<std::string> unsupported;
     for (int i = 0; i < gp.node_size(); ++i) {
@@ -339,18 +370,51 @@ class Importer {
       auto dom = domain_opsets.find(np.domain().empty() ? std::string() : np.domain());
       n.opset = dom != domain_opsets.end() ? dom->second : opset;
       if (np.domain() == "ai.onnx") n.opset = opset;
+      std::vector<std::pair<std::shared_ptr<Graph>, std::unique_ptr<Scope>>> bodies;
       for (const auto& ap : np.attribute()) {
+        if (ap.type() == onnx::AttributeProto::GRAPHS)
+          return Unsupported("node '" + n.name + "': attribute '" + ap.name() + "' holds a list of graphs");
         auto a = convert_attribute(ap, tensors_);
         if (!a.ok()) return a.status().with_context("node '" + n.name + "'");
+        if (ap.type() == onnx::AttributeProto::GRAPH) {
+          auto body = std::make_shared<Graph>();
+          body->name = ap.g().name();
+          body->ir_version = g->ir_version;
+          body->default_opset = g->default_opset;
+          body->producer_name = g->producer_name;
+          auto body_scope = std::make_unique<Scope>();
+          body_scope->graph = body.get();
+          body_scope->outer = &scope;
+          Status st = import_graph(ap.g(), *body_scope, opset, domain_opsets);
+          if (!st.ok()) return st.with_context("node '" + n.name + "', attribute '" + ap.name() + "'");
+          a->g = body;
+          bodies.emplace_back(std::move(body), std::move(body_scope));
+        }
         n.attrs.set(ap.name(), std::move(a).value());
       }
-      for (const auto& name : np.input()) n.inputs.push_back(name.empty() ? kNoValue : value_for(name, false));
+      for (const auto& name : np.input()) n.inputs.push_back(name.empty() ? kNoValue : value_for(scope, name, false));
+      if (!bodies.empty()) {
+        // Every body gets the union of the bodies' captures, in one order, as inputs.
+        std::vector<std::string> implicit;
+        for (const auto& b : bodies)
+          for (const std::string& c : b.second->captures)
+            if (std::find(implicit.begin(), implicit.end(), c) == implicit.end()) implicit.push_back(c);
+        for (auto& b : bodies) {
+          for (const std::string& c : implicit) {
+            ValueId id = value_for(*b.second, c, false);  // the capture made while importing, or a new one
+            b.first->values[static_cast<size_t>(id)].is_input = true;
+            b.first->inputs.push_back(id);
+          }
+          b.first->implicit_inputs = implicit;
+        }
+        for (const std::string& c : implicit) n.inputs.push_back(value_for(scope, c, false));
+      }
       for (const auto& name : np.output()) {
         if (name.empty()) {
           n.outputs.push_back(kNoValue);
           continue;
         }
-        ValueId id = value_for(name, true);
+        ValueId id = value_for(scope, name, true);
         if (g->values[id].producer >= 0 || g->values[id].initializer.defined() || g->values[id].is_input)
           return InvalidModel("value '" + name + "' is produced twice (again by node '" + n.name + "')");
         g->values[id].producer = static_cast<NodeId>(g->nodes.size());  // provisional, add_node sets it too
@@ -371,15 +435,21 @@ class Importer {
       return Unsupported(msg);
     }
     for (const auto& out : gp.output()) {
-      auto it = index_.find(out.name());
-      if (it == index_.end()) return InvalidModel("graph output '" + out.name() + "' is never produced");
+      auto it = scope.index.find(out.name());
+      if (it == scope.index.end()) {
+        // A body may return an outer value directly: that is a capture too.
+        if (top_level || !visible(scope.outer, out.name()))
+          return InvalidModel("graph output '" + out.name() + "' is never produced");
+        value_for(scope, out.name(), false);
+        it = scope.index.find(out.name());
+      }
       Value& v = g->values[it->second];
       if (v.dtype == DataType::kUndefined || !v.has_shape) fill_declared_type(out, v);
       v.is_output = true;
       g->outputs.push_back(it->second);
     }
-    if (g->outputs.empty()) return InvalidModel("graph has no outputs");
-    // Every consumed value must come from somewhere.
+    if (g->outputs.empty()) return InvalidModel(top_level ? "graph has no outputs" : "subgraph '" + g->name + "' has no outputs");
+    // Every consumed value must come from somewhere (a capture is a body input).
     for (const Node& n : g->nodes)
       for (ValueId v : n.inputs)
         if (v != kNoValue && g->values[v].producer < 0 && !g->values[v].is_input && !g->values[v].initializer.defined())
@@ -387,11 +457,9 @@ class Importer {
                               "' which no node, input or initializer provides");
     auto topo = g->topological_order();
     if (!topo.ok()) return topo.status();
-    TOP_RETURN_IF_ERROR(annotate_with_shape_inference(model, *g));
-    return g;
+    return Status::Ok();
   }
 
- private:
   static Status check_header(const onnx::ModelProto& model) {
     if (!model.has_graph()) return InvalidModel("file holds no graph (is it an ONNX model?)");
     if (model.ir_version() <= 0) return InvalidModel("model has no ir_version (is it an ONNX model?)");
@@ -469,24 +537,27 @@ class Importer {
     return line.size() > 400 ? line.substr(0, 400) + "..." : line;
   }
 
-  ValueId value_for(const std::string& name, bool defining) {
-    auto it = index_.find(name);
-    if (it != index_.end()) return it->second;
+  // The value `name` denotes in `scope`. Read (not defining) and unknown here but
+  // visible outside, it is captured: a body input that the node will feed.
+  static ValueId value_for(Scope& scope, const std::string& name, bool defining) {
+    auto it = scope.index.find(name);
+    if (it != scope.index.end()) return it->second;
     Value v;
     v.name = name;
-    auto vi = value_info_.find(name);
-    if (vi != value_info_.end()) fill_declared_type(*vi->second, v);
-    ValueId id = graph_->add_value(std::move(v));
-    index_[name] = id;
+    auto vi = scope.value_info.find(name);
+    if (vi != scope.value_info.end()) fill_declared_type(*vi->second, v);
+    const bool capture = !defining && visible(scope.outer, name);
+    v.is_input = capture;
+    ValueId id = scope.graph->add_value(std::move(v));
+    scope.index[name] = id;
+    if (capture) scope.captures.push_back(name);
     return id;
   }
 
   std::string base_dir_;
   ImportOptions opts_;
   TensorLoader tensors_;
-  Graph* graph_ = nullptr;
-  std::unordered_map<std::string, ValueId> index_;
-  std::unordered_map<std::string, const onnx::ValueInfoProto*> value_info_;
+  std::unordered_map<std::string, ValueId> index_;  // the top-level graph's names
 };
 
 }  // namespace

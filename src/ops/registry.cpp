@@ -30,6 +30,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_quantize_ops(r);
     register_recurrent_ops(r);
     register_quantized_linear_ops(r);
+    register_control_flow_ops(r);
     return r;
   }();
   return registry;

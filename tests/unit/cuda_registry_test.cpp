@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -22,11 +24,23 @@ std::string joined(const std::vector<std::string>& v) {
   return s;
 }
 
+// Operators that run on the CPU backend only, each with its reason; the list may only
+// shrink (a listed type that gains a factory fails the test below too).
+const std::set<std::string> kCpuOnly = {
+    // Control flow runs its bodies with the CPU planner and executor (exec/control_flow.cpp);
+    // on the GPU it needs the per-node CPU fallback inside CUDA plans (issue 13 must-have 9).
+    "If", "Loop", "Scan"};
+
 TEST(CudaRegistry, EveryCpuOperatorHasAGpuFactory) {
   const cuda::CudaOpRegistry& gpu = cuda::CudaOpRegistry::builtin();
   std::vector<std::string> missing;
-  for (const std::string& type : ops::OpRegistry::builtin().op_types())
+  for (const std::string& type : ops::OpRegistry::builtin().op_types()) {
+    if (kCpuOnly.count(type)) {
+      EXPECT_FALSE(gpu.supports(type)) << type << " has a CUDA factory now: remove it from kCpuOnly";
+      continue;
+    }
     if (!gpu.supports(type)) missing.push_back(type);
+  }
   EXPECT_TRUE(missing.empty()) << missing.size() << " CPU operator types have no CUDA factory: " << joined(missing);
 }
 
