@@ -25,6 +25,7 @@ void register_quantize_ops(OpRegistry& r);     // quantize.cpp: QuantizeLinear, 
 void register_loss_ops(OpRegistry& r);         // loss.cpp: NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss
 void register_recurrent_ops(OpRegistry& r);    // recurrent.cpp: RNN, GRU, LSTM
 void register_control_flow_ops(OpRegistry& r);  // exec/control_flow.cpp (runs bodies with the planner): If, Loop, Scan
+void register_einsum_ops(OpRegistry& r);        // einsum.cpp: Einsum
 void register_quantized_linear_ops(OpRegistry& r);  // quantized_linear.cpp: MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv
 
 }  // namespace top::ops

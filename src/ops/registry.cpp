@@ -31,6 +31,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_recurrent_ops(r);
     register_quantized_linear_ops(r);
     register_control_flow_ops(r);
+    register_einsum_ops(r);
     return r;
   }();
   return registry;

@@ -125,6 +125,7 @@ void register_cuda_quantize_ops(CudaOpRegistry& r);     // QuantizeLinear, Dequa
 void register_cuda_loss_ops(CudaOpRegistry& r);         // NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss
 void register_cuda_recurrent_ops(CudaOpRegistry& r);    // RNN, GRU, LSTM
 void register_cuda_quantized_linear_ops(CudaOpRegistry& r);  // MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv
+void register_cuda_einsum_ops(CudaOpRegistry& r);       // Einsum
 void register_cuda_norm_ops(CudaOpRegistry& r);         // BatchNormalization, LayerNormalization, InstanceNormalization, ...
 
 }  // namespace top::cuda
