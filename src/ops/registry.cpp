@@ -32,6 +32,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_quantized_linear_ops(r);
     register_control_flow_ops(r);
     register_einsum_ops(r);
+    register_signal_ops(r);
     return r;
   }();
   return registry;

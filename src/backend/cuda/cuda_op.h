@@ -126,6 +126,7 @@ void register_cuda_loss_ops(CudaOpRegistry& r);         // NegativeLogLikelihood
 void register_cuda_recurrent_ops(CudaOpRegistry& r);    // RNN, GRU, LSTM
 void register_cuda_quantized_linear_ops(CudaOpRegistry& r);  // MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv
 void register_cuda_einsum_ops(CudaOpRegistry& r);       // Einsum
+void register_cuda_signal_ops(CudaOpRegistry& r);       // HannWindow, HammingWindow, BlackmanWindow
 void register_cuda_norm_ops(CudaOpRegistry& r);         // BatchNormalization, LayerNormalization, InstanceNormalization, ...
 
 }  // namespace top::cuda

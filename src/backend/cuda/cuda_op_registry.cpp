@@ -23,6 +23,7 @@ const CudaOpRegistry& CudaOpRegistry::builtin() {
     register_cuda_cumulative_ops(r);
     register_cuda_recurrent_ops(r);
     register_cuda_einsum_ops(r);
+    register_cuda_signal_ops(r);
     register_cuda_quantized_linear_ops(r);
     register_cuda_encoding_ops(r);
     register_cuda_scatter_ops(r);
