@@ -33,6 +33,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_control_flow_ops(r);
     register_einsum_ops(r);
     register_signal_ops(r);
+    register_data_dependent_ops(r);
     return r;
   }();
   return registry;
