@@ -1,4 +1,5 @@
-// Operators whose output shape depends on input values: NonZero, Compress and Unique.
+// Operators whose output shape depends on input values: NonZero, Compress, Unique and
+// NonMaxSuppression.
 //
 // The planner needs every shape before a run, so these read the deciding input with
 // constant_input() when planning: a weight or folded constant, or a graph input the
@@ -250,12 +251,128 @@ class UniqueOp final : public Op {
   int64_t axis_ = 0;
 };
 
+// ---- NonMaxSuppression ----------------------------------------------------------------
+
+// Per batch and class: boxes scoring above score_threshold, best first (ties: lower
+// index first, as ONNX Runtime), kept unless their IoU with a kept box exceeds
+// iou_threshold, at most max_output_boxes_per_class. Rows [batch, class, box].
+Result<Tensor> nms_selection(const Tensor& boxes, const Tensor& scores, const Tensor* max_out, const Tensor* iou,
+                             const Tensor* score_threshold, bool center_point, const std::string& p) {
+  if (boxes.dtype() != DataType::kFloat32 || scores.dtype() != DataType::kFloat32)
+    return Unsupported(p + "boxes and scores must be float32");
+  if (boxes.rank() != 3 || boxes.dim(2) != 4 || scores.rank() != 3 || scores.dim(0) != boxes.dim(0) ||
+      scores.dim(2) != boxes.dim(1))
+    return InvalidArgument(p + "boxes " + shape_str(boxes.shape()) + " must be [B, N, 4] and scores " +
+                           shape_str(scores.shape()) + " [B, C, N]");
+  auto scalar = [&](const Tensor* t, DataType dt, const char* what) -> Status {
+    if (t != nullptr && (t->dtype() != dt || t->numel() != 1))
+      return InvalidArgument(p + what + " must hold one " + dtype_name(dt));
+    return Status::Ok();
+  };
+  TOP_RETURN_IF_ERROR(scalar(max_out, DataType::kInt64, "max_output_boxes_per_class"));
+  TOP_RETURN_IF_ERROR(scalar(iou, DataType::kFloat32, "iou_threshold"));
+  TOP_RETURN_IF_ERROR(scalar(score_threshold, DataType::kFloat32, "score_threshold"));
+  const int64_t limit = max_out ? std::max<int64_t>(0, max_out->data<int64_t>()[0]) : 0;
+  const float iou_max = iou ? iou->data<float>()[0] : 0.0f;
+  const bool thresholded = score_threshold != nullptr;
+  const float min_score = thresholded ? score_threshold->data<float>()[0] : 0.0f;
+  const int64_t nb = boxes.dim(0), nc = scores.dim(1), n = boxes.dim(1);
+  // Corners (y1, x1, y2, x2) with y1 <= y2 and x1 <= x2.
+  auto corners = [&](int64_t b, int64_t i, float out[4]) {
+    const float* q = boxes.data<float>() + (b * n + i) * 4;
+    if (center_point) {
+      out[0] = q[1] - q[3] / 2;
+      out[1] = q[0] - q[2] / 2;
+      out[2] = q[1] + q[3] / 2;
+      out[3] = q[0] + q[2] / 2;
+    } else {
+      out[0] = std::min(q[0], q[2]);
+      out[1] = std::min(q[1], q[3]);
+      out[2] = std::max(q[0], q[2]);
+      out[3] = std::max(q[1], q[3]);
+    }
+  };
+  auto iou_of = [&](int64_t b, int64_t i, int64_t j) {
+    float a[4], c[4];
+    corners(b, i, a);
+    corners(b, j, c);
+    const float ih = std::min(a[2], c[2]) - std::max(a[0], c[0]);
+    const float iw = std::min(a[3], c[3]) - std::max(a[1], c[1]);
+    if (ih <= 0 || iw <= 0) return 0.0f;
+    const float inter = ih * iw;
+    const float uni = (a[2] - a[0]) * (a[3] - a[1]) + (c[2] - c[0]) * (c[3] - c[1]) - inter;
+    return uni > 0 ? inter / uni : 0.0f;
+  };
+  std::vector<int64_t> rows;
+  for (int64_t b = 0; b < nb; ++b)
+    for (int64_t c = 0; c < nc; ++c) {
+      const float* sc = scores.data<float>() + (b * nc + c) * n;
+      std::vector<int64_t> cand;
+      for (int64_t i = 0; i < n; ++i)
+        if (!thresholded || sc[i] > min_score) cand.push_back(i);
+      std::stable_sort(cand.begin(), cand.end(), [&](int64_t x, int64_t y) { return sc[x] > sc[y]; });
+      std::vector<int64_t> kept;
+      for (int64_t i : cand) {
+        if (static_cast<int64_t>(kept.size()) >= limit) break;
+        bool suppressed = false;
+        for (int64_t k : kept)
+          if (iou_of(b, i, k) > iou_max) {
+            suppressed = true;
+            break;
+          }
+        if (!suppressed) kept.push_back(i);
+      }
+      for (int64_t k : kept) rows.insert(rows.end(), {b, c, k});
+    }
+  TOP_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(DataType::kInt64, {static_cast<int64_t>(rows.size() / 3), 3}));
+  if (!rows.empty()) std::memcpy(out.raw_data(), rows.data(), rows.size() * sizeof(int64_t));
+  return out;
+}
+
+class NonMaxSuppressionOp final : public Op {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    (void)opset;
+    const int64_t c = attrs.get_int("center_point_box", 0);
+    if (c != 0 && c != 1) return InvalidArgument("NonMaxSuppression: center_point_box must be 0 or 1");
+    center_point_ = c == 1;
+    return Status::Ok();
+  }
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("NonMaxSuppression", ctx);
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 2, "NonMaxSuppression"));
+    const Tensor* in[5] = {};
+    for (size_t i = 0; i < 5; ++i) {
+      if (!ctx.has_input(i)) continue;
+      in[i] = ctx.constant_input(i);
+      if (in[i] == nullptr)
+        return InvalidArgument(p + "the output's shape depends on the boxes' and scores' values, unknown when planning");
+    }
+    TOP_ASSIGN_OR_RETURN(Tensor out, nms_selection(*in[0], *in[1], in[2], in[3], in[4], center_point_, p));
+    ctx.set_output(0, DataType::kInt64, out.shape());
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    auto opt = [&](size_t i) { return ctx.has_input(i) ? &ctx.input(i) : nullptr; };
+    TOP_ASSIGN_OR_RETURN(Tensor out, nms_selection(ctx.input(0), ctx.input(1), opt(2), opt(3), opt(4), center_point_,
+                                                   "NonMaxSuppression: "));
+    if (out.shape() != ctx.output(0).shape())
+      return InvalidArgument("NonMaxSuppression: inputs differ from the planned values");
+    std::memcpy(ctx.output(0).raw_data(), out.raw_data(), out.nbytes());
+    return Status::Ok();
+  }
+
+ private:
+  bool center_point_ = false;
+};
+
 }  // namespace
 
 void register_data_dependent_ops(OpRegistry& r) {
   r.add("NonZero", 9, [] { return std::make_unique<NonZeroOp>(); });
   r.add("Compress", 9, [] { return std::make_unique<CompressOp>(); });
   r.add("Unique", 11, [] { return std::make_unique<UniqueOp>(); });
+  r.add("NonMaxSuppression", 10, [] { return std::make_unique<NonMaxSuppressionOp>(); });
 }
 
 }  // namespace top::ops

@@ -49,3 +49,22 @@ def cases():
         m = _model([node], [_vi("x", t, list(value.shape))],
                    [_vi("y", t, y_shape), _vi("idx", I64, ["n"]), _vi("inv", I64, ["m"]), _vi("cnt", I64, ["n"])], 11)
         yield ("datadep_unique_%s" % name, m, {"x": value})
+
+    # NonMaxSuppression: random overlapping boxes, two batches and three classes.
+    def boxes(n, center):
+        xy = rng.uniform(0, 10, [2, n, 2])
+        wh = rng.uniform(1, 4, [2, n, 2])
+        if center:
+            return np.concatenate([xy, wh], axis=2).astype(np.float32)
+        return np.concatenate([xy, xy + wh], axis=2)[:, :, [1, 0, 3, 2]].astype(np.float32)  # y1 x1 y2 x2
+    for name, center, max_out, iou, score in (("corners", 0, 4, 0.3, 0.2), ("center", 1, 10, 0.5, None),
+                                              ("no_limit_zero", 0, 0, 0.5, 0.0)):
+        names = ["b", "s", "m", "iou"] + (["st"] if score is not None else [])
+        inits = [numpy_helper.from_array(np.array(max_out, np.int64), "m"),
+                 numpy_helper.from_array(np.array(iou, np.float32), "iou")]
+        if score is not None:
+            inits.append(numpy_helper.from_array(np.array(score, np.float32), "st"))
+        node = helper.make_node("NonMaxSuppression", names, ["sel"], center_point_box=center)
+        m = _model([node], [_vi("b", F, [2, 12, 4]), _vi("s", F, [2, 3, 12])], [_vi("sel", I64, ["n", 3])], 11, inits)
+        yield ("datadep_nms_%s" % name, m,
+               {"b": boxes(12, center), "s": rng.uniform(0, 1, [2, 3, 12]).astype(np.float32)})

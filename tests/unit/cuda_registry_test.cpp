@@ -31,10 +31,10 @@ const std::set<std::string> kCpuOnly = {
     // on the GPU it needs the per-node CPU fallback inside CUDA plans (issue 13 must-have 9).
     "If", "Loop", "Scan",
     // Output shapes that depend on input values: planned only when those values are
-    // known, and then the planner folds NonZero and Unique on the CPU (they never run as
-    // steps). Compress with a known condition and a run-time input does run: no GPU
-    // kernel yet.
-    "NonZero", "Unique", "Compress"};
+    // known, and then the planner folds NonZero, Unique and NonMaxSuppression on the CPU
+    // (they never run as steps). Compress with a known condition and a run-time input
+    // does run: no GPU kernel yet.
+    "NonZero", "Unique", "NonMaxSuppression", "Compress"};
 
 TEST(CudaRegistry, EveryCpuOperatorHasAGpuFactory) {
   const cuda::CudaOpRegistry& gpu = cuda::CudaOpRegistry::builtin();
