@@ -40,6 +40,7 @@ enum class DataType : uint8_t {
   kUint16,  // appended: the values above are stable
   kUint32,
   kUint64,
+  kBFloat16,  // storage and Cast; arithmetic through float32 (ops/float16_promotion.h)
 };
 
 size_t dtype_size(DataType t);

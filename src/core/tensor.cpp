@@ -24,6 +24,7 @@ size_t dtype_size(DataType t) {
     case DataType::kUint16: return 2;
     case DataType::kUint32: return 4;
     case DataType::kUint64: return 8;
+    case DataType::kBFloat16: return 2;
     case DataType::kUndefined: return 0;
   }
   return 0;
@@ -43,6 +44,7 @@ const char* dtype_name(DataType t) {
     case DataType::kUint16: return "uint16";
     case DataType::kUint32: return "uint32";
     case DataType::kUint64: return "uint64";
+    case DataType::kBFloat16: return "bfloat16";
     case DataType::kUndefined: return "undefined";
   }
   return "undefined";
@@ -126,6 +128,7 @@ double Tensor::item_as_double(int64_t i) const {
     case DataType::kFloat32: return data<float>()[i];
     case DataType::kFloat64: return data<double>()[i];
     case DataType::kFloat16: return half_to_float(data<uint16_t>()[i]);
+    case DataType::kBFloat16: return bfloat16_to_float(data<uint16_t>()[i]);
     case DataType::kInt8: return data<int8_t>()[i];
     case DataType::kUint8: return data<uint8_t>()[i];
     case DataType::kInt16: return data<int16_t>()[i];

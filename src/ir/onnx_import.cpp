@@ -51,6 +51,7 @@ Result<DataType> convert_dtype(int onnx_type, const std::string& what) {
     case onnx::TensorProto::FLOAT: return DataType::kFloat32;
     case onnx::TensorProto::DOUBLE: return DataType::kFloat64;
     case onnx::TensorProto::FLOAT16: return DataType::kFloat16;
+    case onnx::TensorProto::BFLOAT16: return DataType::kBFloat16;
     case onnx::TensorProto::INT8: return DataType::kInt8;
     case onnx::TensorProto::UINT8: return DataType::kUint8;
     case onnx::TensorProto::INT16: return DataType::kInt16;
@@ -94,6 +95,7 @@ void copy_typed_values(const onnx::TensorProto& tp, Tensor& t, int64_t n) {
     case DataType::kUint8: copy_field(tp.int32_data(), t.data<uint8_t>(), n); break;
     case DataType::kBool: copy_field(tp.int32_data(), t.data<bool>(), n); break;
     case DataType::kFloat16: copy_field(tp.int32_data(), t.data<uint16_t>(), n); break;  // uint16 bit patterns
+    case DataType::kBFloat16: copy_field(tp.int32_data(), t.data<uint16_t>(), n); break;
     case DataType::kUint16: copy_field(tp.int32_data(), t.data<uint16_t>(), n); break;
     case DataType::kUint32: copy_field(tp.uint64_data(), t.data<uint32_t>(), n); break;
     case DataType::kUint64: copy_field(tp.uint64_data(), t.data<uint64_t>(), n); break;

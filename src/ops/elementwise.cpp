@@ -638,17 +638,20 @@ Status cast_tensor(const KernelContext& ctx, const Tensor& x, Tensor& y) {
     std::memcpy(y.raw_data(), x.raw_data(), x.nbytes());
     return Status::Ok();
   }
-  if (from == DataType::kFloat16 || to == DataType::kFloat16) {
-    // Through float32: a half converts exactly to float.
-    if (from == DataType::kFloat16) {
+  const bool half_from = from == DataType::kFloat16 || from == DataType::kBFloat16;
+  const bool half_to = to == DataType::kFloat16 || to == DataType::kBFloat16;
+  if (half_from || half_to) {
+    // 16-bit floats go through float32: both convert to float exactly.
+    if (half_from) {
       Tensor tmp = y;
       if (to != DataType::kFloat32) {
         TOP_ASSIGN_OR_RETURN(tmp, Tensor::allocate(DataType::kFloat32, x.shape()));
       }
       const uint16_t* px = static_cast<const uint16_t*>(x.raw_data());
       float* pt = tmp.data<float>();
+      const bool bf = from == DataType::kBFloat16;
       ctx.parallel_for(x.numel(), ew::kGrain, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) pt[i] = half_to_float(px[i]);
+        for (int64_t i = b; i < e; ++i) pt[i] = bf ? bfloat16_to_float(px[i]) : half_to_float(px[i]);
       });
       return to == DataType::kFloat32 ? Status::Ok() : cast_tensor(ctx, tmp, y);
     }
@@ -659,8 +662,9 @@ Status cast_tensor(const KernelContext& ctx, const Tensor& x, Tensor& y) {
     }
     const float* pt = tmp.data<float>();
     uint16_t* py = static_cast<uint16_t*>(y.raw_data());
+    const bool bf = to == DataType::kBFloat16;
     ctx.parallel_for(x.numel(), ew::kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) py[i] = float_to_half(pt[i]);
+      for (int64_t i = b; i < e; ++i) py[i] = bf ? float_to_bfloat16(pt[i]) : float_to_half(pt[i]);
     });
     return Status::Ok();
   }
@@ -678,7 +682,7 @@ Status cast_tensor(const KernelContext& ctx, const Tensor& x, Tensor& y) {
 }
 
 bool castable(DataType t) {
-  return t == DataType::kFloat16 ||
+  return t == DataType::kFloat16 || t == DataType::kBFloat16 ||
          ew::dtype_in<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t, bool>(t);
 }
 

@@ -5,18 +5,23 @@
 namespace top::ops {
 namespace {
 
+bool is_half(DataType t) { return t == DataType::kFloat16 || t == DataType::kBFloat16; }
+
 Result<Tensor> to_float32(const Tensor& h) {
   TOP_ASSIGN_OR_RETURN(Tensor f, Tensor::allocate(DataType::kFloat32, h.shape()));
   const uint16_t* src = h.data<uint16_t>();
   float* dst = f.data<float>();
-  for (int64_t i = 0, n = h.numel(); i < n; ++i) dst[i] = half_to_float(src[i]);
+  const bool bf = h.dtype() == DataType::kBFloat16;
+  for (int64_t i = 0, n = h.numel(); i < n; ++i) dst[i] = bf ? bfloat16_to_float(src[i]) : half_to_float(src[i]);
   return f;
 }
 
-void to_float16(const Tensor& f, Tensor& h) {
+// Rounds f into h (float16 or bfloat16).
+void to_half(const Tensor& f, Tensor& h) {
   const float* src = f.data<float>();
   uint16_t* dst = h.data<uint16_t>();
-  for (int64_t i = 0, n = f.numel(); i < n; ++i) dst[i] = float_to_half(src[i]);
+  const bool bf = h.dtype() == DataType::kBFloat16;
+  for (int64_t i = 0, n = f.numel(); i < n; ++i) dst[i] = bf ? float_to_bfloat16(src[i]) : float_to_half(src[i]);
 }
 
 class Float16ViaFloat32 final : public Op {
@@ -26,9 +31,12 @@ class Float16ViaFloat32 final : public Op {
   Status infer(InferContext& ctx) const override {
     std::vector<Tensor> promoted_constants(ctx.num_inputs());
     std::vector<ValueInfo> infos;
+    DataType narrow = DataType::kFloat16;  // what float32 outputs become: the first 16-bit input's type
+    for (size_t i = ctx.num_inputs(); i-- > 0;)
+      if (is_half(ctx.input(i).dtype)) narrow = ctx.input(i).dtype;
     for (size_t i = 0; i < ctx.num_inputs(); ++i) {
       ValueInfo v = ctx.input(i);
-      if (v.dtype == DataType::kFloat16) {
+      if (is_half(v.dtype)) {
         v.dtype = DataType::kFloat32;
         if (v.constant != nullptr) {
           TOP_ASSIGN_OR_RETURN(promoted_constants[i], to_float32(*v.constant));
@@ -47,7 +55,7 @@ class Float16ViaFloat32 final : public Op {
       if (const Tensor* value = inner.output_value(i); value != nullptr && o.dtype != DataType::kFloat32) {
         ctx.set_output_value(i, *value);
       } else {
-        ctx.set_output(i, o.dtype == DataType::kFloat32 ? DataType::kFloat16 : o.dtype, o.shape);
+        ctx.set_output(i, o.dtype == DataType::kFloat32 ? narrow : o.dtype, o.shape);
       }
     }
     return Status::Ok();
@@ -59,7 +67,7 @@ class Float16ViaFloat32 final : public Op {
     for (size_t i = 0; i < ctx.num_inputs(); ++i) {
       if (!ctx.has_input(i)) {
         ins.push_back(nullptr);
-      } else if (ctx.input(i).dtype() == DataType::kFloat16) {
+      } else if (is_half(ctx.input(i).dtype())) {
         TOP_ASSIGN_OR_RETURN(promoted[i], to_float32(ctx.input(i)));
         ins.push_back(&promoted[i]);
       } else {
@@ -71,7 +79,7 @@ class Float16ViaFloat32 final : public Op {
     for (size_t i = 0; i < ctx.num_outputs(); ++i) {
       if (!ctx.has_output(i)) {
         outs.push_back(nullptr);
-      } else if (ctx.output(i).dtype() == DataType::kFloat16) {
+      } else if (is_half(ctx.output(i).dtype())) {
         TOP_ASSIGN_OR_RETURN(wide[i], Tensor::allocate(DataType::kFloat32, ctx.output(i).shape()));
         outs.push_back(&wide[i]);
       } else {
@@ -80,7 +88,7 @@ class Float16ViaFloat32 final : public Op {
     }
     TOP_RETURN_IF_ERROR(inner_->compute(KernelContext(ins, outs, ctx.pool())));
     for (size_t i = 0; i < wide.size(); ++i)
-      if (wide[i].defined()) to_float16(wide[i], ctx.output(i));
+      if (wide[i].defined()) to_half(wide[i], ctx.output(i));
     return Status::Ok();
   }
 
@@ -98,7 +106,7 @@ std::shared_ptr<const Op> float16_via_float32(std::shared_ptr<const Op> inner) {
 
 bool has_float16_input(const std::vector<ValueInfo>& inputs) {
   for (const ValueInfo& v : inputs)
-    if (v.dtype == DataType::kFloat16) return true;
+    if (is_half(v.dtype)) return true;
   return false;
 }
 

@@ -128,6 +128,7 @@ Result<DataType> from_onnx_dtype(int64_t code, const std::string& what) {
     case 7: return DataType::kInt64;
     case 9: return DataType::kBool;
     case 10: return DataType::kFloat16;
+    case 16: return DataType::kBFloat16;
     case 11: return DataType::kFloat64;
     default: return Unsupported(what + " ONNX data type " + std::to_string(code) + " is not supported");
   }

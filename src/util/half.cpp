@@ -54,4 +54,19 @@ uint16_t float_to_half(float f) {
   return sign | static_cast<uint16_t>(h);
 }
 
+float bfloat16_to_float(uint16_t b) {
+  const uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t float_to_bfloat16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40u);  // NaN stays NaN
+  const uint32_t rounding = 0x7fffu + ((x >> 16) & 1u);  // to nearest, ties to even
+  return static_cast<uint16_t>((x + rounding) >> 16);
+}
+
 }  // namespace top

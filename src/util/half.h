@@ -9,4 +9,8 @@ namespace top {
 float half_to_float(uint16_t h);
 uint16_t float_to_half(float f);
 
+// bfloat16: the top 16 bits of a float32; rounding to nearest even, NaN kept quiet.
+float bfloat16_to_float(uint16_t b);
+uint16_t float_to_bfloat16(float f);
+
 }  // namespace top

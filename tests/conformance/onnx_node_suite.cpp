@@ -16,6 +16,7 @@
 // case. --write FILE writes the list that would make this run pass (reasons from this
 // run, except that listed wrong results keep their hand-written ones), to review and commit.
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +52,14 @@ top::Result<top::Tensor> read_tensor(const fs::path& p) {
   return top::ir::import_tensor_proto_bytes(bytes.data(), bytes.size());
 }
 
+// onnx 1.12 writes bfloat16 test data as uint16 tensors holding the bits (numpy has no
+// bfloat16), as its own runner reads them: the bits are relabelled as bfloat16.
+top::Result<top::Tensor> as_bfloat16(const top::Tensor& t) {
+  TOP_ASSIGN_OR_RETURN(top::Tensor b, top::Tensor::allocate(top::DataType::kBFloat16, t.shape()));
+  std::memcpy(b.raw_data(), t.raw_data(), t.nbytes());
+  return b;
+}
+
 std::vector<fs::path> numbered(const fs::path& dir, const std::string& prefix) {
   std::vector<fs::path> files;
   for (int i = 0;; ++i) {
@@ -62,7 +71,8 @@ std::vector<fs::path> numbered(const fs::path& dir, const std::string& prefix) {
 }
 
 bool floating(top::DataType t) {
-  return t == top::DataType::kFloat32 || t == top::DataType::kFloat64 || t == top::DataType::kFloat16;
+  return t == top::DataType::kFloat32 || t == top::DataType::kFloat64 || t == top::DataType::kFloat16 ||
+         t == top::DataType::kBFloat16;
 }
 
 // The first mismatch of `got` against `want`, or "" when they agree.
@@ -111,6 +121,11 @@ Outcome run_case(const fs::path& dir, int threads) {
     for (const fs::path& p : numbered(set, "input_")) {
       auto t = read_tensor(p);
       if (!t.ok()) return {"data", p.filename().string() + ": " + t.status().to_string()};
+      const size_t k = inputs.size();
+      if (t->dtype() == top::DataType::kUint16 && k < model->inputs().size() &&
+          model->inputs()[k].dtype == top::DataType::kBFloat16)
+        t = as_bfloat16(*t);
+      if (!t.ok()) return {"data", t.status().to_string()};
       inputs.push_back(std::move(t).value());
     }
     auto outs = (*session)->run(inputs);
@@ -121,6 +136,9 @@ Outcome run_case(const fs::path& dir, int threads) {
     for (size_t i = 0; i < expected.size(); ++i) {
       auto want = read_tensor(expected[i]);
       if (!want.ok()) return {"data", expected[i].filename().string() + ": " + want.status().to_string()};
+      if (want->dtype() == top::DataType::kUint16 && (*outs)[i].dtype() == top::DataType::kBFloat16)
+        want = as_bfloat16(*want);
+      if (!want.ok()) return {"data", want.status().to_string()};
       std::string diff = compare((*outs)[i], *want);
       if (!diff.empty()) return {"wrong", set.filename().string() + " output " + std::to_string(i) + ": " + diff};
     }

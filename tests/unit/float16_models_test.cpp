@@ -75,6 +75,35 @@ TEST(Float16Models, InceptionBlockInFloat16MatchesFloat32OnTheSameValues) {
   EXPECT_LT(max_err / max_ref, 4e-3);    // float16 rounding of the intermediates
 }
 
+TEST(Float16Models, Bfloat16RoundsToNearestEvenAndRunsAModelThroughFloat32) {
+  EXPECT_EQ(float_to_bfloat16(1.00390625f), 0x3f80);  // a tie: to the even 1.0
+  EXPECT_EQ(float_to_bfloat16(1.01171875f), 0x3f82);  // a tie: to the even 1.015625
+  EXPECT_EQ(float_to_bfloat16(0.48033667f), 0x3ef6);  // nearest, not truncated (0x3ef5)
+  EXPECT_TRUE(std::isnan(bfloat16_to_float(float_to_bfloat16(std::nanf("")))));
+  // The float16 model's graph with bfloat16 tensors: every operator through float32.
+  onnx::ModelProto m = rounded(testing::inception_block_model(11), true);
+  auto* g = m.mutable_graph();
+  for (auto& t : *g->mutable_initializer()) {
+    if (t.data_type() != onnx::TensorProto::FLOAT16) continue;
+    t.set_data_type(onnx::TensorProto::BFLOAT16);
+    for (int i = 0; i < t.int32_data_size(); ++i) t.set_int32_data(i, float_to_bfloat16(half_to_float(t.int32_data(i))));
+  }
+  for (auto* list : {g->mutable_input(), g->mutable_output()})
+    for (auto& vi : *list) vi.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::BFLOAT16);
+  Model bf = testing::load_proto(m);
+  auto s = Session::create(bf);
+  ASSERT_TRUE(s.ok());
+  Tensor x = Tensor::zeros(DataType::kBFloat16, {1, 8, 10, 10});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<uint16_t>()[i] = float_to_bfloat16(std::sin(0.1f * i));
+  auto y = (*s)->run({x});
+  ASSERT_TRUE(y.ok()) << y.status().to_string();
+  EXPECT_EQ((*y)[0].dtype(), DataType::kBFloat16);
+  double max_abs = 0;
+  for (int64_t i = 0; i < (*y)[0].numel(); ++i)
+    max_abs = std::max(max_abs, std::fabs(double(bfloat16_to_float((*y)[0].data<uint16_t>()[i]))));
+  EXPECT_GT(max_abs, 0.1);
+}
+
 TEST(Float16Models, ThePlanMarksTheStepsComputedInFloat32) {
   Model m16 = testing::load_proto(rounded(testing::inception_block_model(11), true));
   auto plan = exec::make_plan(m16.graph(), {Shape{1, 8, 10, 10}});

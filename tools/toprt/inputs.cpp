@@ -5,6 +5,7 @@
 #include <set>
 
 #include "top/limits.h"
+#include "util/half.h"
 #include "util/npy.h"
 
 namespace toprt {
@@ -67,6 +68,8 @@ top::Result<std::vector<top::Tensor>> make_inputs(const top::Model& model, const
       switch (info.dtype) {
         case top::DataType::kFloat32: t.data<float>()[i] = normal(rng); break;
         case top::DataType::kFloat64: t.data<double>()[i] = normal(rng); break;
+        case top::DataType::kFloat16: t.data<uint16_t>()[i] = top::float_to_half(normal(rng)); break;
+        case top::DataType::kBFloat16: t.data<uint16_t>()[i] = top::float_to_bfloat16(normal(rng)); break;
         case top::DataType::kInt64: t.data<int64_t>()[i] = static_cast<int64_t>(rng() % 10); break;
         case top::DataType::kInt32: t.data<int32_t>()[i] = static_cast<int32_t>(rng() % 10); break;
         case top::DataType::kBool: t.data<bool>()[i] = rng() % 2; break;
