@@ -322,12 +322,83 @@ class LrnOp final : public Op {
   float alpha_ = 1e-4f, beta_ = 0.75f, bias_ = 1.0f;
 };
 
+// MeanVarianceNormalization-13 (and -9): (X - mean) / (sqrt(E[X^2] - mean^2) + 1e-9), the
+// statistics taken over `axes` (default 0, 2, 3) — ONNX's function body, in double.
+// float32. No GPU kernel yet (CPU-only list in tests/unit/cuda_registry_test.cpp).
+class MeanVarianceNormOp final : public Op {
+ public:
+  Status init(const ir::Attributes& attrs, int opset) override {
+    (void)opset;
+    axes_ = attrs.get_ints("axes", {0, 2, 3});
+    return Status::Ok();
+  }
+  Status infer(InferContext& ctx) const override {
+    const std::string p = node_prefix("MeanVarianceNormalization", ctx);
+    TOP_RETURN_IF_ERROR(require_inputs(ctx, 1, "MeanVarianceNormalization"));
+    if (ctx.input_dtype(0) != DataType::kFloat32) return Unsupported(p + "only float32 is supported");
+    TOP_RETURN_IF_ERROR(reduced_dims(ctx.input_shape(0), p).status());
+    ctx.set_output(0, DataType::kFloat32, ctx.input_shape(0));
+    return Status::Ok();
+  }
+  Status compute(const KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    Tensor& y = ctx.output(0);
+    TOP_ASSIGN_OR_RETURN(std::vector<bool> reduced, reduced_dims(x.shape(), "MeanVarianceNormalization: "));
+    if (y.shape() != x.shape()) return InvalidArgument("MeanVarianceNormalization: bad output");
+    // Each element's group: its index with the reduced dims set to 0.
+    const Shape& s = x.shape();
+    const int64_t n = x.numel();
+    std::vector<int64_t> group(static_cast<size_t>(n));
+    int64_t groups = 1, group_size = 1;
+    for (size_t d = 0; d < s.size(); ++d) (reduced[d] ? group_size : groups) *= s[d];
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t rest = i, g = 0, mul = 1;
+      for (size_t d = s.size(); d-- > 0;) {
+        const int64_t c = rest % s[d];
+        rest /= s[d];
+        if (!reduced[d]) {
+          g += c * mul;
+          mul *= s[d];
+        }
+      }
+      group[static_cast<size_t>(i)] = g;
+    }
+    std::vector<double> sum(static_cast<size_t>(groups), 0.0), sq(static_cast<size_t>(groups), 0.0);
+    const float* src = x.data<float>();
+    for (int64_t i = 0; i < n; ++i) {
+      sum[static_cast<size_t>(group[static_cast<size_t>(i)])] += src[i];
+      sq[static_cast<size_t>(group[static_cast<size_t>(i)])] += static_cast<double>(src[i]) * src[i];
+    }
+    float* dst = y.data<float>();
+    const double count = static_cast<double>(std::max<int64_t>(1, group_size));
+    for (int64_t i = 0; i < n; ++i) {
+      const size_t g = static_cast<size_t>(group[static_cast<size_t>(i)]);
+      const double mean = sum[g] / count;
+      const double var = std::max(0.0, sq[g] / count - mean * mean);
+      dst[i] = static_cast<float>((src[i] - mean) / (std::sqrt(var) + 1e-9));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Result<std::vector<bool>> reduced_dims(const Shape& x, const std::string& p) const {
+    std::vector<bool> reduced(x.size(), false);
+    for (int64_t a : axes_) {
+      TOP_ASSIGN_OR_RETURN(int64_t n, norm_axis(a, static_cast<int64_t>(x.size()), p + "axes: "));
+      reduced[static_cast<size_t>(n)] = true;
+    }
+    return reduced;
+  }
+  std::vector<int64_t> axes_;
+};
+
 }  // namespace
 
 void register_norm_ops(OpRegistry& r) {
   r.add("LRN", 1, [] { return std::make_unique<LrnOp>(); });
   r.add("BatchNormalization", 1, [] { return std::make_unique<BatchNormOp>(); });
   r.add("InstanceNormalization", 1, [] { return std::make_unique<InstanceNormOp>(); });
+  r.add("MeanVarianceNormalization", 9, [] { return std::make_unique<MeanVarianceNormOp>(); });
   r.add("LayerNormalization", 17, [] { return std::make_unique<LayerNormOp>(); });
 }
 

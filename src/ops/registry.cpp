@@ -34,6 +34,8 @@ const OpRegistry& OpRegistry::builtin() {
     register_einsum_ops(r);
     register_signal_ops(r);
     register_data_dependent_ops(r);
+    register_linalg_ops(r);
+    register_reverse_sequence_ops(r);
     return r;
   }();
   return registry;

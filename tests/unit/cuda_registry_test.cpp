@@ -34,7 +34,9 @@ const std::set<std::string> kCpuOnly = {
     // known, and then the planner folds NonZero, Unique and NonMaxSuppression on the CPU
     // (they never run as steps). Compress with a known condition and a run-time input
     // does run: no GPU kernel yet.
-    "NonZero", "Unique", "NonMaxSuppression", "Compress"};
+    "NonZero", "Unique", "NonMaxSuppression", "Compress",
+    // No GPU kernel yet; inside a CUDA plan they need the per-node CPU fallback.
+    "Det", "ReverseSequence", "MeanVarianceNormalization"};
 
 TEST(CudaRegistry, EveryCpuOperatorHasAGpuFactory) {
   const cuda::CudaOpRegistry& gpu = cuda::CudaOpRegistry::builtin();
