@@ -36,6 +36,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_data_dependent_ops(r);
     register_linalg_ops(r);
     register_reverse_sequence_ops(r);
+    register_text_ops(r);
     return r;
   }();
   return registry;
