@@ -37,7 +37,9 @@ struct Session::Impl {
       PlanKey key{shapes, {}};
       exec::PlanOptions opts;
       std::vector<size_t> needed;
+      std::vector<ir::ValueId> values_needed;
       opts.inputs_needing_values = &needed;
+      opts.values_needing_values = &values_needed;
       {
         std::lock_guard<std::mutex> lock(mu);
         if (!inputs.empty()) {
@@ -53,7 +55,7 @@ struct Session::Impl {
       // Planning runs outside the lock; two threads racing on a new key both plan and
       // the first insert wins, which is harmless.
       auto plan = exec::make_plan(model.graph(), shapes, opts);
-      std::lock_guard<std::mutex> lock(mu);
+      std::unique_lock<std::mutex> lock(mu);
       if (plan.ok()) {
         if (plans.size() >= kMaxPlans) plans.clear();
         return plans.emplace(key, *plan).first->second;
@@ -65,8 +67,62 @@ struct Session::Impl {
         value_keyed.push_back(i);
         learned = true;
       }
-      if (!learned) return plan.status();  // each pass learns an input, so this ends
+      if (learned) continue;  // each pass learns an input, so this ends
+      if (inputs.empty() || values_needed.empty()) return plan.status();
+      lock.unlock();  // evaluation takes arenas under the lock
+      return plan_by_evaluation(shapes, inputs, opts, plan.status());
     }
+  }
+
+  // Run-time shape evaluation: a shape rule needs values computed from large run-time
+  // data (a NonZero of an activation). The part of the graph that computes them runs
+  // first; the graph is then planned with those values known, and again as long as
+  // planning asks for more (at most kMaxEvaluationRounds). Such plans hold to one run's
+  // data, so they are not cached: each run of these models plans and runs the prefix.
+  static constexpr int kMaxEvaluationRounds = 8;
+  Result<std::shared_ptr<const exec::ExecutionPlan>> plan_by_evaluation(const std::vector<Shape>& shapes,
+                                                                        const std::vector<const Tensor*>& inputs,
+                                                                        exec::PlanOptions opts, Status first_error) {
+    const std::shared_ptr<const ir::Graph>& graph = model.graph();
+    std::vector<ir::ValueId> needed = *opts.values_needing_values;
+    std::vector<ir::ValueId> values_needed;
+    opts.values_needing_values = &values_needed;
+    opts.inputs_needing_values = nullptr;
+    opts.prune_dead = true;
+    for (int round = 0; round < kMaxEvaluationRounds; ++round) {
+      // The values asked for: graph inputs are at hand, the others come from a partial run.
+      auto prefix = std::make_shared<ir::Graph>(*graph);
+      prefix->outputs.clear();
+      for (ir::ValueId v : needed) {
+        const auto in = std::find(graph->inputs.begin(), graph->inputs.end(), v);
+        if (in != graph->inputs.end()) {
+          opts.known_values.emplace_back(v, *inputs[static_cast<size_t>(in - graph->inputs.begin())]);
+        } else if (std::none_of(opts.known_values.begin(), opts.known_values.end(),
+                                [&](const auto& kv) { return kv.first == v; })) {
+          prefix->outputs.push_back(v);
+        }
+      }
+      if (!prefix->outputs.empty()) {
+        auto part = exec::make_plan(prefix, shapes, opts);
+        if (!part.ok()) return part.status().with_context("evaluating shapes at run time");
+        auto arena = take_arena();
+        auto values = backend->run(**part, inputs, *arena, nullptr);
+        give_arena(std::move(arena));
+        if (!values.ok()) return values.status().with_context("evaluating shapes at run time");
+        for (size_t i = 0; i < prefix->outputs.size(); ++i) opts.known_values.emplace_back(prefix->outputs[i], (*values)[i]);
+      }
+      auto plan = exec::make_plan(graph, shapes, opts);
+      if (plan.ok()) return plan;
+      if (values_needed.empty()) return plan.status();
+      bool progress = false;
+      for (ir::ValueId v : values_needed)
+        progress |= std::none_of(opts.known_values.begin(), opts.known_values.end(),
+                                 [&](const auto& kv) { return kv.first == v; });
+      if (!progress) return plan.status();
+      needed = values_needed;
+    }
+    return first_error.with_context("shapes still unknown after " + std::to_string(kMaxEvaluationRounds) +
+                                    " rounds of run-time evaluation");
   }
 
   std::unique_ptr<exec::Arena> take_arena() {

@@ -168,10 +168,43 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
     if (!s.constant.defined()) return OutOfMemory("out of memory copying a planning value");
   }
   if (opts.inputs_needing_values) opts.inputs_needing_values->clear();
+  if (opts.values_needing_values) opts.values_needing_values->clear();
+  std::vector<bool> known(g.values.size(), false);
+  for (const auto& [v, t] : opts.known_values) {
+    if (v < 0 || static_cast<size_t>(v) >= g.values.size() || !t.defined())
+      return InvalidArgument("a known value given for planning is not a value of the graph");
+    Slot& s = slots[static_cast<size_t>(v)];
+    s.kind = Slot::Kind::kConstant;
+    s.constant = t;
+    s.dtype = t.dtype();
+    s.shape = t.shape();
+    known[static_cast<size_t>(v)] = true;
+  }
 
   TOP_ASSIGN_OR_RETURN(std::vector<ir::NodeId> topo, g.topological_order());
+  // Live nodes: those the graph outputs depend on, known values cutting the search.
+  std::vector<bool> live(g.nodes.size(), true);
+  if (opts.prune_dead) {
+    std::vector<bool> wanted(g.values.size(), false);
+    for (ir::ValueId v : g.outputs) wanted[static_cast<size_t>(v)] = true;
+    for (auto it = topo.rbegin(); it != topo.rend(); ++it) {
+      const ir::Node& n = g.nodes[*it];
+      bool needed = false;
+      for (ir::ValueId v : n.outputs)
+        if (v != ir::kNoValue && wanted[static_cast<size_t>(v)] && !known[static_cast<size_t>(v)]) needed = true;
+      live[*it] = needed;
+      if (needed)
+        for (ir::ValueId v : n.inputs)
+          if (v != ir::kNoValue) wanted[static_cast<size_t>(v)] = true;
+    }
+  }
   for (ir::NodeId id : topo) {
     const ir::Node& node = g.nodes[id];
+    if (!live[id]) continue;
+    bool outputs_known = !node.outputs.empty();
+    for (ir::ValueId v : node.outputs)
+      if (v != ir::kNoValue && !known[static_cast<size_t>(v)]) outputs_known = false;
+    if (outputs_known) continue;  // computed by an earlier partial run
     if (!node.op) return Internal("node '" + node.name + "' has no operator");
     std::vector<ops::ValueInfo> in_infos;
     bool all_constant = true;
@@ -209,6 +242,9 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
     if (!st.ok() && opts.inputs_needing_values) {
       for (size_t i : ictx.missing_constants())
         graph_inputs_behind(g, slots, node.inputs[i], *opts.inputs_needing_values);
+    }
+    if (!st.ok() && opts.values_needing_values) {
+      for (size_t i : ictx.missing_constants()) opts.values_needing_values->push_back(node.inputs[i]);
     }
     if (!st.ok()) {
       std::string shapes;

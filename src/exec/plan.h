@@ -68,6 +68,16 @@ struct PlanOptions {
   // inputs (indices into graph.inputs, without a value yet) it is computed from are
   // written here; empty otherwise.
   std::vector<size_t>* inputs_needing_values = nullptr;
+  // Run-time shape evaluation (Session, for operators whose output shape depends on
+  // computed data): values already computed by running part of the graph. A node whose
+  // outputs are all here is not planned; its outputs are constants of the plan.
+  std::vector<std::pair<ir::ValueId, Tensor>> known_values;
+  // When planning fails because a shape rule needed values it did not know, the values
+  // (node inputs) it asked for are written here; empty otherwise.
+  std::vector<ir::ValueId>* values_needing_values = nullptr;
+  // Plan only the nodes the graph outputs depend on (stopping at known values): for the
+  // partial graphs of run-time shape evaluation.
+  bool prune_dead = false;
 };
 
 class ExecutionPlan {

@@ -1,7 +1,7 @@
 // If/Loop/Scan behaviour the ONNX Runtime cases do not reach: what cannot be planned is
-// refused with a message that says why (a trip count decided by the data, branches of
-// different shapes under a computed condition), bodies capture values from two scopes
-// out, and the session re-plans an If for each value of a condition fed at run time.
+// refused with a message that says why (a trip count decided by the data), and an If
+// whose branches differ in shape under a computed condition runs through the session's
+// run-time shape evaluation.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
@@ -63,9 +63,9 @@ TEST(ControlFlow, ScanOutputsOfALoopWithADataDependentTripCountAreRefusedSayingW
   EXPECT_NE(r.status().message().find("trip count depends on the data"), std::string::npos) << r.status().to_string();
 }
 
-// y = If(x.sum() > 0) then x else Transpose(x): the branches differ in shape and the
-// condition is computed from an input too large to plan by value (a session plans by
-// the values of inputs of up to 4096 elements), so there is nothing to plan by.
+// y = If(x.sum() > 0) then x else Transpose(x) (or Neg(x)): the condition is computed
+// from an input too large to plan by value (a session plans by the values of inputs of
+// up to 4096 elements).
 constexpr int64_t kRows = 2, kCols = 2100;
 
 onnx::ModelProto if_with_computed_condition(bool same_shapes) {
@@ -100,7 +100,7 @@ onnx::ModelProto if_with_computed_condition(bool same_shapes) {
   return m;
 }
 
-TEST(ControlFlow, IfWithAComputedConditionRunsWhenTheBranchesAgreeAndIsRefusedOtherwise) {
+TEST(ControlFlow, IfWithAComputedConditionPlansOnceWhenTheBranchesAgreeAndPerRunOtherwise) {
   Model same = testing::load_proto(if_with_computed_condition(true));
   auto s = Session::create(same);
   ASSERT_TRUE(s.ok());
@@ -112,13 +112,22 @@ TEST(ControlFlow, IfWithAComputedConditionRunsWhenTheBranchesAgreeAndIsRefusedOt
   ASSERT_TRUE(neg.ok()) << neg.status().to_string();
   EXPECT_EQ((*neg)[0].data<float>()[5], 1.0f);  // else: -x
 
+  // Branches of different shapes: the condition is evaluated at run time first
+  // (Session's run-time shape evaluation), so each run gets its branch's shape ...
   Model differ = testing::load_proto(if_with_computed_condition(false));
   auto d = Session::create(differ);
   ASSERT_TRUE(d.ok());
-  auto r = (*d)->run({Tensor::from_vector<float>({kRows, kCols}, ones)});
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("condition must be known when planning"), std::string::npos)
-      << r.status().to_string();
+  auto then_run = (*d)->run({Tensor::from_vector<float>({kRows, kCols}, ones)});
+  ASSERT_TRUE(then_run.ok()) << then_run.status().to_string();
+  EXPECT_EQ((*then_run)[0].shape(), (Shape{kRows, kCols}));
+  auto else_run = (*d)->run({Tensor::from_vector<float>({kRows, kCols}, minus)});
+  ASSERT_TRUE(else_run.ok()) << else_run.status().to_string();
+  EXPECT_EQ((*else_run)[0].shape(), (Shape{kCols, kRows}));
+  // ... while without data there is nothing to plan by.
+  auto info = (*d)->plan_info({Shape{kRows, kCols}});
+  ASSERT_FALSE(info.ok());
+  EXPECT_NE(info.status().message().find("condition must be known when planning"), std::string::npos)
+      << info.status().to_string();
 }
 
 }  // namespace
