@@ -30,7 +30,7 @@ void register_data_dependent_ops(OpRegistry& r);  // data_dependent.cpp: NonZero
 void register_linalg_ops(OpRegistry& r);        // linalg.cpp: Det
 void register_reverse_sequence_ops(OpRegistry& r);  // reverse_sequence.cpp: ReverseSequence
 void register_text_ops(OpRegistry& r);          // text.cpp: TfIdfVectorizer
-void register_signal_ops(OpRegistry& r);        // signal.cpp: HannWindow, HammingWindow, BlackmanWindow
+void register_signal_ops(OpRegistry& r);        // signal.cpp: Hann/Hamming/BlackmanWindow, DFT, STFT, MelWeightMatrix
 void register_quantized_linear_ops(OpRegistry& r);  // quantized_linear.cpp: MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv
 
 }  // namespace top::ops

@@ -36,7 +36,8 @@ const std::set<std::string> kCpuOnly = {
     // does run: no GPU kernel yet.
     "NonZero", "Unique", "NonMaxSuppression", "Compress",
     // No GPU kernel yet; inside a CUDA plan they need the per-node CPU fallback.
-    "Det", "ReverseSequence", "MeanVarianceNormalization", "TfIdfVectorizer"};
+    "Det", "ReverseSequence", "MeanVarianceNormalization", "TfIdfVectorizer", "DFT", "STFT",
+    "MelWeightMatrix"};
 
 TEST(CudaRegistry, EveryCpuOperatorHasAGpuFactory) {
   const cuda::CudaOpRegistry& gpu = cuda::CudaOpRegistry::builtin();
