@@ -748,7 +748,8 @@ class IdentityOp : public Op {
   }
 };
 
-// Inference only: the output is the input and the mask is all true.
+// The output is the input and the mask is all true: inference, or training_mode with a
+// ratio of exactly 0. Training with a ratio above 0 (random masks) is refused.
 class DropoutOp : public Op {
  public:
   Status init(const ir::Attributes& attrs, int opset) override {
@@ -761,8 +762,9 @@ class DropoutOp : public Op {
     if (ctx.has_input(2)) {
       if (ctx.input_dtype(2) != DataType::kBool) return InvalidArgument("Dropout training_mode must be bool");
       const Tensor* t = ctx.constant_input(2);
-      if (t && t->numel() >= 1 && t->data<bool>()[0])
-        return Unsupported("Dropout with training_mode=true (only inference is supported)");
+      const Tensor* ratio = ctx.has_input(1) ? ctx.constant_input(1) : nullptr;
+      if (t && t->numel() >= 1 && t->data<bool>()[0] && !(ratio && ratio->numel() == 1 && ratio->item_as_double(0) == 0))
+        return Unsupported("Dropout with training_mode=true and a ratio above 0 (random masks are not supported)");
     }
     ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
     if (ctx.num_outputs() > 1)
@@ -775,8 +777,9 @@ class DropoutOp : public Op {
     if (ctx.has_input(2)) {
       const Tensor& t = ctx.input(2);
       if (t.dtype() != DataType::kBool) return InvalidArgument("Dropout training_mode must be bool");
-      if (t.numel() >= 1 && t.data<bool>()[0])
-        return Unsupported("Dropout with training_mode=true (only inference is supported)");
+      const bool zero_ratio = ctx.has_input(1) && ctx.input(1).numel() == 1 && ctx.input(1).item_as_double(0) == 0;
+      if (t.numel() >= 1 && t.data<bool>()[0] && !zero_ratio)
+        return Unsupported("Dropout with training_mode=true and a ratio above 0 (random masks are not supported)");
     }
     TOP_RETURN_IF_ERROR(copy_tensor(ctx, ctx.input(0), ctx.output(0)));
     if (ctx.has_output(1)) {

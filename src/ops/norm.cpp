@@ -20,8 +20,10 @@ class BatchNormOp final : public Op {
  public:
   Status init(const ir::Attributes& attrs, int opset) override {
     epsilon_ = attrs.get_float("epsilon", 1e-5f);
-    if (attrs.get_int("training_mode", 0) != 0)
-      return Unsupported("BatchNormalization: training_mode=1 is not supported (inference only)");
+    momentum_ = attrs.get_float("momentum", 0.9f);
+    // training_mode (opset 14+): normalise with the batch's own statistics and output
+    // the updated running mean and variance.
+    training_ = opset >= 14 && attrs.get_int("training_mode", 0) != 0;
     if (opset < 9 && attrs.get_int("spatial", 1) == 0)  // removed in opset 9
       return Unsupported("BatchNormalization: spatial=0 is not supported");
     return Status::Ok();
@@ -55,7 +57,7 @@ class BatchNormOp final : public Op {
 
   Status compute(const KernelContext& ctx) const override {
     for (size_t i = 1; i < ctx.num_outputs(); ++i)
-      if (ctx.has_output(i))
+      if (ctx.has_output(i) && !training_)
         return Unsupported("BatchNormalization: output " + std::to_string(i) +
                            " (running/saved statistics) exists only in training mode");
     const Tensor& xt = ctx.input(0);
@@ -73,12 +75,38 @@ class BatchNormOp final : public Op {
     const float* bias = ctx.input(2).data<float>();
     const float* mean = ctx.input(3).data<float>();
     const float* var = ctx.input(4).data<float>();
+    const float* x = xt.data<float>();
+    std::vector<float> batch_mean, batch_var;
+    if (training_) {  // per-channel statistics of this batch (population variance), in double
+      batch_mean.assign(static_cast<size_t>(c), 0.0f);
+      batch_var.assign(static_cast<size_t>(c), 0.0f);
+      const double count = static_cast<double>(std::max<int64_t>(1, n * plane));
+      for (int64_t ch = 0; ch < c; ++ch) {
+        double sum = 0, sq = 0;
+        for (int64_t b0 = 0; b0 < n; ++b0)
+          for (int64_t j = 0; j < plane; ++j) sum += x[(b0 * c + ch) * plane + j];
+        const double m = sum / count;
+        for (int64_t b0 = 0; b0 < n; ++b0)
+          for (int64_t j = 0; j < plane; ++j) sq += (x[(b0 * c + ch) * plane + j] - m) * (x[(b0 * c + ch) * plane + j] - m);
+        batch_mean[static_cast<size_t>(ch)] = static_cast<float>(m);
+        batch_var[static_cast<size_t>(ch)] = static_cast<float>(sq / count);
+      }
+      for (size_t o = 1; o < 3 && o < ctx.num_outputs(); ++o) {
+        if (!ctx.has_output(o)) continue;
+        const float* running = o == 1 ? mean : var;
+        const std::vector<float>& current = o == 1 ? batch_mean : batch_var;
+        float* out = ctx.output(o).data<float>();
+        for (int64_t ch = 0; ch < c; ++ch)
+          out[ch] = running[ch] * momentum_ + current[static_cast<size_t>(ch)] * (1.0f - momentum_);
+      }
+      mean = batch_mean.data();
+      var = batch_var.data();
+    }
     std::vector<float> a(static_cast<size_t>(c)), b(static_cast<size_t>(c));
     for (int64_t i = 0; i < c; ++i) {
       a[i] = scale[i] / std::sqrt(var[i] + epsilon_);
       b[i] = bias[i] - mean[i] * a[i];
     }
-    const float* x = xt.data<float>();
     float* y = yt.data<float>();
     const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(plane, 1));
     ctx.parallel_for(n * c, grain, [&](int64_t begin, int64_t end) {
@@ -93,6 +121,8 @@ class BatchNormOp final : public Op {
   }
 
  private:
+  bool training_ = false;
+  float momentum_ = 0.9f;
   float epsilon_ = 1e-5f;
 };
 

@@ -70,3 +70,14 @@ def cases():
         m = _model([helper.make_node("LRN", ["x"], ["y"], size=size, **attrs)],
                    [helper.make_tensor_value_info("x", F, shape)], [_out("y")], 13)
         yield ("norm_lrn_%s" % name, m, {"x": (rng.standard_normal(shape) * 4).astype(np.float32)})
+
+    # ---- BatchNormalization training_mode (opset 15): batch statistics, running outputs --
+    for name, shape, outs in (("training_4d", [3, 4, 5, 2], ["y", "rm", "rv"]), ("training_2d", [6, 3], ["y", "rm", "rv"])):
+        c = shape[1]
+        inits = [numpy_helper.from_array(v, n) for v, n in zip(
+            [_nonzero(rng, [c]), _nonzero(rng, [c]), _nonzero(rng, [c]), np.abs(_nonzero(rng, [c])) + 0.1],
+            ["s", "b", "m", "v"])]
+        node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], outs, training_mode=1,
+                                momentum=0.8, epsilon=1e-3)
+        model = _model([node], [helper.make_tensor_value_info("x", F, shape)], [_out(o) for o in outs], 15, inits)
+        yield ("batchnorm_%s" % name, model, {"x": _nonzero(rng, shape) * 2 + 0.5})
