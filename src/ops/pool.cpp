@@ -281,14 +281,15 @@ class WindowPoolOp final : public Op {
 
   Status infer(InferContext& ctx) const override {
     if (!ctx.has_input(0)) return InvalidArgument(std::string(name_) + ": needs input X");
-    if (ctx.input_dtype(0) != DataType::kFloat32)
-      return Unsupported(std::string(name_) + ": X has dtype " + dtype_name(ctx.input_dtype(0)) +
-                         "; only float32 is supported");
+    const DataType dt = ctx.input_dtype(0);
+    if (dt != DataType::kFloat32 && !(is_max_ && is_8bit(dt)))
+      return Unsupported(std::string(name_) + ": X has dtype " + dtype_name(dt) + "; only float32" +
+                         (is_max_ ? ", uint8 and int8 are supported" : " is supported"));
     TOP_ASSIGN_OR_RETURN(WindowGeometry g, geometry(ctx.input_shape(0)));
     const Shape& x = ctx.input_shape(0);
     Shape out{x[0], x[1]};
     out.insert(out.end(), g.out.begin(), g.out.end());
-    ctx.set_output(0, DataType::kFloat32, out);
+    ctx.set_output(0, dt, out);
     if (ctx.num_outputs() > 1) {
       if (!is_max_) return InvalidArgument("AveragePool: has one output, the node declares " + std::to_string(ctx.num_outputs()));
       ctx.set_output(1, DataType::kInt64, out);
@@ -298,6 +299,7 @@ class WindowPoolOp final : public Op {
 
   Status compute(const KernelContext& ctx) const override {
     const Tensor& xt = ctx.input(0);
+    if (is_max_ && is_8bit(xt.dtype())) return compute_8bit(ctx);
     if (xt.dtype() != DataType::kFloat32) return Unsupported(std::string(name_) + ": only float32 is supported");
     TOP_ASSIGN_OR_RETURN(WindowGeometry g, geometry(xt.shape()));
     Tensor& yt = ctx.output(0);
@@ -380,6 +382,28 @@ class WindowPoolOp final : public Op {
           avg_pool_plane(x + i * in_plane, p, count_include_pad_, y + i * out_plane);
       }
     });
+    return Status::Ok();
+  }
+
+  static bool is_8bit(DataType t) { return t == DataType::kUint8 || t == DataType::kInt8; }
+
+  // 8-bit MaxPool: every 8-bit value is exact in float32 and the max of exact values is
+  // one of them, so the float32 kernel computes it and the result converts back exactly.
+  Status compute_8bit(const KernelContext& ctx) const {
+    const Tensor& xt = ctx.input(0);
+    Tensor& yt = ctx.output(0);
+    const bool u8 = xt.dtype() == DataType::kUint8;
+    TOP_ASSIGN_OR_RETURN(Tensor xf, Tensor::allocate(DataType::kFloat32, xt.shape()));
+    TOP_ASSIGN_OR_RETURN(Tensor yf, Tensor::allocate(DataType::kFloat32, yt.shape()));
+    for (int64_t i = 0; i < xt.numel(); ++i)
+      xf.data<float>()[i] = u8 ? xt.data<uint8_t>()[i] : xt.data<int8_t>()[i];
+    std::vector<Tensor*> outs = {&yf};
+    if (ctx.has_output(1)) outs.push_back(&ctx.output(1));
+    TOP_RETURN_IF_ERROR(compute(KernelContext({&xf}, outs, ctx.pool())));
+    for (int64_t i = 0; i < yt.numel(); ++i) {
+      if (u8) yt.data<uint8_t>()[i] = static_cast<uint8_t>(yf.data<float>()[i]);
+      else yt.data<int8_t>()[i] = static_cast<int8_t>(yf.data<float>()[i]);
+    }
     return Status::Ok();
   }
 

@@ -1,5 +1,6 @@
-"""Conformance cases for Det (batched and 2-D, float; ONNX Runtime has no double Det), ReverseSequence (time-major
-and batch-major) and MeanVarianceNormalization (default and given axes)."""
+"""Conformance cases for Det (batched and 2-D, float; ONNX Runtime has no double Det),
+ReverseSequence (time-major and batch-major), MeanVarianceNormalization (default and given
+axes) and MaxPool on uint8 and int8."""
 
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
@@ -28,3 +29,9 @@ def cases():
         m = _model([helper.make_node("MeanVarianceNormalization", ["x"], ["y"], **attrs)], [_vi("x", F, shape)],
                    [_out("y")], 13)
         yield ("misc_mvn_%s" % name, m, {"x": (rng.standard_normal(shape) * 3 + 1).astype(np.float32)})
+    # MaxPool on 8-bit integers (quantized models pool before dequantizing).
+    for name, t, np_t in (("u8", TensorProto.UINT8, np.uint8), ("i8", TensorProto.INT8, np.int8)):
+        node = helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+        m = _model([node], [_vi("x", t, [1, 3, 7, 6])], [_out("y", t)], 12)
+        info = np.iinfo(np_t)
+        yield ("misc_maxpool_%s" % name, m, {"x": rng.integers(info.min, info.max + 1, [1, 3, 7, 6]).astype(np_t)})
