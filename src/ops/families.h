@@ -30,6 +30,8 @@ void register_data_dependent_ops(OpRegistry& r);  // data_dependent.cpp: NonZero
 void register_linalg_ops(OpRegistry& r);        // linalg.cpp: Det
 void register_reverse_sequence_ops(OpRegistry& r);  // reverse_sequence.cpp: ReverseSequence
 void register_text_ops(OpRegistry& r);          // text.cpp: TfIdfVectorizer
+void register_roi_align_ops(OpRegistry& r);     // roi_align.cpp: RoiAlign
+void register_unpool_ops(OpRegistry& r);        // unpool.cpp: MaxUnpool
 void register_signal_ops(OpRegistry& r);        // signal.cpp: Hann/Hamming/BlackmanWindow, DFT, STFT, MelWeightMatrix
 void register_quantized_linear_ops(OpRegistry& r);  // quantized_linear.cpp: MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv
 

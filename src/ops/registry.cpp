@@ -37,6 +37,8 @@ const OpRegistry& OpRegistry::builtin() {
     register_linalg_ops(r);
     register_reverse_sequence_ops(r);
     register_text_ops(r);
+    register_roi_align_ops(r);
+    register_unpool_ops(r);
     return r;
   }();
   return registry;

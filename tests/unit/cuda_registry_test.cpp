@@ -37,7 +37,7 @@ const std::set<std::string> kCpuOnly = {
     "NonZero", "Unique", "NonMaxSuppression", "Compress",
     // No GPU kernel yet; inside a CUDA plan they need the per-node CPU fallback.
     "Det", "ReverseSequence", "MeanVarianceNormalization", "TfIdfVectorizer", "DFT", "STFT",
-    "MelWeightMatrix"};
+    "MelWeightMatrix", "RoiAlign", "MaxUnpool"};
 
 TEST(CudaRegistry, EveryCpuOperatorHasAGpuFactory) {
   const cuda::CudaOpRegistry& gpu = cuda::CudaOpRegistry::builtin();
