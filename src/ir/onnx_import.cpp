@@ -498,6 +498,10 @@ class Importer {
     std::optional<int64_t> version;
     for (const auto& imp : model.opset_import())
       if (imp.domain().empty() || imp.domain() == "ai.onnx") version = imp.version();
+    // A model of other domains only (ai.onnx.preview.training's optimisers) has no
+    // default-domain node (the checker refuses one without its opset): the latest opset
+    // stands in.
+    if (!version && model.opset_import_size() > 0) return static_cast<int>(kMaxOpset);
     if (!version) return InvalidModel("model declares no opset for the default ONNX domain");
     if (*version < kMinOpset || *version > kMaxOpset)
       return Unsupported("model uses opset " + std::to_string(*version) + "; supported opsets are " +

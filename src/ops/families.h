@@ -32,6 +32,7 @@ void register_reverse_sequence_ops(OpRegistry& r);  // reverse_sequence.cpp: Rev
 void register_text_ops(OpRegistry& r);          // text.cpp: TfIdfVectorizer
 void register_roi_align_ops(OpRegistry& r);     // roi_align.cpp: RoiAlign
 void register_unpool_ops(OpRegistry& r);        // unpool.cpp: MaxUnpool
+void register_training_ops(OpRegistry& r);      // training.cpp: Adagrad, Momentum, Adam (ai.onnx.preview.training)
 void register_signal_ops(OpRegistry& r);        // signal.cpp: Hann/Hamming/BlackmanWindow, DFT, STFT, MelWeightMatrix
 void register_quantized_linear_ops(OpRegistry& r);  // quantized_linear.cpp: MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv
 

@@ -135,6 +135,8 @@ class OpRegistry {
   // `since_opset` lets an op type have several implementations across opsets; create()
   // picks the newest one whose since_opset <= the model's opset.
   void add(const std::string& op_type, int since_opset, OpFactory factory);
+  // The same for an operator of another domain (`since_opset` is that domain's version).
+  void add_in_domain(const std::string& domain, const std::string& op_type, int since_opset, OpFactory factory);
   // Unsupported (naming type, domain, opset and node) when nothing matches.
   Result<std::unique_ptr<Op>> create(const ir::Node& node) const;
   bool supports(const std::string& domain, const std::string& op_type, int opset) const;
@@ -145,6 +147,7 @@ class OpRegistry {
     std::string op_type;
     int since_opset;
     OpFactory factory;
+    std::string domain;  // "" for the default domain
   };
   std::vector<Entry> entries_;
 };

@@ -39,24 +39,31 @@ const OpRegistry& OpRegistry::builtin() {
     register_text_ops(r);
     register_roi_align_ops(r);
     register_unpool_ops(r);
+    register_training_ops(r);
     return r;
   }();
   return registry;
 }
 
 void OpRegistry::add(const std::string& op_type, int since_opset, OpFactory factory) {
-  entries_.push_back(Entry{op_type, since_opset, std::move(factory)});
+  entries_.push_back(Entry{op_type, since_opset, std::move(factory), ""});
+}
+
+void OpRegistry::add_in_domain(const std::string& domain, const std::string& op_type, int since_opset,
+                               OpFactory factory) {
+  entries_.push_back(Entry{op_type, since_opset, std::move(factory), domain});
 }
 
 static bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+static std::string canonical_domain(const std::string& domain) { return is_default_domain(domain) ? "" : domain; }
 
 Result<std::unique_ptr<Op>> OpRegistry::create(const ir::Node& node) const {
   const Entry* best = nullptr;
-  if (is_default_domain(node.domain)) {
-    for (const Entry& e : entries_)
-      if (e.op_type == node.op_type && e.since_opset <= node.opset && (!best || e.since_opset > best->since_opset))
-        best = &e;
-  }
+  const std::string domain = canonical_domain(node.domain);
+  for (const Entry& e : entries_)
+    if (e.domain == domain && e.op_type == node.op_type && e.since_opset <= node.opset &&
+        (!best || e.since_opset > best->since_opset))
+      best = &e;
   if (!best) {
     return Unsupported("unsupported operator " + node.op_type + " (domain '" +
                        (node.domain.empty() ? std::string("ai.onnx") : node.domain) + "', opset " +
@@ -75,9 +82,9 @@ Result<std::unique_ptr<Op>> OpRegistry::create(const ir::Node& node) const {
 }
 
 bool OpRegistry::supports(const std::string& domain, const std::string& op_type, int opset) const {
-  if (!is_default_domain(domain)) return false;
+  const std::string d = canonical_domain(domain);
   return std::any_of(entries_.begin(), entries_.end(),
-                     [&](const Entry& e) { return e.op_type == op_type && e.since_opset <= opset; });
+                     [&](const Entry& e) { return e.domain == d && e.op_type == op_type && e.since_opset <= opset; });
 }
 
 std::vector<std::string> OpRegistry::op_types() const {

@@ -37,7 +37,9 @@ const std::set<std::string> kCpuOnly = {
     "NonZero", "Unique", "NonMaxSuppression", "Compress",
     // No GPU kernel yet; inside a CUDA plan they need the per-node CPU fallback.
     "Det", "ReverseSequence", "MeanVarianceNormalization", "TfIdfVectorizer", "DFT", "STFT",
-    "MelWeightMatrix", "RoiAlign", "MaxUnpool"};
+    "MelWeightMatrix", "RoiAlign", "MaxUnpool",
+    // Training optimisers (ai.onnx.preview.training): not inference work.
+    "Adagrad", "Momentum", "Adam"};
 
 TEST(CudaRegistry, EveryCpuOperatorHasAGpuFactory) {
   const cuda::CudaOpRegistry& gpu = cuda::CudaOpRegistry::builtin();
