@@ -34,14 +34,11 @@ Result<std::shared_ptr<Subgraph>> body_of(const ir::Attributes& attrs, const cha
 
 bool is_scalar_of(const ValueInfo& v, DataType t) { return v.dtype == t && shape_numel(v.shape) == 1; }
 
-Result<Tensor> scalar_tensor_int64(int64_t v) {
-  TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DataType::kInt64, {}));
-  t.data<int64_t>()[0] = v;
-  return t;
-}
-Result<Tensor> scalar_tensor_bool(bool v) {
-  TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DataType::kBool, {}));
-  t.data<bool>()[0] = v;
+// A scalar input of a body (Tensor::scalar, with its allocation failure as a Status).
+template <class T>
+Result<Tensor> scalar_input(T v) {
+  Tensor t = Tensor::scalar<T>(v);
+  if (!t.defined()) return OutOfMemory("cannot allocate a body's scalar input");
   return t;
 }
 
@@ -53,18 +50,13 @@ void note_needed(const InferContext& ctx, const std::vector<size_t>& needing, si
     if (i >= body_first_implicit) (void)ctx.constant_input(node_first_implicit + (i - body_first_implicit));
 }
 
-// [outer, d, inner] byte geometry of `s` around `axis`.
+// [outer, d, inner] of `s` around `axis` (ops/op_util.h), inner in bytes.
 struct AxisView {
   int64_t outer = 1, d = 1, inner_bytes = 0;
 };
 AxisView axis_view(const Shape& s, int64_t axis, DataType dt) {
-  AxisView v;
-  for (int64_t i = 0; i < axis; ++i) v.outer *= s[static_cast<size_t>(i)];
-  v.d = s[static_cast<size_t>(axis)];
-  int64_t inner = 1;
-  for (size_t i = static_cast<size_t>(axis) + 1; i < s.size(); ++i) inner *= s[i];
-  v.inner_bytes = inner * static_cast<int64_t>(dtype_size(dt));
-  return v;
+  const SoftmaxSplit split = softmax_split(s, axis, false);
+  return AxisView{split.outer, split.d, split.inner * static_cast<int64_t>(dtype_size(dt))};
 }
 
 Shape without_axis(Shape s, int64_t axis) {
@@ -210,8 +202,8 @@ class LoopOp final : public Op {
       return InvalidArgument(p + "has " + std::to_string(ctx.num_outputs()) + " outputs, the body gives " +
                              std::to_string(carried_ + scans_));
     // The body planned for iteration 0 with cond true.
-    TOP_ASSIGN_OR_RETURN(Tensor iter0, scalar_tensor_int64(0));
-    TOP_ASSIGN_OR_RETURN(Tensor yes, scalar_tensor_bool(true));
+    TOP_ASSIGN_OR_RETURN(Tensor iter0, scalar_input<int64_t>(0));
+    TOP_ASSIGN_OR_RETURN(Tensor yes, scalar_input<bool>(true));
     std::vector<ValueInfo> in = {ValueInfo{DataType::kInt64, {}, &iter0}, ValueInfo{DataType::kBool, {}, &yes}};
     for (size_t i = 0; i < carried_; ++i) {
       if (!ctx.has_input(2 + i)) return InvalidArgument(p + "initial value " + std::to_string(i) + " is missing");
@@ -248,8 +240,8 @@ class LoopOp final : public Op {
     for (size_t i = 0; i < carried_; ++i) carried.push_back(ctx.input(2 + i));  // shared, never written
     int64_t t = 0;
     for (; t < max_trips && cond; ++t) {
-      TOP_ASSIGN_OR_RETURN(Tensor iter, scalar_tensor_int64(t));
-      TOP_ASSIGN_OR_RETURN(Tensor cond_in, scalar_tensor_bool(cond));
+      TOP_ASSIGN_OR_RETURN(Tensor iter, scalar_input<int64_t>(t));
+      TOP_ASSIGN_OR_RETURN(Tensor cond_in, scalar_input<bool>(cond));
       std::vector<const Tensor*> in = {&iter, &cond_in};
       for (const Tensor& c : carried) in.push_back(&c);
       for (size_t i = 2 + carried_; i < ctx.num_inputs(); ++i) in.push_back(ctx.has_input(i) ? &ctx.input(i) : nullptr);

@@ -650,9 +650,7 @@ Status cast_tensor(const KernelContext& ctx, const Tensor& x, Tensor& y) {
       const uint16_t* px = static_cast<const uint16_t*>(x.raw_data());
       float* pt = tmp.data<float>();
       const bool bf = from == DataType::kBFloat16;
-      ctx.parallel_for(x.numel(), ew::kGrain, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) pt[i] = bf ? bfloat16_to_float(px[i]) : half_to_float(px[i]);
-      });
+      ctx.parallel_for(x.numel(), ew::kGrain, [&](int64_t b, int64_t e) { halves_to_floats(bf, px + b, pt + b, e - b); });
       return to == DataType::kFloat32 ? Status::Ok() : cast_tensor(ctx, tmp, y);
     }
     Tensor tmp = x;
@@ -663,9 +661,7 @@ Status cast_tensor(const KernelContext& ctx, const Tensor& x, Tensor& y) {
     const float* pt = tmp.data<float>();
     uint16_t* py = static_cast<uint16_t*>(y.raw_data());
     const bool bf = to == DataType::kBFloat16;
-    ctx.parallel_for(x.numel(), ew::kGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) py[i] = bf ? float_to_bfloat16(pt[i]) : float_to_half(pt[i]);
-    });
+    ctx.parallel_for(x.numel(), ew::kGrain, [&](int64_t b, int64_t e) { floats_to_halves(bf, pt + b, py + b, e - b); });
     return Status::Ok();
   }
   return ew::dispatch<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t, bool>(

@@ -9,19 +9,13 @@ bool is_half(DataType t) { return t == DataType::kFloat16 || t == DataType::kBFl
 
 Result<Tensor> to_float32(const Tensor& h) {
   TOP_ASSIGN_OR_RETURN(Tensor f, Tensor::allocate(DataType::kFloat32, h.shape()));
-  const uint16_t* src = h.data<uint16_t>();
-  float* dst = f.data<float>();
-  const bool bf = h.dtype() == DataType::kBFloat16;
-  for (int64_t i = 0, n = h.numel(); i < n; ++i) dst[i] = bf ? bfloat16_to_float(src[i]) : half_to_float(src[i]);
+  halves_to_floats(h.dtype() == DataType::kBFloat16, h.data<uint16_t>(), f.data<float>(), h.numel());
   return f;
 }
 
 // Rounds f into h (float16 or bfloat16).
 void to_half(const Tensor& f, Tensor& h) {
-  const float* src = f.data<float>();
-  uint16_t* dst = h.data<uint16_t>();
-  const bool bf = h.dtype() == DataType::kBFloat16;
-  for (int64_t i = 0, n = f.numel(); i < n; ++i) dst[i] = bf ? float_to_bfloat16(src[i]) : float_to_half(src[i]);
+  floats_to_halves(h.dtype() == DataType::kBFloat16, f.data<float>(), h.data<uint16_t>(), f.numel());
 }
 
 class Float16ViaFloat32 final : public Op {

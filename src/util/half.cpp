@@ -69,4 +69,12 @@ uint16_t float_to_bfloat16(float f) {
   return static_cast<uint16_t>((x + rounding) >> 16);
 }
 
+void halves_to_floats(bool bfloat16, const uint16_t* src, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = bfloat16 ? bfloat16_to_float(src[i]) : half_to_float(src[i]);
+}
+
+void floats_to_halves(bool bfloat16, const float* src, uint16_t* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = bfloat16 ? float_to_bfloat16(src[i]) : float_to_half(src[i]);
+}
+
 }  // namespace top
