@@ -34,6 +34,10 @@ Result<std::shared_ptr<Subgraph>> body_of(const ir::Attributes& attrs, const cha
 
 bool is_scalar_of(const ValueInfo& v, DataType t) { return v.dtype == t && shape_numel(v.shape) == 1; }
 
+// A bool tensor's first value, read as a byte (any non-zero byte is true): a model file
+// may hold bool bytes other than 0 and 1, and loading those as bool is undefined.
+bool first_bool(const Tensor& t) { return static_cast<const uint8_t*>(t.raw_data())[0] != 0; }
+
 // A scalar input of a body (Tensor::scalar, with its allocation failure as a Status).
 template <class T>
 Result<Tensor> scalar_input(T v) {
@@ -121,7 +125,7 @@ class IfOp final : public Op {
     for (size_t i = 1; i < ctx.num_inputs(); ++i) in.push_back(ctx.input(i));
     std::vector<ValueInfo> out;
     if (const Tensor* cond = ctx.constant_input(0)) {
-      const Subgraph& branch = cond->data<bool>()[0] ? *then_ : *else_;
+      const Subgraph& branch = first_bool(*cond) ? *then_ : *else_;
       std::vector<size_t> needing;
       Result<std::vector<ValueInfo>> r = branch.infer(in, &needing);
       if (!r.ok()) note_needed(ctx, needing, 0, 1);
@@ -149,7 +153,7 @@ class IfOp final : public Op {
   Status compute(const KernelContext& ctx) const override {
     const Tensor& cond = ctx.input(0);
     if (cond.dtype() != DataType::kBool || cond.numel() != 1) return InvalidArgument("If: cond must be one bool");
-    const Subgraph& branch = cond.data<bool>()[0] ? *then_ : *else_;
+    const Subgraph& branch = first_bool(cond) ? *then_ : *else_;
     std::vector<const Tensor*> in;
     for (size_t i = 1; i < ctx.num_inputs(); ++i) in.push_back(ctx.has_input(i) ? &ctx.input(i) : nullptr);
     TOP_ASSIGN_OR_RETURN(std::vector<Tensor> out, branch.run(in, ctx.pool()));
@@ -235,7 +239,7 @@ class LoopOp final : public Op {
 
   Status compute(const KernelContext& ctx) const override {
     const int64_t max_trips = ctx.has_input(0) ? ctx.input(0).data<int64_t>()[0] : kMaxUnboundedIterations;
-    bool cond = ctx.has_input(1) ? ctx.input(1).data<bool>()[0] : true;
+    bool cond = ctx.has_input(1) ? first_bool(ctx.input(1)) : true;
     std::vector<Tensor> carried;
     for (size_t i = 0; i < carried_; ++i) carried.push_back(ctx.input(2 + i));  // shared, never written
     int64_t t = 0;
@@ -248,7 +252,7 @@ class LoopOp final : public Op {
       TOP_ASSIGN_OR_RETURN(std::vector<Tensor> out, body_->run(in, ctx.pool()));
       if (out[0].dtype() != DataType::kBool || out[0].numel() != 1)
         return InvalidArgument("Loop: the body's cond output must be one bool");
-      cond = out[0].data<bool>()[0];
+      cond = first_bool(out[0]);
       for (size_t i = 0; i < carried_; ++i) {
         if (out[1 + i].shape() != carried[i].shape() || out[1 + i].dtype() != carried[i].dtype())
           return InvalidArgument("Loop: carried value " + std::to_string(i) + " changed shape at iteration " +
@@ -283,7 +287,7 @@ class LoopOp final : public Op {
     const Tensor* c = ctx.has_input(1) ? ctx.constant_input(1) : nullptr;
     if (ctx.has_input(1) && c == nullptr)
       return InvalidArgument(p + "scan outputs need the condition input's value when planning");
-    if (c != nullptr && !c->data<bool>()[0]) return int64_t{0};
+    if (c != nullptr && !first_bool(*c)) return int64_t{0};
     if (!cond_passed_through_)
       return Unsupported(p + "scan outputs with a condition the body computes: the trip count depends on the data");
     if (!ctx.has_input(0)) return Unsupported(p + "scan outputs without a trip count M");

@@ -68,8 +68,11 @@ Result<std::vector<int64_t>> kept_indices(const Tensor& cond, int64_t extent, co
     return InvalidArgument(p + "condition has " + std::to_string(cond.numel()) + " entries for " +
                            std::to_string(extent) + " slices");
   std::vector<int64_t> kept;
+  // Read as bytes: a model file may hold bool bytes other than 0 and 1 (loading such a
+  // byte as bool is undefined behaviour); any non-zero byte is true.
+  const auto* bytes = static_cast<const uint8_t*>(cond.raw_data());
   for (int64_t i = 0; i < cond.numel(); ++i)
-    if (cond.data<bool>()[i]) kept.push_back(i);
+    if (bytes[i] != 0) kept.push_back(i);
   return kept;
 }
 
