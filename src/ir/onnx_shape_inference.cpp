@@ -52,10 +52,11 @@ bool inputs_plausible(onnx::InferenceContext& ctx) {
 // Conv (convPoolShapeInference) counts dilations, strides and pads from the data
 // (input 0) and kernel dimensions from the weight (input 1), then indexes the first by
 // the second; ConvTranspose also reads the weight's dim(1). Both are safe when the two
-// ranks agree, which any valid Conv needs anyway.
-bool conv_ranks_agree(onnx::InferenceContext& ctx) {
+// ranks agree, which any valid Conv needs anyway. ConvInteger and QLinearConv run the
+// same inference with the weight at input 1 and 3.
+bool conv_ranks_agree(onnx::InferenceContext& ctx, size_t weight = 1) {
   const onnx::TensorShapeProto* x = known_shape(ctx, 0);
-  const onnx::TensorShapeProto* w = known_shape(ctx, 1);
+  const onnx::TensorShapeProto* w = known_shape(ctx, weight);
   return x == nullptr || w == nullptr || x->dim_size() == w->dim_size();
 }
 
@@ -94,6 +95,8 @@ bool safe_to_infer(const std::string& op, onnx::InferenceContext& ctx) {
   if (!inputs_plausible(ctx)) return false;
   if (op == "Conv") return conv_ranks_agree(ctx) && auto_pad_dims_bounded(ctx);
   if (op == "ConvTranspose") return conv_ranks_agree(ctx);
+  if (op == "ConvInteger") return conv_ranks_agree(ctx) && auto_pad_dims_bounded(ctx);
+  if (op == "QLinearConv") return conv_ranks_agree(ctx, 3) && auto_pad_dims_bounded(ctx);
   if (op == "MaxPool" || op == "AveragePool" || op == "LpPool") return auto_pad_dims_bounded(ctx);
   if (op == "ConstantOfShape") return shape_input_short(ctx, 0);
   if (op == "Expand") return shape_input_short(ctx, 1);

@@ -3,7 +3,8 @@
 // (src/ops/quantized_linear.cpp) and the CUDA kernels (kernels/quantized_linear.cu) run,
 // so the backends agree bit for bit. Products of (value - zero point) sum in int64 and
 // wrap to int32 as the operators' int32 accumulators do; requantisation multiplies in
-// float32 by in_scale * w_scale / y_scale, rounds half to even and saturates.
+// float32 by in_scale * w_scale / y_scale, rounds half to even and saturates (NaN to
+// the low end).
 //
 // Only the standard library is included, so that nvcc compiles this too.
 #pragma once
@@ -32,7 +33,7 @@ TOP_HD TY qrequantize(int32_t acc, float in_scale, float w_scale, float y_scale,
   const float lo = sizeof(TY) == 1 && static_cast<TY>(-1) < 0 ? -128.0f : 0.0f;
   const float hi = lo < 0 ? 127.0f : 255.0f;
   float v = rintf(static_cast<float>(acc) * (in_scale * w_scale / y_scale)) + static_cast<float>(y_zero);
-  v = v < lo ? lo : (v > hi ? hi : v);
+  v = !(v >= lo) ? lo : (v > hi ? hi : v);  // NaN (a NaN scale) saturates low, never converts
   return static_cast<TY>(static_cast<int32_t>(v));
 }
 

@@ -54,6 +54,15 @@ class RoiAlignOp final : public Op {
       if (idx.item_as_int(i) < 0 || idx.item_as_int(i) >= n)
         return InvalidArgument("RoiAlign: batch_indices[" + std::to_string(i) + "] is outside [0, " +
                                std::to_string(n) + ")");
+    // Every box checked before anything is written: finite coordinates (a NaN or an
+    // infinite size would reach integer conversions) and sampling grids of bounded size.
+    for (int64_t i = 0; i < r; ++i)
+      for (int k = 0; k < 4; ++k) {
+        const float v = rois.data<float>()[i * 4 + k] * scale_;
+        if (!std::isfinite(v) || std::fabs(v) > float(1 << 24))
+          return InvalidArgument("RoiAlign: rois[" + std::to_string(i) + "] has a coordinate that is not finite or "
+                                 "beyond 2^24 after spatial_scale");
+      }
     const float* xs = x.data<float>();
     float* out = y.data<float>();
     const double offset = half_pixel_ ? 0.5 : 0.0;
@@ -81,7 +90,7 @@ class RoiAlignOp final : public Op {
               for (int64_t ix = 0; ix < gw; ++ix) {
                 double xx = x1 + pw * bw + (ix + 0.5) * bw / static_cast<double>(gw);
                 double v = 0;
-                if (!(yy < -1.0 || yy > h || xx < -1.0 || xx > w)) {
+                if (h > 0 && w > 0 && !(yy < -1.0 || yy > h || xx < -1.0 || xx > w)) {  // empty maps sample 0
                   double sy = std::max(yy, 0.0), sx = std::max(xx, 0.0);
                   int64_t y0 = static_cast<int64_t>(sy), x0 = static_cast<int64_t>(sx), yh, xh;
                   if (y0 >= h - 1) {
