@@ -15,6 +15,7 @@ namespace {
 template <class Q>
 Q saturate_round(double v) {
   const double r = std::nearbyint(v);  // the default rounding mode: ties to even
+  if (std::isnan(r)) return std::numeric_limits<Q>::min();  // saturates low, as requantisation does
   return static_cast<Q>(std::clamp(r, static_cast<double>(std::numeric_limits<Q>::min()),
                                    static_cast<double>(std::numeric_limits<Q>::max())));
 }
