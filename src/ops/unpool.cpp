@@ -19,6 +19,11 @@ class MaxUnpoolOp final : public Op {
     (void)opset;
     TOP_RETURN_IF_ERROR(parse_window_attrs(attrs, "MaxUnpool", win_));
     if (win_.kernel_shape.empty()) return InvalidArgument("MaxUnpool: attribute kernel_shape is required");
+    const size_t spatial = win_.kernel_shape.size();
+    if (!win_.strides.empty() && win_.strides.size() != spatial)
+      return InvalidArgument("MaxUnpool: strides needs one value per kernel dim (" + std::to_string(spatial) + ")");
+    if (!win_.pads.empty() && win_.pads.size() != 2 * spatial)
+      return InvalidArgument("MaxUnpool: pads needs two values per kernel dim (" + std::to_string(2 * spatial) + ")");
     return Status::Ok();
   }
   Status infer(InferContext& ctx) const override {
