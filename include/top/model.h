@@ -44,6 +44,10 @@ struct TensorInfo {
   DataType dtype = DataType::kUndefined;
   Shape shape;                         // -1 where the dimension is symbolic or unknown
   std::vector<std::string> dim_names;  // the symbolic names ("batch"), "" for fixed dims
+  // ONNX seq(tensor) and optional(...) values (Session::run_values, top/value.h): for a
+  // sequence, dtype and shape are its elements'.
+  bool sequence = false;
+  bool optional = false;
 };
 
 class Model {

@@ -25,6 +25,7 @@
 #include "top/model.h"
 #include "top/status.h"
 #include "top/tensor.h"
+#include "top/value.h"
 
 namespace top {
 
@@ -66,6 +67,13 @@ class Session {
   Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs, RunProfile* profile = nullptr);
   // Inputs and outputs by name.
   Result<std::map<std::string, Tensor>> run_named(const std::map<std::string, Tensor>& inputs);
+  // Any model, including those whose inputs or outputs are sequences or optionals
+  // (TensorInfo::sequence/optional; run() refuses those, naming this). A sequence input
+  // must hold tensors of its declared dtype; an optional input may be Value::none().
+  // Models with such values, or with sequence operators inside, are interpreted node by
+  // node on the CPU backend rather than planned (exec/interpreter.h): no plan_info, and
+  // a RunProfile gets only total_ms.
+  Result<std::vector<Value>> run_values(const std::vector<Value>& inputs, RunProfile* profile = nullptr);
 
   // Plan statistics for the given input shapes (plans and caches it if needed).
   Result<PlanInfo> plan_info(const std::vector<Shape>& input_shapes);

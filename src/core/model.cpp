@@ -14,6 +14,8 @@ TensorInfo info_of(const ir::Value& v) {
   t.dtype = v.dtype;
   t.shape = v.shape;
   t.dim_names = v.dim_names;
+  t.sequence = v.is_sequence;
+  t.optional = v.is_optional;
   return t;
 }
 

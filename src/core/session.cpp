@@ -5,18 +5,71 @@
 #include <mutex>
 
 #include "backend/backend.h"
+#include "backend/cpu/cpu_backend.h"
 #include "exec/executor.h"
+#include "exec/interpreter.h"
 #include "exec/plan.h"
 #include "ir/graph.h"
 #include "util/status_guard.h"
 
 namespace top {
 
+namespace {
+
+// Inputs of an interpreted model against the declared types: kind (tensor, sequence,
+// none only where optional), dtype, rank and fixed dims (of each element of a sequence;
+// a symbolic dim must agree across the tensor inputs, while a sequence's elements may
+// differ in it).
+Status check_value_inputs(const ir::Graph& g, const std::vector<Value>& inputs) {
+  if (inputs.size() != g.inputs.size())
+    return InvalidArgument("model expects " + std::to_string(g.inputs.size()) + " inputs, got " +
+                           std::to_string(inputs.size()));
+  std::map<std::string, int64_t> symbols;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ir::Value& d = g.values[g.inputs[i]];
+    const Value& v = inputs[i];
+    const std::string what = "input '" + d.name + "'";
+    if (v.is_none()) {
+      if (!d.is_optional) return InvalidArgument(what + " is missing (it is not optional)");
+      continue;
+    }
+    if (v.is_sequence() != d.is_sequence)
+      return InvalidArgument(what + " expects a " + (d.is_sequence ? "sequence" : "tensor") + ", got a " +
+                             value_kind_name(v.kind()));
+    if (v.is_sequence() && v.elem_dtype() != d.dtype)
+      return InvalidArgument(what + " expects a sequence of " + dtype_name(d.dtype) + ", got one of " +
+                             dtype_name(v.elem_dtype()));
+    const std::vector<Tensor> one{v.is_tensor() ? v.tensor() : Tensor()};
+    const std::vector<Tensor>& tensors = v.is_tensor() ? one : v.elements();
+    for (size_t k = 0; k < tensors.size(); ++k) {
+      const Tensor& t = tensors[k];
+      const std::string which = v.is_sequence() ? what + " element " + std::to_string(k) : what;
+      if (!t.defined()) return InvalidArgument(which + " is an undefined tensor");
+      if (t.dtype() != d.dtype)
+        return InvalidArgument(which + " expects dtype " + dtype_name(d.dtype) + ", got " + dtype_name(t.dtype()));
+      if (!d.has_shape) continue;
+      bool ok = t.shape().size() == d.shape.size();
+      for (size_t j = 0; ok && j < d.shape.size(); ++j) {
+        ok = d.shape[j] < 0 || d.shape[j] == t.shape()[j];
+        const std::string& sym = j < d.dim_names.size() ? d.dim_names[j] : std::string();
+        if (ok && !sym.empty() && v.is_tensor()) ok = symbols.emplace(sym, t.shape()[j]).first->second == t.shape()[j];
+      }
+      if (!ok) return InvalidArgument(which + " expects shape " + shape_str(d.shape) + ", got " + shape_str(t.shape()));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 struct Session::Impl {
-  Impl(Model m, std::unique_ptr<backend::Backend> b) : model(std::move(m)), backend(std::move(b)) {}
+  Impl(Model m, std::unique_ptr<backend::Backend> b)
+      : model(std::move(m)), backend(std::move(b)), interpreted(exec::needs_interpreter(*model.graph())) {}
 
   Model model;
   std::unique_ptr<backend::Backend> backend;
+  // Sequence or optional values somewhere: run by exec::interpret, never planned.
+  const bool interpreted;
   std::mutex mu;
   // Plans by input shapes and, for the inputs in value_keyed, input values.
   using PlanKey = std::pair<std::vector<Shape>, std::vector<std::string>>;
@@ -137,8 +190,50 @@ struct Session::Impl {
     free_arenas.push_back(std::move(a));
   }
 
+  Result<std::vector<Value>> interpret(const std::vector<Value>& inputs, RunProfile* profile) {
+    auto* cpu = dynamic_cast<backend::CpuBackend*>(backend.get());
+    if (cpu == nullptr)
+      return Unsupported("this model holds sequence or optional values, which only the cpu backend runs (the " +
+                         backend->name() + " backend runs planned tensor graphs)");
+    TOP_RETURN_IF_ERROR(check_value_inputs(*model.graph(), inputs));
+    const auto start = std::chrono::steady_clock::now();
+    auto out = exec::interpret(*model.graph(), inputs, &cpu->pool());
+    if (profile) {
+      profile->ops.clear();
+      profile->total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    }
+    return out;
+  }
+
+  Result<std::vector<Value>> run_values(const std::vector<Value>& inputs, RunProfile* profile) {
+    if (interpreted) return interpret(inputs, profile);
+    std::vector<Tensor> tensors;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!inputs[i].is_tensor())
+        return InvalidArgument("input " + std::to_string(i) + " is a " + value_kind_name(inputs[i].kind()) +
+                               "; this model takes tensors only");
+      tensors.push_back(inputs[i].tensor());
+    }
+    TOP_ASSIGN_OR_RETURN(std::vector<Tensor> outs, run(tensors, profile));
+    return std::vector<Value>(outs.begin(), outs.end());
+  }
+
   Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs, RunProfile* profile) {
     const ir::Graph& g = *model.graph();
+    if (interpreted) {
+      for (ir::ValueId v : g.inputs)
+        if (g.values[v].is_sequence)
+          return InvalidArgument("input '" + g.values[v].name + "' is a sequence: use Session::run_values");
+      TOP_ASSIGN_OR_RETURN(std::vector<Value> outs, interpret(std::vector<Value>(inputs.begin(), inputs.end()), profile));
+      std::vector<Tensor> tensors;
+      for (size_t i = 0; i < outs.size(); ++i) {
+        if (!outs[i].is_tensor())
+          return InvalidArgument("output '" + g.values[g.outputs[i]].name + "' is a " +
+                                 value_kind_name(outs[i].kind()) + ": use Session::run_values");
+        tensors.push_back(outs[i].tensor());
+      }
+      return tensors;
+    }
     std::vector<const Tensor*> ptrs;
     for (const Tensor& t : inputs) ptrs.push_back(&t);
     TOP_ASSIGN_OR_RETURN(std::vector<Shape> shapes, exec::check_inputs(g, ptrs));
@@ -180,6 +275,8 @@ struct Session::Impl {
   }
 
   Result<PlanInfo> plan_info(const std::vector<Shape>& input_shapes) {
+    if (interpreted)
+      return Unsupported("this model holds sequence or optional values: it is interpreted node by node, not planned");
     TOP_ASSIGN_OR_RETURN(auto plan, plan_for(input_shapes));
     PlanInfo info;
     info.activation_bytes = plan->arena_bytes;
@@ -192,6 +289,10 @@ struct Session::Impl {
     return info;
   }
 };
+
+Result<std::vector<Value>> Session::run_values(const std::vector<Value>& inputs, RunProfile* profile) {
+  return status_guard("Session::run_values", [&] { return impl_->run_values(inputs, profile); });
+}
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;

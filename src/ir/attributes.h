@@ -16,7 +16,9 @@ namespace top::ir {
 class Graph;
 
 struct Attribute {
-  enum class Kind { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor, kGraph };
+  // kType: a TypeProto (Optional's and SequenceEmpty-like 'type'); only its presence is
+  // kept, since values carry their own types here (top/value.h).
+  enum class Kind { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor, kGraph, kType };
   Kind kind = Kind::kInt;
   int64_t i = 0;
   float f = 0.0f;

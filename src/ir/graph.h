@@ -32,6 +32,11 @@ struct Value {
   Shape shape;                         // declared; -1 = unknown / symbolic
   std::vector<std::string> dim_names;  // symbolic names per dim ("" when concrete)
   bool has_shape = false;              // false when no shape was declared at all
+  // Declared ONNX type kinds beyond plain tensors: seq(tensor(dtype)) and optional(...)
+  // of a tensor or a sequence. For a sequence, dtype and shape describe its elements.
+  // Graphs with such values are run by exec/interpreter.h, not planned.
+  bool is_sequence = false;
+  bool is_optional = false;
   NodeId producer = -1;
   std::vector<NodeId> consumers;
   Tensor initializer;  // defined for weights and folded constants

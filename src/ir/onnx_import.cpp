@@ -242,15 +242,38 @@ Result<Attribute> convert_attribute(const onnx::AttributeProto& ap, TensorLoader
     case onnx::AttributeProto::GRAPH:
       a.kind = Attribute::Kind::kGraph;  // the importer imports the body (Importer::import_graph)
       break;
+    case onnx::AttributeProto::TYPE_PROTO:
+      a.kind = Attribute::Kind::kType;
+      break;
     default:
       return Unsupported("attribute '" + ap.name() + "' has an unsupported type");
   }
   return a;
 }
 
+// The tensor type inside a value's declared type: the tensor's own, a sequence's
+// elements', or an optional's content's (optional(tensor) or optional(seq(tensor))).
+// Null for maps, sparse tensors and nestings deeper than these.
+const onnx::TypeProto_Tensor* declared_tensor_type(const onnx::TypeProto& type, bool& sequence, bool& optional) {
+  const onnx::TypeProto* t = &type;
+  if (t->has_optional_type()) {
+    optional = true;
+    t = &t->optional_type().elem_type();
+  }
+  if (t->has_sequence_type()) {
+    sequence = true;
+    t = &t->sequence_type().elem_type();
+  }
+  return t->has_tensor_type() ? &t->tensor_type() : nullptr;
+}
+
 void fill_declared_type(const onnx::ValueInfoProto& vi, Value& v) {
-  if (!vi.type().has_tensor_type()) return;
-  const auto& tt = vi.type().tensor_type();
+  bool sequence = false, optional = false;
+  const onnx::TypeProto_Tensor* declared = declared_tensor_type(vi.type(), sequence, optional);
+  if (declared == nullptr) return;
+  v.is_sequence = sequence;
+  v.is_optional = optional;
+  const auto& tt = *declared;
   auto dt = convert_dtype(tt.elem_type(), "value '" + vi.name() + "'");
   if (dt.ok()) v.dtype = *dt;
   if (!tt.has_shape() || tt.shape().dim_size() > kMaxRank) return;  // an absurd rank is left undeclared
@@ -342,10 +365,11 @@ class Importer {
     }
     for (const auto& in : gp.input()) {
       if (scope.index.count(in.name())) continue;  // an initializer with a default value
-      if (in.type().tensor_type().shape().dim_size() > kMaxRank)
+      bool sequence = false, optional = false;
+      const onnx::TypeProto_Tensor* declared = declared_tensor_type(in.type(), sequence, optional);
+      if (declared != nullptr && declared->shape().dim_size() > kMaxRank)
         return InvalidModel("graph input '" + in.name() + "' has rank " +
-                            std::to_string(in.type().tensor_type().shape().dim_size()) + ", over " +
-                            std::to_string(kMaxRank));
+                            std::to_string(declared->shape().dim_size()) + ", over " + std::to_string(kMaxRank));
       Value v;
       v.name = in.name();
       fill_declared_type(in, v);

@@ -34,6 +34,7 @@ void register_roi_align_ops(OpRegistry& r);     // roi_align.cpp: RoiAlign
 void register_unpool_ops(OpRegistry& r);        // unpool.cpp: MaxUnpool
 void register_training_ops(OpRegistry& r);      // training.cpp: Adagrad, Momentum, Adam (ai.onnx.preview.training)
 void register_signal_ops(OpRegistry& r);        // signal.cpp: Hann/Hamming/BlackmanWindow, DFT, STFT, MelWeightMatrix
+void register_sequence_ops(OpRegistry& r);      // sequence.cpp: Sequence*, SplitToSequence, ConcatFromSequence, Optional*
 void register_quantized_linear_ops(OpRegistry& r);  // quantized_linear.cpp: MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv
 
 }  // namespace top::ops

@@ -40,6 +40,7 @@ const OpRegistry& OpRegistry::builtin() {
     register_roi_align_ops(r);
     register_unpool_ops(r);
     register_training_ops(r);
+    register_sequence_ops(r);
     return r;
   }();
   return registry;

@@ -67,6 +67,7 @@ void hash_attributes(Fnv& f, const ir::Attributes& attrs) {
         f.tensor(a.t);
         break;
       case ir::Attribute::Kind::kGraph:
+      case ir::Attribute::Kind::kType:
         break;
     }
   }

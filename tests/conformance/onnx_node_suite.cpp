@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/onnx_data.h"
 #include "ir/onnx_import.h"
 #include "top/model.h"
 #include "top/session.h"
@@ -45,19 +46,27 @@ std::string one_line(std::string s, size_t max = 240) {
   return s.size() > max ? s.substr(0, max) + "..." : s;
 }
 
-top::Result<top::Tensor> read_tensor(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) return top::NotFound("cannot open '" + p.string() + "'");
-  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  return top::ir::import_tensor_proto_bytes(bytes.data(), bytes.size());
-}
-
 // onnx 1.12 writes bfloat16 test data as uint16 tensors holding the bits (numpy has no
 // bfloat16), as its own runner reads them: the bits are relabelled as bfloat16.
 top::Result<top::Tensor> as_bfloat16(const top::Tensor& t) {
   TOP_ASSIGN_OR_RETURN(top::Tensor b, top::Tensor::allocate(top::DataType::kBFloat16, t.shape()));
   std::memcpy(b.raw_data(), t.raw_data(), t.nbytes());
   return b;
+}
+
+// One input_N.pb/output_N.pb as the model declares that input or output: a TensorProto,
+// or a SequenceProto / OptionalProto for sequence and optional values.
+top::Result<top::Value> read_value(const fs::path& p, const top::TensorInfo& declared) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) return top::NotFound("cannot open '" + p.string() + "'");
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (declared.optional) return top::ir::import_optional_proto_bytes(bytes.data(), bytes.size(), declared.dtype);
+  if (declared.sequence) return top::ir::import_sequence_proto_bytes(bytes.data(), bytes.size(), declared.dtype);
+  TOP_ASSIGN_OR_RETURN(top::Tensor t, top::ir::import_tensor_proto_bytes(bytes.data(), bytes.size()));
+  if (t.dtype() == top::DataType::kUint16 && declared.dtype == top::DataType::kBFloat16) {
+    TOP_ASSIGN_OR_RETURN(t, as_bfloat16(t));
+  }
+  return top::Value(std::move(t));
 }
 
 std::vector<fs::path> numbered(const fs::path& dir, const std::string& prefix) {
@@ -98,6 +107,21 @@ std::string compare(const top::Tensor& got, const top::Tensor& want) {
   return "";
 }
 
+std::string compare_values(const top::Value& got, const top::Value& want) {
+  if (got.kind() != want.kind())
+    return std::string("a ") + top::value_kind_name(got.kind()) + ", expected a " + top::value_kind_name(want.kind());
+  if (want.is_tensor()) return compare(got.tensor(), want.tensor());
+  if (!want.is_sequence()) return "";
+  if (got.elements().size() != want.elements().size())
+    return "a sequence of " + std::to_string(got.elements().size()) + ", expected " +
+           std::to_string(want.elements().size());
+  for (size_t k = 0; k < want.elements().size(); ++k) {
+    std::string diff = compare(got.elements()[k], want.elements()[k]);
+    if (!diff.empty()) return "element " + std::to_string(k) + ": " + diff;
+  }
+  return "";
+}
+
 Outcome run_case(const fs::path& dir, int threads) {
   const std::string path = (dir / "model.onnx").string();
   auto model = top::Model::load(path);
@@ -117,29 +141,24 @@ Outcome run_case(const fs::path& dir, int threads) {
   std::sort(sets.begin(), sets.end());
   if (sets.empty()) return {"data", "no test_data_set_* folder"};
   for (const fs::path& set : sets) {
-    std::vector<top::Tensor> inputs;
+    std::vector<top::Value> inputs;
+    const std::vector<top::TensorInfo> declared_in = model->inputs(), declared_out = model->outputs();
     for (const fs::path& p : numbered(set, "input_")) {
-      auto t = read_tensor(p);
-      if (!t.ok()) return {"data", p.filename().string() + ": " + t.status().to_string()};
       const size_t k = inputs.size();
-      if (t->dtype() == top::DataType::kUint16 && k < model->inputs().size() &&
-          model->inputs()[k].dtype == top::DataType::kBFloat16)
-        t = as_bfloat16(*t);
-      if (!t.ok()) return {"data", t.status().to_string()};
-      inputs.push_back(std::move(t).value());
+      if (k >= declared_in.size()) return {"data", "more input files than model inputs"};
+      auto v = read_value(p, declared_in[k]);
+      if (!v.ok()) return {"data", p.filename().string() + ": " + v.status().to_string()};
+      inputs.push_back(std::move(v).value());
     }
-    auto outs = (*session)->run(inputs);
+    auto outs = (*session)->run_values(inputs);
     if (!outs.ok()) return {"run", outs.status().to_string()};
     std::vector<fs::path> expected = numbered(set, "output_");
     if (expected.size() != outs->size())
       return {"wrong", std::to_string(outs->size()) + " outputs, expected " + std::to_string(expected.size())};
     for (size_t i = 0; i < expected.size(); ++i) {
-      auto want = read_tensor(expected[i]);
+      auto want = read_value(expected[i], declared_out[i]);
       if (!want.ok()) return {"data", expected[i].filename().string() + ": " + want.status().to_string()};
-      if (want->dtype() == top::DataType::kUint16 && (*outs)[i].dtype() == top::DataType::kBFloat16)
-        want = as_bfloat16(*want);
-      if (!want.ok()) return {"data", want.status().to_string()};
-      std::string diff = compare((*outs)[i], *want);
+      std::string diff = compare_values((*outs)[i], *want);
       if (!diff.empty()) return {"wrong", set.filename().string() + " output " + std::to_string(i) + ": " + diff};
     }
   }

@@ -38,6 +38,11 @@ const std::set<std::string> kCpuOnly = {
     // No GPU kernel yet; inside a CUDA plan they need the per-node CPU fallback.
     "Det", "ReverseSequence", "MeanVarianceNormalization", "TfIdfVectorizer", "DFT", "STFT",
     "MelWeightMatrix", "RoiAlign", "MaxUnpool",
+    // Sequences and optionals: their values are not tensors, so a model holding them is
+    // interpreted node by node on the CPU (exec/interpreter.h), never planned.
+    "SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceAt", "SequenceErase", "SequenceLength",
+    "SplitToSequence", "ConcatFromSequence", "SequenceMap", "Optional", "OptionalHasElement",
+    "OptionalGetElement",
     // Training optimisers (ai.onnx.preview.training): not inference work.
     "Adagrad", "Momentum", "Adam"};
 
