@@ -114,6 +114,38 @@ Status fold_node(const ir::Node& node, const ops::Op& op, const std::vector<ops:
   return Status::Ok();
 }
 
+// Step kernels built for this plan's shapes and constants (Op::plan_kernel), after
+// fusion so that they see the fused operator. Returns how many steps got one.
+int build_plan_kernels(ExecutionPlan& plan) {
+  int n = 0;
+  for (Step& step : plan.steps) {
+    if (step.float16_via_float32) continue;
+    const ir::Node& node = plan.graph->nodes[step.node];
+    const std::shared_ptr<const ops::Op>& op = step.op ? step.op : node.op;
+    if (!op) continue;
+    std::vector<ops::ValueInfo> ins;
+    for (ir::ValueId v : step.inputs) {
+      ops::ValueInfo info;
+      if (v != ir::kNoValue) {
+        const Slot& s = plan.slots[v];
+        info.dtype = s.dtype;
+        info.shape = s.shape;
+        if (s.constant.defined()) info.constant = &s.constant;
+      }
+      ins.push_back(info);
+    }
+    ops::InferContext ctx(node.name, std::move(ins), step.outputs.size());
+    for (size_t i = 0; i < step.outputs.size(); ++i)
+      if (step.outputs[i] != ir::kNoValue)
+        ctx.set_output(i, plan.slots[step.outputs[i]].dtype, plan.slots[step.outputs[i]].shape);
+    std::shared_ptr<const ops::Op> kernel = op->plan_kernel(ctx, op);
+    if (!kernel) continue;
+    step.op = std::move(kernel);
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const ExecutionPlan>> make_plan(std::shared_ptr<const ir::Graph> graph,
@@ -308,6 +340,7 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
     if (slots[v].kind == Slot::Kind::kActivation) slots[v].kind = Slot::Kind::kOutput;
 
   if (opts.fuse) plan->fused_nodes = fuse_operators(*plan);
+  if (opts.plan_kernels) plan->plan_kernels = build_plan_kernels(*plan);
   MemoryPlan mp = plan_activation_memory(*plan);  // assigns Slot::offset
   plan->arena_bytes = mp.arena_bytes;
   plan->naive_bytes = mp.naive_bytes;

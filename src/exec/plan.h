@@ -75,6 +75,9 @@ struct PlanOptions {
   // When planning fails because a shape rule needed values it did not know, the values
   // (node inputs) it asked for are written here; empty otherwise.
   std::vector<ir::ValueId>* values_needing_values = nullptr;
+  // Give steps the kernels their ops build for exactly this plan (Op::plan_kernel:
+  // oneDNN convolutions); false runs every node's reference kernel.
+  bool plan_kernels = true;
   // Plan only the nodes the graph outputs depend on (stopping at known values): for the
   // partial graphs of run-time shape evaluation.
   bool prune_dead = false;
@@ -90,6 +93,7 @@ class ExecutionPlan {
   size_t naive_bytes = 0;           // what the activations would take without reuse
   int folded_nodes = 0;
   int fused_nodes = 0;  // operators folded into a producer's kernel
+  int plan_kernels = 0;  // steps running a kernel built for this plan (Step::op, Op::kernel_name)
 
   double total_flops() const;
 };

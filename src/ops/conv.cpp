@@ -28,6 +28,9 @@
 #include "ops/families.h"
 #include "ops/gemm.h"
 #include "ops/op.h"
+#if defined(TOP_HAVE_ONEDNN)
+#include "ops/onednn/onednn_conv.h"
+#endif
 
 namespace top::ops {
 namespace {
@@ -525,6 +528,25 @@ class ConvOp final : public Op {
       }
     });
     return Status::Ok();
+  }
+
+  // oneDNN for a step whose weights and bias are constants (ops/onednn/onednn_conv.h).
+  std::shared_ptr<const Op> plan_kernel(const InferContext& ctx, const std::shared_ptr<const Op>& self) const override {
+#if defined(TOP_HAVE_ONEDNN)
+    const auto is_f32 = [&](size_t i) { return ctx.input_dtype(i) == DataType::kFloat32; };
+    if (!ctx.has_input(0) || !ctx.has_input(1) || !ctx.input(1).constant || !is_f32(0) || !is_f32(1)) return nullptr;
+    if (ctx.has_input(2) && (!ctx.input(2).constant || !is_f32(2))) return nullptr;
+    if (ctx.has_input(3) && !is_f32(3)) return nullptr;
+    if (ctx.num_outputs() != 1 || !ctx.output(0).present()) return nullptr;
+    auto g = geometry(ctx.input_shape(0), ctx.input_shape(1), ctx.has_input(2) ? &ctx.input_shape(2) : nullptr);
+    if (!g.ok()) return nullptr;
+    OnednnConvSpec spec{ctx.input_shape(0), ctx.input_shape(1), ctx.output(0).shape, *g, group_, act_, ctx.has_input(3)};
+    return make_onednn_conv(spec, *ctx.input(1).constant, ctx.has_input(2) ? ctx.input(2).constant : nullptr, self);
+#else
+    (void)ctx;
+    (void)self;
+    return nullptr;
+#endif
   }
 
   ir::OpCost cost(const InferContext& ctx) const override {

@@ -123,6 +123,17 @@ class Op {
   // Work estimate for the cost model and `toprt info`. The default counts one flop per
   // output element and the bytes of all inputs and outputs.
   virtual ir::OpCost cost(const InferContext& ctx) const;
+  // A kernel for one plan step — its exact shapes, its constant inputs, its outputs in
+  // `ctx` — built at plan time (a oneDNN primitive, ops/onednn/), or null to run this
+  // op. `self` is this op, for the step kernel to fall back on and to take its shape
+  // rule and cost from. CPU only: other backends build their kernels from the node.
+  virtual std::shared_ptr<const Op> plan_kernel(const InferContext& ctx, const std::shared_ptr<const Op>& self) const {
+    (void)ctx;
+    (void)self;
+    return nullptr;
+  }
+  // The implementation's name for `toprt info`; empty for the reference kernels.
+  virtual std::string kernel_name() const { return ""; }
 };
 
 using OpFactory = std::function<std::unique_ptr<Op>()>;
