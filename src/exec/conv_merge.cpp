@@ -49,6 +49,8 @@ std::string conv_merge_key(const ExecutionPlan& plan, int step) {
   if (s.inputs.size() == 3 && s.inputs[2] != ir::kNoValue && plan.slots[s.inputs[2]].kind != Slot::Kind::kConstant)
     return "";
   if (y.kind != Slot::Kind::kActivation && y.kind != Slot::Kind::kOutput) return "";
+  // The wide convolution runs the reference kernel on plain tensors (exec/layout.h).
+  if (x.channel_block != 0 || y.channel_block != 0) return "";
   const ir::Attributes& a = step_attrs(plan, s);
   if (a.get_int("group", 1) != 1) return "";
   Shape w_rest(w.shape.begin() + 1, w.shape.end());

@@ -4,7 +4,9 @@
 #include <map>
 
 #include "exec/fusion.h"
+#include "exec/layout.h"
 #include "exec/memory_plan.h"
+#include "ops/blocked_layout.h"
 #include "ops/float16_promotion.h"
 #include "ops/op.h"
 #include "top/limits.h"
@@ -58,6 +60,25 @@ Result<std::vector<Shape>> check_inputs(const ir::Graph& graph, const std::vecto
     shapes.push_back(t->shape());
   }
   return shapes;
+}
+
+ops::InferContext step_infer_context(const ExecutionPlan& plan, const Step& step) {
+  std::vector<ops::ValueInfo> ins;
+  for (ir::ValueId v : step.inputs) {
+    ops::ValueInfo info;
+    if (v != ir::kNoValue) {
+      const Slot& s = plan.slots[v];
+      info.dtype = s.dtype;
+      info.shape = s.shape;
+      if (s.constant.defined()) info.constant = &s.constant;
+    }
+    ins.push_back(info);
+  }
+  ops::InferContext ctx(plan.graph->nodes[step.node].name, std::move(ins), step.outputs.size());
+  for (size_t i = 0; i < step.outputs.size(); ++i)
+    if (step.outputs[i] != ir::kNoValue)
+      ctx.set_output(i, plan.slots[step.outputs[i]].dtype, plan.slots[step.outputs[i]].shape);
+  return ctx;
 }
 
 namespace {
@@ -123,21 +144,7 @@ int build_plan_kernels(ExecutionPlan& plan) {
     const ir::Node& node = plan.graph->nodes[step.node];
     const std::shared_ptr<const ops::Op>& op = step.op ? step.op : node.op;
     if (!op) continue;
-    std::vector<ops::ValueInfo> ins;
-    for (ir::ValueId v : step.inputs) {
-      ops::ValueInfo info;
-      if (v != ir::kNoValue) {
-        const Slot& s = plan.slots[v];
-        info.dtype = s.dtype;
-        info.shape = s.shape;
-        if (s.constant.defined()) info.constant = &s.constant;
-      }
-      ins.push_back(info);
-    }
-    ops::InferContext ctx(node.name, std::move(ins), step.outputs.size());
-    for (size_t i = 0; i < step.outputs.size(); ++i)
-      if (step.outputs[i] != ir::kNoValue)
-        ctx.set_output(i, plan.slots[step.outputs[i]].dtype, plan.slots[step.outputs[i]].shape);
+    ops::InferContext ctx = step_infer_context(plan, step);
     std::shared_ptr<const ops::Op> kernel = op->plan_kernel(ctx, op);
     if (!kernel) continue;
     step.op = std::move(kernel);
@@ -341,6 +348,8 @@ Result<std::shared_ptr<const ExecutionPlan>> make_plan_unguarded(std::shared_ptr
 
   if (opts.fuse) plan->fused_nodes = fuse_operators(*plan);
   if (opts.plan_kernels) plan->plan_kernels = build_plan_kernels(*plan);
+  if (opts.plan_kernels && opts.blocked_layouts)
+    plan->blocked_values = assign_channel_blocks(*plan, ops::preferred_channel_block());
   MemoryPlan mp = plan_activation_memory(*plan);  // assigns Slot::offset
   plan->arena_bytes = mp.arena_bytes;
   plan->naive_bytes = mp.naive_bytes;

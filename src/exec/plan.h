@@ -19,6 +19,7 @@
 
 namespace top::ops {
 class Op;
+class InferContext;
 }
 
 namespace top::exec {
@@ -31,6 +32,8 @@ struct Slot {
   Tensor constant;    // kConstant: the value (weight or folded)
   size_t offset = 0;  // kActivation: byte offset in the arena
   size_t bytes = 0;
+  // kActivation: 0 = the plain layout of `shape`; B = channel-blocked (exec/layout.h).
+  int channel_block = 0;
 };
 
 struct Step {
@@ -47,6 +50,9 @@ struct Step {
   std::vector<ir::ValueId> inputs;   // kNoValue for absent optional inputs
   std::vector<ir::ValueId> outputs;  // kNoValue for outputs the model omitted
   ir::OpCost cost;
+  // The layouts of inputs and outputs (Slot::channel_block), for the kernel's context;
+  // empty when all are plain.
+  std::vector<int> in_blocks, out_blocks;
 };
 
 struct PlanOptions {
@@ -78,6 +84,9 @@ struct PlanOptions {
   // Give steps the kernels their ops build for exactly this plan (Op::plan_kernel:
   // oneDNN convolutions); false runs every node's reference kernel.
   bool plan_kernels = true;
+  // With plan kernels: keep activations channel-blocked between the kernels that take
+  // that layout (exec/layout.h), so oneDNN convolutions do not reorder at every step.
+  bool blocked_layouts = true;
   // Plan only the nodes the graph outputs depend on (stopping at known values): for the
   // partial graphs of run-time shape evaluation.
   bool prune_dead = false;
@@ -94,6 +103,11 @@ class ExecutionPlan {
   int folded_nodes = 0;
   int fused_nodes = 0;  // operators folded into a producer's kernel
   int plan_kernels = 0;  // steps running a kernel built for this plan (Step::op, Op::kernel_name)
+  int channel_block = 0;   // B of the blocked activations, 0 when none is blocked
+  int blocked_values = 0;  // activations kept channel-blocked (exec/layout.h)
+  // Inputs and outputs where a kernel that runs blocked meets a plain activation and
+  // converts it (a oneDNN convolution's reorder): the layout boundaries.
+  int layout_boundaries = 0;
 
   double total_flops() const;
 };
@@ -102,6 +116,10 @@ class ExecutionPlan {
 Result<std::shared_ptr<const ExecutionPlan>> make_plan(std::shared_ptr<const ir::Graph> graph,
                                                        const std::vector<Shape>& input_shapes,
                                                        const PlanOptions& opts = {});
+
+// The shape-rule context of a planned step: its inputs' and outputs' dtypes and shapes,
+// and the values of its constant inputs (which the plan owns).
+ops::InferContext step_infer_context(const ExecutionPlan& plan, const Step& step);
 
 // Checks a run's inputs against the graph (count, dtype, rank, fixed dims) and returns
 // their shapes in graph-input order.

@@ -98,6 +98,9 @@ class ActivationOp : public Op {
     return Status::Ok();
   }
 
+  // Element by element: any layout, the output's the input's.
+  BlockedLayouts blocked_layouts(const InferContext&) const override { return BlockedLayouts{true, 0, 0}; }
+
   Status compute(const KernelContext& ctx) const override {
     TOP_RETURN_IF_ERROR(check_io(ctx, name_));
     const Tensor& x = ctx.input(0);
@@ -212,6 +215,9 @@ class ClipOp : public Op {
     ctx.set_output(0, dt, ctx.input_shape(0));
     return Status::Ok();
   }
+
+  // Element by element (min and max are scalars): any layout.
+  BlockedLayouts blocked_layouts(const InferContext&) const override { return BlockedLayouts{true, 0, 0}; }
 
   Status compute(const KernelContext& ctx) const override {
     TOP_RETURN_IF_ERROR(check_io(ctx, "Clip"));

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "ops/activation_math.h"
+#include "ops/blocked_layout.h"
 #include "ops/elementwise_scalar.h"
 #include "ops/families.h"
 #include "ops/op_util.h"
@@ -132,6 +133,27 @@ class BinaryArithOp : public Op {
     return Status::Ok();
   }
 
+  // float32 inputs of the output's shape share its layout; one input of shape
+  // [N or 1, C, 1...] against a full one (squeeze-excitation scales) runs blocked too.
+  BlockedLayouts blocked_layouts(const InferContext& ctx) const override {
+    BlockedLayouts r;
+    if (kind_ == Arith::kMod || !ctx.has_input(0) || !ctx.has_input(1) || !ctx.output(0).present() ||
+        ctx.input_dtype(0) != DataType::kFloat32)
+      return r;
+    const Shape& y = ctx.output(0).shape;
+    const Shape &s0 = ctx.input_shape(0), &s1 = ctx.input_shape(1);
+    auto channel_vector = [&](const Shape& s) {
+      if (s.size() != y.size() || s.size() < 3 || (s[0] != y[0] && s[0] != 1) || s[1] != y[1]) return false;
+      for (size_t d = 2; d < s.size(); ++d)
+        if (s[d] != 1) return false;
+      return true;
+    };
+    if (s0 == y && s1 == y) r.same = true;
+    else if (s0 == y && channel_vector(s1)) r.inputs = r.outputs = 1;
+    else if (s1 == y && channel_vector(s0)) r.inputs = 2, r.outputs = 1;
+    return r;
+  }
+
   Status compute(const KernelContext& ctx) const override {
     TOP_RETURN_IF_ERROR(check_kernel_inputs(ctx, 2, name_));
     const Tensor& a = ctx.input(0);
@@ -139,6 +161,19 @@ class BinaryArithOp : public Op {
     Tensor& out = ctx.output(0);
     if (a.dtype() != b.dtype() || out.dtype() != a.dtype())
       return InvalidArgument(std::string(name_) + ": dtype mismatch between inputs and output");
+    if (a.shape() != b.shape() && (ctx.output_block(0) != 0 || ctx.input_block(0) != 0 || ctx.input_block(1) != 0)) {
+      const uint32_t full = ctx.input(0).shape() == out.shape() ? 1u : 2u;
+      bool mixed = false;
+      if (const int block = mixed_layout_block(ctx, full, 1, &mixed); mixed)
+        return run_all_blocked(*this, ctx, block, full, 1);  // the plan's layouts differ
+      switch (kind_) {
+        case Arith::kAdd: return channel_broadcast_blocked(ctx, [](float x, float y) { return x + y; });
+        case Arith::kSub: return channel_broadcast_blocked(ctx, [](float x, float y) { return x - y; });
+        case Arith::kMul: return channel_broadcast_blocked(ctx, [](float x, float y) { return x * y; });
+        case Arith::kDiv: return channel_broadcast_blocked(ctx, [](float x, float y) { return x / y; });
+        default: return Internal(std::string(name_) + ": no blocked kernel");
+      }
+    }
     const bool fmod = fmod_;
     // Integers wrap on overflow as in numpy and ONNX Runtime (uint8 200 + 100 = 44).
     return ew::dispatch<float, double, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t>(
@@ -164,6 +199,37 @@ class BinaryArithOp : public Op {
   }
 
  private:
+  // A blocked full-shape input against a [N or 1, C, 1...] one (ops/blocked_layout.h):
+  // each plane's B channels take their B values of the vector.
+  template <class F>
+  Status channel_broadcast_blocked(const KernelContext& ctx, F f) const {
+    const int block = ctx.output_block(0);
+    const bool a_full = ctx.input_block(0) == block;
+    const Tensor& full = ctx.input(a_full ? 0 : 1);
+    const Tensor& vec = ctx.input(a_full ? 1 : 0);
+    Tensor& out = ctx.output(0);
+    if (full.shape() != out.shape() || vec.rank() != out.rank() || vec.dim(1) != out.dim(1) || vec.numel() > out.numel() ||
+        out.dim(1) % block != 0 || out.dtype() != DataType::kFloat32)
+      return Internal(std::string(name_) + ": blocked operands do not match");
+    const BlockedPlanes bp = blocked_planes(out.shape(), block);
+    const bool per_batch = vec.dim(0) != 1;
+    const float* x = full.data<float>();
+    const float* v = vec.data<float>();
+    float* y = out.data<float>();
+    const int64_t grain = std::max<int64_t>(1, ew::kGrain / std::max<int64_t>(bp.spatial * block, 1));
+    ctx.parallel_for(bp.planes(), grain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const float* vp = v + (per_batch ? (i / bp.channel_blocks) * out.dim(1) : 0) + bp.channel(i, 0);
+        const float* xp = x + i * bp.spatial * block;
+        float* yp = y + i * bp.spatial * block;
+        for (int64_t j = 0; j < bp.spatial; ++j)
+          for (int l = 0; l < block; ++l)
+            yp[j * block + l] = a_full ? f(xp[j * block + l], vp[l]) : f(vp[l], xp[j * block + l]);
+      }
+    });
+    return Status::Ok();
+  }
+
   Arith kind_;
   const char* name_;
   bool fmod_ = false;

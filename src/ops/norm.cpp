@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ops/broadcast.h"
+#include "ops/blocked_layout.h"
 #include "ops/families.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
@@ -53,6 +54,13 @@ class BatchNormOp final : public Op {
     for (size_t i = 1; i < std::min<size_t>(ctx.num_outputs(), 5); ++i)
       ctx.set_output(i, DataType::kFloat32, {x[1]});
     return Status::Ok();
+  }
+
+  // Inference: X and Y in either layout.
+  BlockedLayouts blocked_layouts(const InferContext& ctx) const override {
+    BlockedLayouts b;
+    if (!training_ && ctx.num_outputs() == 1) b.inputs = b.outputs = 1;
+    return b;
   }
 
   Status compute(const KernelContext& ctx) const override {
@@ -109,6 +117,25 @@ class BatchNormOp final : public Op {
     }
     float* y = yt.data<float>();
     const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(plane, 1));
+    bool mixed = false;
+    if (const int block = mixed_layout_block(ctx, 1, 1, &mixed); mixed)
+      return run_all_blocked(*this, ctx, block, 1, 1);  // the plan's X and Y layouts differ
+    if (const int block = ctx.input_block(0); block != 0) {
+      // Channel-blocked X and Y (ops/blocked_layout.h): B channels per pixel.
+      if (c % block != 0) return Internal("BatchNormalization: channels are not a multiple of the block");
+      const BlockedPlanes bp = blocked_planes(xt.shape(), block);
+      ctx.parallel_for(bp.planes(), std::max<int64_t>(1, grain / block), [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          const float* ai = a.data() + bp.channel(i, 0);
+          const float* bi = b.data() + bp.channel(i, 0);
+          const float* xp = x + i * bp.spatial * block;
+          float* yp = y + i * bp.spatial * block;
+          for (int64_t j = 0; j < bp.spatial; ++j)
+            for (int l = 0; l < block; ++l) yp[j * block + l] = xp[j * block + l] * ai[l] + bi[l];
+        }
+      });
+      return Status::Ok();
+    }
     ctx.parallel_for(n * c, grain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const float ai = a[i % c], bi = b[i % c];

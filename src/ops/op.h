@@ -93,6 +93,16 @@ class KernelContext {
   // Outputs arrive allocated with the dtype and shape that infer() decided.
   Tensor& output(size_t i) const { return *outputs_[i]; }
 
+  // Channel-blocked activations (exec/layout.h): 0 when the input/output is in the plain
+  // layout its shape says, else B — stored as [N, C/B, spatial..., B] (C a multiple of B).
+  // Only a kernel whose Op::blocked_layouts accepted it is ever given a blocked tensor.
+  int input_block(size_t i) const { return i < in_blocks_.size() ? in_blocks_[i] : 0; }
+  int output_block(size_t i) const { return i < out_blocks_.size() ? out_blocks_[i] : 0; }
+  void set_blocks(std::vector<int> in, std::vector<int> out) {
+    in_blocks_ = std::move(in);
+    out_blocks_ = std::move(out);
+  }
+
   int num_threads() const;
   // The pool the kernel runs on (null: the calling thread only), for kernels that run
   // another kernel (ops/float16_promotion.h).
@@ -104,6 +114,17 @@ class KernelContext {
   std::vector<const Tensor*> inputs_;
   std::vector<Tensor*> outputs_;
   ThreadPool* pool_;
+  std::vector<int> in_blocks_, out_blocks_;  // empty: every tensor plain
+};
+
+// Which of a step's tensors its kernel can take or give channel-blocked (exec/layout.h).
+struct BlockedLayouts {
+  // The kernel computes the same thing in either layout as long as all its inputs and
+  // outputs share one (element-wise ops on equal shapes, Concat along the channels).
+  bool same = false;
+  // Otherwise: bit i set = input (output) i may be blocked; the kernel reads
+  // KernelContext::input_block / output_block and handles both layouts.
+  uint32_t inputs = 0, outputs = 0;
 };
 
 class Op {
@@ -131,6 +152,12 @@ class Op {
     (void)ctx;
     (void)self;
     return nullptr;
+  }
+  // The layouts this op's kernel handles for a step of these shapes (CPU only; the
+  // default: plain only).
+  virtual BlockedLayouts blocked_layouts(const InferContext& ctx) const {
+    (void)ctx;
+    return {};
   }
   // The implementation's name for `toprt info`; empty for the reference kernels.
   virtual std::string kernel_name() const { return ""; }

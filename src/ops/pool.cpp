@@ -16,6 +16,7 @@
 #endif
 
 #include "ops/activation_math.h"
+#include "ops/blocked_layout.h"
 #include "ops/conv_util.h"
 #include "ops/families.h"
 #include "ops/op.h"
@@ -261,6 +262,74 @@ void pool_plane_padded(const float* x, int64_t H, int64_t W, const PaddedPlane& 
   }
 }
 
+// Channel-blocked planes (ops/blocked_layout.h): every pixel is B channels side by
+// side, so each window tap is one B-wide max or add (4 lanes at a time with SSE). Same
+// taps, order and NaN rule as the plain kernels.
+template <bool kMax, int B>
+void pool_plane_blocked(const float* x, const Pool3& p, bool include_pad, float* y) {
+  const AxisTaps &td = p.taps[0], &th = p.taps[1], &tw = p.taps[2];
+  const int64_t H = p.in[1], W = p.in[2];
+  for (int64_t od = 0; od < p.out[0]; ++od) {
+    for (int64_t oh = 0; oh < p.out[1]; ++oh) {
+      for (int64_t ow = 0; ow < p.out[2]; ++ow) {
+        float* py = y + ((od * p.out[1] + oh) * p.out[2] + ow) * B;
+        float inv = 1.0f;
+        if (!kMax) {
+          const int64_t n = include_pad ? td.padded[od] * th.padded[oh] * tw.padded[ow]
+                                        : td.count[od] * th.count[oh] * tw.count[ow];
+          inv = n > 0 ? 1.0f / static_cast<float>(n) : 0.0f;
+        }
+#if defined(__SSE__)
+        static_assert(B % 4 == 0, "blocks of whole SSE vectors");
+        // Max: _mm_max_ps skips NaNs, so they are tracked in a mask and put back at the end
+        // (the output is a NaN where the window has one, as max_nan gives).
+        __m128 acc[B / 4], nan[B / 4];
+        for (int l = 0; l < B / 4; ++l) {
+          acc[l] = _mm_set1_ps(kMax ? std::numeric_limits<float>::lowest() : 0.0f);
+          nan[l] = _mm_setzero_ps();
+        }
+        for (int64_t a = 0, id = td.first[od]; a < td.count[od]; ++a, id += td.dilation)
+          for (int64_t b = 0, ih = th.first[oh]; b < th.count[oh]; ++b, ih += th.dilation)
+            for (int64_t c = 0, iw = tw.first[ow]; c < tw.count[ow]; ++c, iw += tw.dilation) {
+              const float* px = x + ((id * H + ih) * W + iw) * B;
+              for (int l = 0; l < B / 4; ++l) {
+                const __m128 v = _mm_loadu_ps(px + 4 * l);
+                if (kMax) {
+                  acc[l] = _mm_max_ps(v, acc[l]);
+                  nan[l] = _mm_or_ps(nan[l], _mm_cmpunord_ps(v, v));
+                } else {
+                  acc[l] = _mm_add_ps(acc[l], v);
+                }
+              }
+            }
+        for (int l = 0; l < B / 4; ++l)
+          _mm_storeu_ps(py + 4 * l, kMax ? _mm_or_ps(acc[l], nan[l]) : _mm_mul_ps(acc[l], _mm_set1_ps(inv)));
+#else
+        float acc[B];
+        for (int l = 0; l < B; ++l) acc[l] = kMax ? std::numeric_limits<float>::lowest() : 0.0f;
+        for (int64_t a = 0, id = td.first[od]; a < td.count[od]; ++a, id += td.dilation)
+          for (int64_t b = 0, ih = th.first[oh]; b < th.count[oh]; ++b, ih += th.dilation)
+            for (int64_t c = 0, iw = tw.first[ow]; c < tw.count[ow]; ++c, iw += tw.dilation) {
+              const float* px = x + ((id * H + ih) * W + iw) * B;
+              for (int l = 0; l < B; ++l) acc[l] = pool_step<kMax>(acc[l], px[l]);
+            }
+        for (int l = 0; l < B; ++l) py[l] = kMax ? acc[l] : acc[l] * inv;
+#endif
+      }
+    }
+  }
+}
+
+template <bool kMax>
+using BlockedPlaneFn = void (*)(const float*, const Pool3&, bool, float*);
+
+template <bool kMax>
+BlockedPlaneFn<kMax> blocked_plane_for(int block) {
+  if (block == 16) return pool_plane_blocked<kMax, 16>;
+  if (block == 8) return pool_plane_blocked<kMax, 8>;
+  return nullptr;
+}
+
 class WindowPoolOp final : public Op {
  public:
   explicit WindowPoolOp(bool is_max) : is_max_(is_max), name_(is_max ? "MaxPool" : "AveragePool") {}
@@ -297,6 +366,13 @@ class WindowPoolOp final : public Op {
     return Status::Ok();
   }
 
+  // float32 X and Y in either layout (no Indices output).
+  BlockedLayouts blocked_layouts(const InferContext& ctx) const override {
+    BlockedLayouts b;
+    if (ctx.has_input(0) && ctx.input_dtype(0) == DataType::kFloat32 && ctx.num_outputs() == 1) b.inputs = b.outputs = 1;
+    return b;
+  }
+
   Status compute(const KernelContext& ctx) const override {
     const Tensor& xt = ctx.input(0);
     if (is_max_ && is_8bit(xt.dtype())) return compute_8bit(ctx);
@@ -320,6 +396,24 @@ class WindowPoolOp final : public Op {
     const float* x = xt.data<float>();
     float* y = yt.data<float>();
     const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(out_plane * g.kernel_size(), 1));
+    bool mixed = false;
+    if (const int block = mixed_layout_block(ctx, 1, 1, &mixed); mixed)
+      return run_all_blocked(*this, ctx, block, 1, 1);  // the plan's X and Y layouts differ
+    if (const int block = ctx.input_block(0); block != 0) {
+      if (idx != nullptr || xt.dim(1) % block != 0)
+        return Internal(std::string(name_) + ": blocked X needs a blocked Y of the same block and no Indices");
+      const BlockedPlaneFn<true> max_fn = blocked_plane_for<true>(block);
+      const BlockedPlaneFn<false> avg_fn = blocked_plane_for<false>(block);
+      if (!max_fn) return Internal(std::string(name_) + ": no kernel for channel block " + std::to_string(block));
+      const int64_t planes_b = planes / block, in_b = in_plane * block, out_b = out_plane * block;
+      ctx.parallel_for(planes_b, std::max<int64_t>(1, grain / block), [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          if (is_max_) max_fn(x + i * in_b, p, false, y + i * out_b);
+          else avg_fn(x + i * in_b, p, count_include_pad_, y + i * out_b);
+        }
+      });
+      return Status::Ok();
+    }
     if (g.in.size() <= 2 && idx == nullptr) {
       const size_t wd = g.in.size() - 1;  // the last (column) axis
       const int64_t kw_n = g.kernel[wd], sw = g.strides[wd], dw = g.dilations[wd], pw = g.pad_begin[wd];
@@ -435,6 +529,12 @@ class GlobalPoolOp final : public Op {
  public:
   explicit GlobalPoolOp(bool is_max) : is_max_(is_max), name_(is_max ? "GlobalMaxPool" : "GlobalAveragePool") {}
 
+  BlockedLayouts blocked_layouts(const InferContext& ctx) const override {
+    BlockedLayouts b;
+    if (ctx.has_input(0) && ctx.input_dtype(0) == DataType::kFloat32) b.inputs = 1;
+    return b;
+  }
+
   Status infer(InferContext& ctx) const override {
     if (!ctx.has_input(0)) return InvalidArgument(std::string(name_) + ": needs input X");
     if (ctx.input_dtype(0) != DataType::kFloat32)
@@ -461,6 +561,15 @@ class GlobalPoolOp final : public Op {
     float* y = yt.data<float>();
     if (plane == 0 && is_max_ && planes > 0) return InvalidArgument("GlobalMaxPool: X " + shape_str(xt.shape()) + " has empty spatial dims");
     const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(plane, 1));
+    if (const int block = ctx.input_block(0); block != 0) {
+      // Blocked X: B channels per pixel. Y ([N, C, 1...]) has the same bytes in both layouts.
+      if (xt.dim(1) % block != 0 || block > 64)
+        return Internal(std::string(name_) + ": channels are not a multiple of the block");
+      ctx.parallel_for(planes / block, std::max<int64_t>(1, grain / block), [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) global_pool_blocked(x + i * plane * block, plane, block, y + i * block);
+      });
+      return Status::Ok();
+    }
     ctx.parallel_for(planes, grain, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const float* p = x + i * plane;
@@ -487,6 +596,20 @@ class GlobalPoolOp final : public Op {
   }
 
  private:
+  // One plane of B channels: max or mean over its pixels, lane by lane.
+  void global_pool_blocked(const float* x, int64_t plane, int block, float* y) const {
+    float acc[64];
+    for (int l = 0; l < block; ++l) acc[l] = is_max_ ? x[l] : 0.0f;
+    for (int64_t j = is_max_ ? 1 : 0; j < plane; ++j) {
+      const float* px = x + j * block;
+      if (is_max_)
+        for (int l = 0; l < block; ++l) acc[l] = max_nan(acc[l], px[l]);
+      else
+        for (int l = 0; l < block; ++l) acc[l] += px[l];
+    }
+    for (int l = 0; l < block; ++l) y[l] = is_max_ ? acc[l] : (plane > 0 ? acc[l] / static_cast<float>(plane) : 0.0f);
+  }
+
   bool is_max_;
   const char* name_;
 };

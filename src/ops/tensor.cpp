@@ -13,6 +13,7 @@
 #include <set>
 
 #include "ops/checked_math.h"
+#include "ops/blocked_layout.h"
 #include "ops/families.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
@@ -220,6 +221,14 @@ class ConcatOp final : public MovementOp {
     }
     ctx.set_output(0, ctx.input_dtype(0), out);
     return Status::Ok();
+  }
+  // Along the channels, channel-blocked inputs (whole blocks each: exec/layout.h) are
+  // [N, C/B, spatial * B] tensors concatenated along axis 1: the same copies.
+  BlockedLayouts blocked_layouts(const InferContext& ctx) const override {
+    BlockedLayouts b;
+    const int64_t rank = ctx.num_inputs() > 0 ? static_cast<int64_t>(ctx.input_shape(0).size()) : 0;
+    b.same = rank >= 3 && (axis_ == 1 || axis_ == 1 - rank);
+    return b;
   }
   Status compute(const KernelContext& ctx) const override {
     Tensor& y = ctx.output(0);
@@ -786,6 +795,30 @@ class PadOp final : public MovementOp {
   // Source coordinate for the out-of-range coordinate i of a dim of n elements.
   int64_t map_coord(int64_t i, int64_t n) const { return pad_source_coord(mode_, i, n); }
 
+  // Constant padding of the spatial dims only: X and Y in one layout. Channel-blocked,
+  // a pixel's B channels are one more (unpadded) innermost dim (ops/blocked_layout.h).
+  BlockedLayouts blocked_layouts(const InferContext& ctx) const override {
+    BlockedLayouts b;
+    if (mode_ != PadMode::kConstant || !ctx.has_input(0) || ctx.input_dtype(0) != DataType::kFloat32 ||
+        ctx.input_shape(0).size() < 3)
+      return b;
+    std::vector<int64_t> pads = attr_pads_, axes;
+    if (opset_ >= 11) {
+      auto p = constant_ints(ctx, 1, "Pad", "pads");
+      if (!p.ok()) return b;
+      pads = *p;
+      if (ctx.has_input(3)) {
+        auto a = constant_ints(ctx, 3, "Pad", "axes");
+        if (!a.ok()) return b;
+        axes = *a;
+      }
+    }
+    auto pp = pad_params(ctx.input_shape(0), pads, ctx.has_input(3) ? &axes : nullptr, "Pad: ");
+    if (!pp.ok() || pp->begin[0] != 0 || pp->begin[1] != 0 || pp->end[0] != 0 || pp->end[1] != 0) return b;
+    b.inputs = b.outputs = 1;
+    return b;
+  }
+
   Status compute(const KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
@@ -809,7 +842,22 @@ class PadOp final : public MovementOp {
     if (pp.out != y.shape() || y.dtype() != x.dtype())
       return InvalidArgument("Pad: output " + shape_str(y.shape()) + " does not match " + shape_str(pp.out));
     if (y.numel() == 0) return Status::Ok();
-    const Shape& in = x.shape();
+    Shape in = x.shape();
+    bool mixed = false;
+    if (const int block = mixed_layout_block(ctx, 1, 1, &mixed); mixed)
+      return run_all_blocked(*this, ctx, block, 1, 1);  // the plan's X and Y layouts differ
+    if (const int block = ctx.input_block(0); block != 0) {
+      // Blocked: [N, C/B, spatial..., B] with the same pads and none on the last dim.
+      if (mode_ != PadMode::kConstant || in.size() < 3 || in[1] % block != 0 ||
+          pp.begin[0] != 0 || pp.begin[1] != 0 || pp.end[0] != 0 || pp.end[1] != 0)
+        return Internal("Pad: blocked tensors need constant padding of the spatial dims only");
+      for (Shape* s : {&in, &pp.out}) {
+        (*s)[1] /= block;
+        s->push_back(block);
+      }
+      pp.begin.push_back(0);
+      pp.end.push_back(0);
+    }
     for (size_t d = 0; d < in.size(); ++d)
       if (mode_ != PadMode::kConstant && in[d] == 0)
         return InvalidArgument("Pad: cannot pad the empty dim " + std::to_string(d) + " in non-constant mode");

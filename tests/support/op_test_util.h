@@ -98,6 +98,8 @@ struct RunOptions {
   // Garbage the kernel must overwrite: false = every output byte 0xAB; true = float32
   // outputs all quiet NaN (other dtypes zero).
   bool nan_fill = false;
+  // Channel-blocked inputs/outputs (KernelContext::set_blocks); empty: all plain.
+  std::vector<int> in_blocks, out_blocks;
 };
 
 // Creates the kernel for one node named `name` (no attributes), without inferring.

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "exec/plan.h"
+#include "ops/op.h"
 #include "inputs.h"
 #include "ir/graph.h"
 #include "top/model.h"
@@ -69,6 +70,22 @@ void run_info(const InfoArgs& args) {
   for (const auto& step : p.steps)
     if (step.float16_via_float32) widened += (widened.empty() ? "" : ", ") + g.nodes[step.node].name;
   if (!widened.empty()) fmt::print("float16    computed in float32 (no float16 kernel): {}\n", widened);
+  // Steps with a kernel built for this plan (oneDNN), counted per implementation.
+  std::map<std::string, int> kernels;
+  for (const auto& step : p.steps)
+    if (step.op && !step.op->kernel_name().empty()) kernels[step.op->kernel_name()]++;
+  if (!kernels.empty()) {
+    std::string list;
+    for (const auto& [name, n] : kernels) list += fmt::format("{}{} x{}", list.empty() ? "" : ", ", name, n);
+    fmt::print("kernels    cpu: {} of {} steps on plan kernels: {}\n", p.plan_kernels, p.steps.size(), list);
+  }
+  if (p.channel_block > 0 || p.layout_boundaries > 0) {
+    int activations = 0;
+    for (const auto& slot : p.slots) activations += slot.kind == top::exec::Slot::Kind::kActivation;
+    fmt::print("layouts    cpu: {} of {} activations channel-blocked ({} channels per block, kept between kernels); "
+               "{} plain/blocked conversions inside kernels\n",
+               p.blocked_values, activations, p.channel_block, p.layout_boundaries);
+  }
   fmt::print("memory     activations {} peak ({} without reuse)\n", human_bytes(static_cast<double>(p.arena_bytes)),
              human_bytes(static_cast<double>(p.naive_bytes)));
 }

@@ -39,4 +39,7 @@ std::shared_ptr<const Op> make_onednn_conv(const OnednnConvSpec& spec, const Ten
 // True unless the environment says TOP_ONEDNN=0 (for side-by-side benchmarks).
 bool onednn_enabled();
 
+// The channel block oneDNN's convolutions run in on this CPU (ops/blocked_layout.h).
+int onednn_channel_block();
+
 }  // namespace top::ops
