@@ -65,7 +65,7 @@ Status run_step(const ExecutionPlan& plan, const Step& step, Bindings& b, Thread
   for (ir::ValueId v : step.inputs) ins.push_back(v == ir::kNoValue ? nullptr : b.view[v]);
   for (ir::ValueId v : step.outputs) outs.push_back(v == ir::kNoValue ? nullptr : &b.tensors[v]);
   ops::KernelContext ctx(std::move(ins), std::move(outs), pool);
-  if (!step.in_blocks.empty() || !step.out_blocks.empty()) ctx.set_blocks(step.in_blocks, step.out_blocks);
+  if (!step.in_blocks.empty() || !step.out_blocks.empty()) ctx.set_blocks(&step.in_blocks, &step.out_blocks);
   Status st;
   try {
     st = (step.op ? *step.op : *node.op).compute(ctx);

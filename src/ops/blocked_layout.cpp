@@ -110,7 +110,7 @@ Status run_all_blocked(const Op& op, const KernelContext& ctx, int block, uint32
     back.emplace_back(i, temps.size() - 1);
   }
   KernelContext inner(ins, outs, ctx.pool());
-  inner.set_blocks(std::move(in_blocks), std::move(out_blocks));
+  inner.set_blocks(&in_blocks, &out_blocks);
   TOP_RETURN_IF_ERROR(op.compute(inner));
   for (const auto& [o, t] : back) unblock_channels(ctx, temps[t], block, ctx.output(o));
   return Status::Ok();

@@ -96,11 +96,13 @@ class KernelContext {
   // Channel-blocked activations (exec/layout.h): 0 when the input/output is in the plain
   // layout its shape says, else B — stored as [N, C/B, spatial..., B] (C a multiple of B).
   // Only a kernel whose Op::blocked_layouts accepted it is ever given a blocked tensor.
-  int input_block(size_t i) const { return i < in_blocks_.size() ? in_blocks_[i] : 0; }
-  int output_block(size_t i) const { return i < out_blocks_.size() ? out_blocks_[i] : 0; }
-  void set_blocks(std::vector<int> in, std::vector<int> out) {
-    in_blocks_ = std::move(in);
-    out_blocks_ = std::move(out);
+  int input_block(size_t i) const { return in_blocks_ && i < in_blocks_->size() ? (*in_blocks_)[i] : 0; }
+  int output_block(size_t i) const { return out_blocks_ && i < out_blocks_->size() ? (*out_blocks_)[i] : 0; }
+  // Per input and output (missing entries: plain); the vectors must outlive the context
+  // (the plan's Step::in_blocks/out_blocks).
+  void set_blocks(const std::vector<int>* in, const std::vector<int>* out) {
+    in_blocks_ = in;
+    out_blocks_ = out;
   }
 
   int num_threads() const;
@@ -114,7 +116,8 @@ class KernelContext {
   std::vector<const Tensor*> inputs_;
   std::vector<Tensor*> outputs_;
   ThreadPool* pool_;
-  std::vector<int> in_blocks_, out_blocks_;  // empty: every tensor plain
+  const std::vector<int>* in_blocks_ = nullptr;  // null: every tensor plain
+  const std::vector<int>* out_blocks_ = nullptr;
 };
 
 // Which of a step's tensors its kernel can take or give channel-blocked (exec/layout.h).

@@ -71,7 +71,7 @@ OpRun run_op_with(const std::string& type, const ir::Attributes& attrs, const st
   for (const Tensor& t : inputs) ins.push_back(t.defined() ? &t : nullptr);
   ThreadPool pool(opts.threads);
   ops::KernelContext kctx(ins, outs, &pool);
-  if (!opts.in_blocks.empty() || !opts.out_blocks.empty()) kctx.set_blocks(opts.in_blocks, opts.out_blocks);
+  if (!opts.in_blocks.empty() || !opts.out_blocks.empty()) kctx.set_blocks(&opts.in_blocks, &opts.out_blocks);
   r.status = (*op)->compute(kctx);
   return r;
 }
