@@ -72,6 +72,38 @@ int fuse_operators(ExecutionPlan& plan) {
     long r = sole_reader(v);
     return r >= 0 && removed[static_cast<size_t>(r)] ? -1 : r;  // already part of another fusion
   };
+  // v * HardSigmoid(v) with v read by exactly those two steps: HardSwish as exporters for
+  // opsets before 14 write it (mobilenet_v3). Fused as the HardSwish activation with the
+  // HardSigmoid's alpha and beta, which computes v * hard_sigmoid(v) exactly as the pair.
+  auto hard_swish_pattern = [&](ir::ValueId v, size_t& hs, size_t& mul, ir::Attributes& attrs) {
+    if (v == ir::kNoValue || plan.slots[v].kind != Slot::Kind::kActivation || g.values[v].is_output) return false;
+    auto it = readers.find(v);
+    if (it == readers.end() || it->second.size() != 2) return false;
+    for (int swap = 0; swap < 2; ++swap) {
+      const size_t a = it->second[swap], b = it->second[1 - swap];
+      if (removed[a] || removed[b]) return false;
+      const Step &sa = plan.steps[a], &sb = plan.steps[b];
+      const ir::Node &na = g.nodes[sa.node], &nb = g.nodes[sb.node];
+      if (na.op_type != "HardSigmoid" || nb.op_type != "Mul" || sa.op || sb.op || sa.outputs.size() != 1 ||
+          sb.inputs.size() != 2 || sb.outputs.size() != 1 || sa.inputs[0] != v)
+        continue;
+      const ir::ValueId h = sa.outputs[0];
+      if (h == ir::kNoValue || live_reader(h) != static_cast<long>(b)) continue;
+      if (!((sb.inputs[0] == v && sb.inputs[1] == h) || (sb.inputs[0] == h && sb.inputs[1] == v))) continue;
+      if (!is_float(sb.outputs[0]) || plan.slots[sb.outputs[0]].shape != plan.slots[v].shape) continue;
+      ir::Attribute name, params;
+      name.kind = ir::Attribute::Kind::kString;
+      name.s = "HardSwish";
+      params.kind = ir::Attribute::Kind::kFloats;
+      params.floats = {na.attrs.get_float("alpha", 0.2f), na.attrs.get_float("beta", 0.5f)};
+      attrs.set("activation", name);
+      attrs.set("activation_params", params);
+      hs = a;
+      mul = b;
+      return true;
+    }
+    return false;
+  };
   int fused = 0;
   for (size_t s = 0; s < plan.steps.size(); ++s) {
     if (removed[s]) continue;
@@ -99,7 +131,13 @@ int fuse_operators(ExecutionPlan& plan) {
     }
     ir::Attributes attrs = hn.attrs;
     bool has_act = false;
-    if (r >= 0) {
+    size_t hs = 0, mul = 0;
+    if (r < 0 && hard_swish_pattern(out, hs, mul, attrs)) {  // out * HardSigmoid(out)
+      eaten.push_back(hs);
+      eaten.push_back(mul);
+      out = plan.steps[mul].outputs[0];
+      has_act = true;
+    } else if (r >= 0) {
       const Step& act = plan.steps[r];
       if (act.outputs.size() == 1 && act.inputs[0] == out && activation_attrs(g.nodes[act.node], plan.slots, attrs)) {
         eaten.push_back(static_cast<size_t>(r));
@@ -127,7 +165,7 @@ int fuse_operators(ExecutionPlan& plan) {
     // (including a residual produced after the Conv) is ready.
     size_t last = eaten.back();
     plan.slots[head.outputs[0]].kind = Slot::Kind::kUnused;
-    if (eaten.size() == 2) plan.slots[plan.steps[eaten[0]].outputs[0]].kind = Slot::Kind::kUnused;
+    for (size_t k = 0; k + 1 < eaten.size(); ++k) plan.slots[plan.steps[eaten[k]].outputs[0]].kind = Slot::Kind::kUnused;
     plan.steps[last] = std::move(fused_step);
     removed[s] = true;
     fused += static_cast<int>(eaten.size());

@@ -2,7 +2,9 @@
 // `Gemm -> activation` chains become one step whose kernel applies the bias, the
 // residual and the activation to each output tile while it is still in cache (the
 // Conv/Gemm kernels' `activation` attributes and Conv's 4th input Z). Saves a full pass
-// over the tensor per fused operator and the memory of the intermediate.
+// over the tensor per fused operator and the memory of the intermediate. The activation
+// may also be `Mul(x, HardSigmoid(x))`, the HardSwish that exporters write for opsets
+// before 14 (fused as HardSwish with the HardSigmoid's alpha and beta).
 #pragma once
 
 namespace top::exec {

@@ -150,10 +150,10 @@ Status parse_fused_activation(const ir::Attributes& attrs, const char* op, Fused
     out.kind = Kind::kHardSigmoid;
     out.alpha = param(0, 0.2f);
     out.beta = param(1, 0.5f);
-  } else if (name == "HardSwish") {
+  } else if (name == "HardSwish") {  // x * HardSigmoid(x), the opset-13 exporters' form too
     out.kind = Kind::kHardSwish;
-    out.alpha = 1.0f / 6.0f;
-    out.beta = 0.5f;
+    out.alpha = param(0, 1.0f / 6.0f);
+    out.beta = param(1, 0.5f);
   } else if (name == "Tanh") {
     out.kind = Kind::kTanh;
   } else {

@@ -28,30 +28,23 @@ using testing::a_int;
 using testing::a_ints;
 using testing::attrs_of;
 
-// [N, C, spatial...] -> [N, C/B, spatial..., B] and back.
-Tensor to_blocked(const Tensor& x, int b) {
+// [N, C, spatial...] -> [N, C/B, spatial..., B] and back (an index map written apart
+// from the library's, as the reference).
+Tensor convert(const Tensor& x, int b, bool to_blocked) {
   const ops::BlockedPlanes p = ops::blocked_planes(x.shape(), b);
   Tensor y = Tensor::zeros(DataType::kFloat32, x.shape());
   const int64_t c = x.dim(1);
   for (int64_t n = 0; n < p.n; ++n)
     for (int64_t ch = 0; ch < c; ++ch)
-      for (int64_t s = 0; s < p.spatial; ++s)
-        y.data<float>()[((n * p.channel_blocks + ch / b) * p.spatial + s) * b + ch % b] =
-            x.data<float>()[(n * c + ch) * p.spatial + s];
+      for (int64_t s = 0; s < p.spatial; ++s) {
+        const int64_t blocked = ((n * p.channel_blocks + ch / b) * p.spatial + s) * b + ch % b;
+        const int64_t plain = (n * c + ch) * p.spatial + s;
+        y.data<float>()[to_blocked ? blocked : plain] = x.data<float>()[to_blocked ? plain : blocked];
+      }
   return y;
 }
-
-Tensor from_blocked(const Tensor& y, int b) {
-  const ops::BlockedPlanes p = ops::blocked_planes(y.shape(), b);
-  Tensor x = Tensor::zeros(DataType::kFloat32, y.shape());
-  const int64_t c = y.dim(1);
-  for (int64_t n = 0; n < p.n; ++n)
-    for (int64_t ch = 0; ch < c; ++ch)
-      for (int64_t s = 0; s < p.spatial; ++s)
-        x.data<float>()[(n * c + ch) * p.spatial + s] =
-            y.data<float>()[((n * p.channel_blocks + ch / b) * p.spatial + s) * b + ch % b];
-  return x;
-}
+Tensor to_blocked(const Tensor& x, int b) { return convert(x, b, true); }
+Tensor from_blocked(const Tensor& y, int b) { return convert(y, b, false); }
 
 Tensor with_nans(Tensor t) {
   for (int64_t i = 3; i < t.numel(); i += 89) t.data<float>()[i] = std::numeric_limits<float>::quiet_NaN();
