@@ -211,8 +211,11 @@ Result<std::unique_ptr<ArrivalProcess>> load_trace(const std::string& path) {
   for (size_t line_no = 1; std::getline(in, line); ++line_no) {
     const std::string text = trim(line.substr(0, line.find('#')));
     if (text.empty()) continue;
+    // The first column is the time; later ones (the model and batch that `toprt bench
+    // --write-arrivals` writes) are for other readers: the mix decides the models here.
+    const std::string first = text.substr(0, text.find_first_of(" \t"));
     double t = 0;
-    if (!parse_number(text, &t) || t < 0) {
+    if (!parse_number(first, &t) || t < 0) {
       return InvalidArgument("arrival trace file '" + path + "' line " + std::to_string(line_no) +
                              ": expected a non-negative number of seconds, got '" + text + "'");
     }

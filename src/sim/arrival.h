@@ -10,7 +10,9 @@
 //   flash:base=R1,peak=R2,at_s=T,width_s=W Poisson at R1, a flash crowd at R2 from T s
 //                                          for W s (W > 0), then R1 again
 //   trace:file=PATH                        one timestamp (seconds) per line, replayed in
-//                                          sorted order; '#' starts a comment; seed unused
+//                                          sorted order; '#' starts a comment; seed unused;
+//                                          columns after the first are ignored (so a
+//                                          `toprt bench --write-arrivals` file replays)
 // Rates are >= 0 (0 means no arrivals). The trace file is read by parse_arrival, so a
 // missing file (NotFound) or a bad line (InvalidArgument naming the line) shows up there.
 #pragma once

@@ -123,6 +123,12 @@ TEST(Arrival, TraceReplayRoundTrip) {
   EXPECT_EQ(p->times(3.0, 99), (std::vector<double>{0.001, 0.25, 0.5, 2.5}));  // times >= duration dropped
   EXPECT_NE(p->describe().find("6 arrivals"), std::string::npos) << p->describe();
 
+  // What `toprt bench --write-arrivals` writes: time, model, batch (later columns ignored).
+  TempFile written("# time_s model batch\n0.000748 mobilenet_v3_small 1\n0.5\tgooglenet 8\n");
+  auto w = parse_ok("trace:file=" + written.path());
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->times(100, 1), (std::vector<double>{0.000748, 0.5}));
+
   TempFile bad("0.1\n0.2\nsoon\n");
   auto r = parse_arrival("trace:file=" + bad.path());
   ASSERT_FALSE(r.ok());
