@@ -91,13 +91,9 @@ int fuse_operators(ExecutionPlan& plan) {
       if (h == ir::kNoValue || live_reader(h) != static_cast<long>(b)) continue;
       if (!((sb.inputs[0] == v && sb.inputs[1] == h) || (sb.inputs[0] == h && sb.inputs[1] == v))) continue;
       if (!is_float(sb.outputs[0]) || plan.slots[sb.outputs[0]].shape != plan.slots[v].shape) continue;
-      ir::Attribute name, params;
-      name.kind = ir::Attribute::Kind::kString;
-      name.s = "HardSwish";
-      params.kind = ir::Attribute::Kind::kFloats;
-      params.floats = {na.attrs.get_float("alpha", 0.2f), na.attrs.get_float("beta", 0.5f)};
-      attrs.set("activation", name);
-      attrs.set("activation_params", params);
+      attrs.set("activation", ir::Attribute::of_string("HardSwish"));
+      attrs.set("activation_params",
+                ir::Attribute::of_floats({na.attrs.get_float("alpha", 0.2f), na.attrs.get_float("beta", 0.5f)}));
       hs = a;
       mul = b;
       return true;

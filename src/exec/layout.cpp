@@ -84,8 +84,8 @@ int assign_channel_blocks(ExecutionPlan& plan, int block) {
       for (const auto* list : {&step.inputs, &step.outputs})
         for (ir::ValueId v : *list) visit(v, true);
     } else {
-      for (size_t k = 0; k < step.inputs.size(); ++k) visit(step.inputs[k], k < 32 && (r.inputs >> k) & 1u);
-      for (size_t k = 0; k < step.outputs.size(); ++k) visit(step.outputs[k], k < 32 && (r.outputs >> k) & 1u);
+      for (size_t k = 0; k < step.inputs.size(); ++k) visit(step.inputs[k], ops::layout_flag(r.inputs, k));
+      for (size_t k = 0; k < step.outputs.size(); ++k) visit(step.outputs[k], ops::layout_flag(r.outputs, k));
     }
   }
   // Pass 2: blocked = wanted by a blocked kernel and refused by nobody.
@@ -99,38 +99,29 @@ int assign_channel_blocks(ExecutionPlan& plan, int block) {
       ++blocked;
     }
   }
-  for (Step& step : plan.steps) {
-    step.in_blocks.clear();
-    step.out_blocks.clear();
-    auto blocks_of = [&](const std::vector<ir::ValueId>& vs, std::vector<int>& out) {
-      bool any = false;
-      for (ir::ValueId v : vs) {
-        out.push_back(v == ir::kNoValue ? 0 : slots[v].channel_block);
-        any = any || out.back() != 0;
+  // Each step's layouts for its kernel, and the boundaries: a kernel that takes the
+  // blocked layout meets a plain value whose layout matters, and converts it itself.
+  plan.layout_boundaries = 0;
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    Step& step = plan.steps[i];
+    const ops::BlockedLayouts& r = rules[i];
+    bool any = false;
+    auto fill = [&](const std::vector<ir::ValueId>& vs, uint32_t mask, std::vector<int>& out) {
+      out.clear();
+      for (size_t k = 0; k < vs.size(); ++k) {
+        const int b = vs[k] == ir::kNoValue ? 0 : slots[vs[k]].channel_block;
+        out.push_back(b);
+        any = any || b != 0;
+        if (!r.same && b == 0 && ops::layout_flag(mask, k) && vs[k] != ir::kNoValue && layout_matters(vs[k]))
+          ++plan.layout_boundaries;
       }
-      return any;
     };
-    const bool in_any = blocks_of(step.inputs, step.in_blocks);
-    const bool out_any = blocks_of(step.outputs, step.out_blocks);
-    if (!in_any && !out_any) {
+    fill(step.inputs, r.inputs, step.in_blocks);
+    fill(step.outputs, r.outputs, step.out_blocks);
+    if (!any) {  // all plain: the kernel's context needs no layouts
       step.in_blocks.clear();
       step.out_blocks.clear();
     }
-  }
-  // Boundaries: a kernel that takes the blocked layout meets a plain value whose
-  // layout matters, and converts it itself.
-  plan.layout_boundaries = 0;
-  for (size_t i = 0; i < plan.steps.size(); ++i) {
-    const Step& step = plan.steps[i];
-    const ops::BlockedLayouts& r = rules[i];
-    if (r.same) continue;
-    auto count = [&](const std::vector<ir::ValueId>& vs, uint32_t bits) {
-      for (size_t k = 0; k < vs.size() && k < 32; ++k)
-        if (((bits >> k) & 1u) && vs[k] != ir::kNoValue && layout_matters(vs[k]) && slots[vs[k]].channel_block == 0)
-          ++plan.layout_boundaries;
-    };
-    count(step.inputs, r.inputs);
-    count(step.outputs, r.outputs);
   }
   plan.channel_block = blocked > 0 ? block : 0;
   return blocked;

@@ -51,8 +51,6 @@ void copy_channels(const KernelContext& ctx, const Tensor& from, int block, Tens
   });
 }
 
-bool flagged(uint32_t bits, size_t i) { return i < 32 && ((bits >> i) & 1u) != 0; }
-
 }  // namespace
 
 void block_channels(const KernelContext& ctx, const Tensor& plain, int block, Tensor& blocked) {
@@ -71,9 +69,9 @@ int mixed_layout_block(const KernelContext& ctx, uint32_t inputs, uint32_t outpu
     else any_plain = true;
   };
   for (size_t i = 0; i < ctx.num_inputs(); ++i)
-    if (flagged(inputs, i) && ctx.has_input(i)) note(ctx.input_block(i));
+    if (layout_flag(inputs, i) && ctx.has_input(i)) note(ctx.input_block(i));
   for (size_t i = 0; i < ctx.num_outputs(); ++i)
-    if (flagged(outputs, i) && ctx.has_output(i)) note(ctx.output_block(i));
+    if (layout_flag(outputs, i) && ctx.has_output(i)) note(ctx.output_block(i));
   if (mixed) *mixed = block != 0 && any_plain;
   return block;
 }
@@ -88,7 +86,7 @@ Status run_all_blocked(const Op& op, const KernelContext& ctx, int block, uint32
     if (!ctx.has_input(i)) continue;
     ins[i] = &ctx.input(i);
     in_blocks[i] = ctx.input_block(i);
-    if (!flagged(inputs, i) || in_blocks[i] == block) continue;
+    if (!layout_flag(inputs, i) || in_blocks[i] == block) continue;
     if (in_blocks[i] != 0) return Internal("two channel blocks in one step");
     TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DataType::kFloat32, ctx.input(i).shape()));
     block_channels(ctx, ctx.input(i), block, t);
@@ -101,7 +99,7 @@ Status run_all_blocked(const Op& op, const KernelContext& ctx, int block, uint32
     if (!ctx.has_output(i)) continue;
     outs[i] = &ctx.output(i);
     out_blocks[i] = ctx.output_block(i);
-    if (!flagged(outputs, i) || out_blocks[i] == block) continue;
+    if (!layout_flag(outputs, i) || out_blocks[i] == block) continue;
     if (out_blocks[i] != 0) return Internal("two channel blocks in one step");
     TOP_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DataType::kFloat32, ctx.output(i).shape()));
     temps.push_back(std::move(t));

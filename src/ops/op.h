@@ -130,6 +130,9 @@ struct BlockedLayouts {
   uint32_t inputs = 0, outputs = 0;
 };
 
+// Bit i of a BlockedLayouts mask (operands past the 32nd are never flagged).
+inline bool layout_flag(uint32_t mask, size_t i) { return i < 32 && ((mask >> i) & 1u) != 0; }
+
 class Op {
  public:
   virtual ~Op() = default;

@@ -19,6 +19,24 @@ using testing::add_value_info;
 
 using testing::add_weight;
 
+// Conv x*w(+b) -> out with pads 1 on each side of a 2-D input.
+void add_padded_conv(onnx::GraphProto* g, const std::vector<std::string>& in, const std::string& out) {
+  auto* conv = add_node(g, "Conv", in, {out});
+  auto* pads = conv->add_attribute();
+  pads->set_name("pads");
+  pads->set_type(onnx::AttributeProto::INTS);
+  for (int i = 0; i < 4; ++i) pads->add_ints(1);
+}
+
+// Gemm a*b^T + c -> out.
+void add_gemm_trans_b(onnx::GraphProto* g, const std::vector<std::string>& in, const std::string& out) {
+  auto* gemm = add_node(g, "Gemm", in, {out});
+  auto* tb = gemm->add_attribute();
+  tb->set_name("transB");
+  tb->set_type(onnx::AttributeProto::INT);
+  tb->set_i(1);
+}
+
 Model residual_model(const std::string& act) {
   std::mt19937 rng(3);
   onnx::ModelProto m = testing::empty_model(13);
@@ -31,11 +49,7 @@ Model residual_model(const std::string& act) {
   add_weight(g, "b", {4}, rng);
   add_weight(g, "fw", {5, 324}, rng);
   add_weight(g, "fb", {5}, rng);
-  auto* conv = add_node(g, "Conv", {"x", "w", "b"}, {"c"});
-  auto* pads = conv->add_attribute();
-  pads->set_name("pads");
-  pads->set_type(onnx::AttributeProto::INTS);
-  for (int i = 0; i < 4; ++i) pads->add_ints(1);
+  add_padded_conv(g, {"x", "w", "b"}, "c");
   add_node(g, "Add", {"z", "c"}, {"a"});
   auto* a = add_node(g, act, {"a"}, {"y"});
   if (act == "LeakyRelu") {
@@ -46,11 +60,7 @@ Model residual_model(const std::string& act) {
   }
   // y -> Flatten -> Gemm -> Sigmoid: the Gemm + activation fusion.
   add_node(g, "Flatten", {"y"}, {"f"});
-  auto* gemm = add_node(g, "Gemm", {"f", "fw", "fb"}, {"gm"});
-  auto* tb = gemm->add_attribute();
-  tb->set_name("transB");
-  tb->set_type(onnx::AttributeProto::INT);
-  tb->set_i(1);
+  add_gemm_trans_b(g, {"f", "fw", "fb"}, "gm");
   add_node(g, "Sigmoid", {"gm"}, {"h"});
   return testing::load_proto(m);
 }
@@ -98,11 +108,7 @@ Model hard_swish_model() {
   add_weight(g, "w2", {4, 3, 1, 1}, rng);
   add_weight(g, "fw", {5, 324}, rng);
   add_weight(g, "fb", {5}, rng);
-  auto* conv = add_node(g, "Conv", {"x", "w", "b"}, {"c"});
-  auto* pads = conv->add_attribute();
-  pads->set_name("pads");
-  pads->set_type(onnx::AttributeProto::INTS);
-  for (int i = 0; i < 4; ++i) pads->add_ints(1);
+  add_padded_conv(g, {"x", "w", "b"}, "c");
   auto* hs = add_node(g, "HardSigmoid", {"c"}, {"hs"});
   for (auto [name, v] : {std::pair<const char*, float>{"alpha", 0.2f}, {"beta", 0.45f}}) {
     auto* a = hs->add_attribute();
@@ -112,11 +118,7 @@ Model hard_swish_model() {
   }
   add_node(g, "Mul", {"hs", "c"}, {"y"});
   add_node(g, "Flatten", {"y"}, {"f"});
-  auto* gemm = add_node(g, "Gemm", {"f", "fw", "fb"}, {"gm"});
-  auto* tb = gemm->add_attribute();
-  tb->set_name("transB");
-  tb->set_type(onnx::AttributeProto::INT);
-  tb->set_i(1);
+  add_gemm_trans_b(g, {"f", "fw", "fb"}, "gm");
   add_node(g, "HardSigmoid", {"gm"}, {"hg"});
   add_node(g, "Mul", {"gm", "hg"}, {"h"});
   add_node(g, "Conv", {"x", "w2"}, {"c2"});  // Mul(HardSigmoid(c2), y): not c2 * HardSigmoid(c2)
