@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,5 +52,11 @@ struct RuntimeStats {
 std::string to_json(const RuntimeStats& s);
 // Prometheus text exposition format (counters, gauges, latency quantiles as a summary).
 std::string to_prometheus(const RuntimeStats& s);
+// The same with the label set of each model chosen by the caller: `model_labels(name)`
+// returns the labels' text, e.g. prometheus_label("model", "resnet50") + "," +
+// prometheus_label("version", "2") (a server that loads versions under internal names).
+std::string to_prometheus(const RuntimeStats& s, const std::function<std::string(const std::string&)>& model_labels);
+// key="value" with the value escaped as the text format wants.
+std::string prometheus_label(const std::string& key, const std::string& value);
 
 }  // namespace top

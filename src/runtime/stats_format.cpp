@@ -1,6 +1,7 @@
 // RuntimeStats as JSON (nlohmann) and as Prometheus text exposition format 0.0.4.
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -117,10 +118,18 @@ std::string label(const char* key, const std::string& value) {
 }  // namespace
 
 std::string to_prometheus(const RuntimeStats& s) {
+  return to_prometheus(s, [](const std::string& model) { return label("model", model); });
+}
+
+std::string prometheus_label(const std::string& key, const std::string& value) { return label(key.c_str(), value); }
+
+std::string to_prometheus(const RuntimeStats& s, const std::function<std::string(const std::string&)>& model_labels) {
   Exposition e;
+  std::map<std::string, std::string> labels_of;
+  for (const ModelStats& m : s.models) labels_of[m.model] = model_labels(m.model);
   const auto per_model = [&](const char* name, const char* type, const char* help, auto field) {
     e.family(name, type, help);
-    for (const ModelStats& m : s.models) e.sample(name, label("model", m.model), field(m));
+    for (const ModelStats& m : s.models) e.sample(name, labels_of[m.model], field(m));
   };
 
   per_model("top_tasks_submitted_total", "counter", "Tasks accepted by submit().",
@@ -144,7 +153,7 @@ std::string to_prometheus(const RuntimeStats& s) {
 
   e.family("top_task_latency_seconds", "summary", "Time from submit to result of completed tasks.");
   for (const ModelStats& m : s.models) {
-    const std::string model = label("model", m.model);
+    const std::string& model = labels_of[m.model];
     e.sample("top_task_latency_seconds", model + ",quantile=\"0.5\"", m.latency_p50_ms / 1000.0);
     e.sample("top_task_latency_seconds", model + ",quantile=\"0.95\"", m.latency_p95_ms / 1000.0);
     e.sample("top_task_latency_seconds", model + ",quantile=\"0.99\"", m.latency_p99_ms / 1000.0);

@@ -16,6 +16,7 @@ void add_bench_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
 void add_schedules_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 // Prints "error: <message>" on one line and records a non-zero exit code.
 void fail(const top::Status& s);

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   toprt::add_profile_command(app);
   toprt::add_schedules_command(app);
   toprt::add_train_command(app);
+  toprt::add_serve_command(app);
   // The learned partitioner from the committed checkpoint: "gpg" and "gpg-best8" become
   // selectable wherever a generator is; when it cannot be loaded they stay reserved and
   // asking for them gives the reason.

@@ -1,0 +1,573 @@
+#include "serve/core/inference_server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <future>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <thread>
+
+#include "runtime/policy_spec.h"
+#include "serve/core/policy_router.h"
+#include "serve/metrics/request_metrics.h"
+#include "serve/protocol/datatype.h"
+#include "serve/repository/model_repository.h"
+#include "top/model.h"
+#include "top/version.h"
+
+namespace top::serve {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One loaded version: immutable after load, shared by the requests that use it.
+struct ServedVersion {
+  std::string model;
+  int64_t version = 0;
+  std::string runtime_key;  // unique for the server's life ("resnet50:2#7"): a reload never collides
+  std::vector<TensorInfo> inputs, outputs;
+  ModelConfig config;
+  std::atomic<int> pending{0};  // accepted, not yet answered
+};
+
+struct VersionState {
+  std::shared_ptr<ServedVersion> served;  // null unless READY
+  std::string state = "UNAVAILABLE";
+  std::string reason;
+};
+
+struct ModelState {
+  std::string fingerprint;  // of the repository scan it was loaded from
+  Status problem;           // the model as a whole (config, folders)
+  std::map<int64_t, VersionState> versions;
+};
+
+std::vector<TensorMetadata> tensor_metadata(const std::vector<TensorInfo>& infos) {
+  std::vector<TensorMetadata> out;
+  for (const TensorInfo& t : infos) {
+    const char* dt = v2_datatype_name(t.dtype);
+    out.push_back({t.name, dt ? dt : "BYTES", t.shape});
+  }
+  return out;
+}
+
+std::string names_of(const std::vector<TensorInfo>& infos) {
+  std::string out;
+  for (const TensorInfo& t : infos) out += (out.empty() ? "'" : ", '") + t.name + "'";
+  return out;
+}
+
+}  // namespace
+
+struct InferenceServer::Impl {
+  ServerOptions options;
+  PolicyRouter router;  // declared before the runtime, which calls into it: outlives it
+  std::unique_ptr<Runtime> runtime;
+  RequestMetrics metrics;
+
+  mutable std::shared_mutex table_mu;  // models (readers: every request)
+  std::map<std::string, ModelState> models;
+  std::mutex load_mu;                  // one load/unload/poll at a time
+  uint64_t next_generation = 1;        // load_mu
+
+  // Versions taken out of service whose requests are still running; unloaded from the
+  // runtime by the maintenance thread once their pending count reaches 0.
+  std::mutex retired_mu;
+  std::vector<std::shared_ptr<ServedVersion>> retired;
+
+  std::atomic<bool> draining{false};
+  std::atomic<bool> stopped{false};
+  std::mutex idle_mu;
+  std::condition_variable idle_cv;
+  int64_t in_flight = 0;  // idle_mu
+
+  std::mutex maintenance_mu;
+  std::condition_variable maintenance_cv;
+  bool stop_maintenance = false;  // maintenance_mu
+  std::thread maintenance;
+
+  std::shared_ptr<ServedVersion> find(const std::string& model, const std::string& version, Status* why) const;
+  // load_mu held by the caller for these three.
+  Status load(const std::string& model);
+  Status remove(const std::string& model);  // out of service; unloaded once idle
+  Status poll_locked();                     // load changed and new models, remove deleted ones
+  void retire(std::shared_ptr<ServedVersion> v);
+  void sweep_retired();
+  void maintenance_loop();
+  void finish(const std::shared_ptr<ServedVersion>& v, const InferCallback& done, Result<InferResponse> r,
+              const char* protocol, Clock::time_point start, double queue_ms);
+};
+
+std::shared_ptr<ServedVersion> InferenceServer::Impl::find(const std::string& model, const std::string& version,
+                                                           Status* why) const {
+  std::shared_lock<std::shared_mutex> lock(table_mu);
+  auto m = models.find(model);
+  if (m == models.end()) {
+    *why = NotFound(fmt::format("unknown model '{}'", model));
+    return nullptr;
+  }
+  if (version.empty()) {
+    for (auto v = m->second.versions.rbegin(); v != m->second.versions.rend(); ++v) {
+      if (v->second.served) return v->second.served;
+    }
+    *why = Status(StatusCode::kUnavailable,
+                  fmt::format("model '{}' has no ready version{}", model,
+                              m->second.problem.ok() ? "" : ": " + m->second.problem.message()));
+    return nullptr;
+  }
+  for (const auto& [number, state] : m->second.versions) {
+    if (std::to_string(number) != version) continue;
+    if (state.served) return state.served;
+    *why = Status(StatusCode::kUnavailable,
+                  fmt::format("model '{}' version {} is not ready: {}", model, version, state.reason));
+    return nullptr;
+  }
+  *why = NotFound(fmt::format("model '{}' has no version '{}'", model, version));
+  return nullptr;
+}
+
+Status InferenceServer::Impl::load(const std::string& name) {
+  // load_mu held by the caller.
+  auto scanned = scan_model(options.repository, name);
+  if (!scanned.ok()) return scanned.status();
+  RepositoryModel repo = std::move(*scanned);
+  ModelState next;
+  next.fingerprint = repo.fingerprint;
+  next.problem = repo.problem;
+  Status first_error = repo.problem;
+  std::string spec = repo.config.policy;
+  if (spec.empty()) spec = options.default_policy.empty() ? launch_policy_spec(repo.config) : options.default_policy;
+
+  for (const RepositoryVersion& rv : repo.versions) {
+    VersionState& state = next.versions[rv.version];
+    const auto fail = [&](const Status& s) {
+      state.reason = s.message();
+      spdlog::warn("model '{}' version {}: {}", name, rv.version, s.to_string());
+      if (first_error.ok()) first_error = s.with_context(fmt::format("model '{}' version {}", name, rv.version));
+    };
+    auto policy = runtime::parse_policy(spec);
+    if (!policy.ok()) {
+      fail(policy.status());
+      continue;
+    }
+    auto model = Model::load(rv.path);
+    if (!model.ok()) {
+      fail(model.status());
+      continue;
+    }
+    auto v = std::make_shared<ServedVersion>();
+    v->model = name;
+    v->version = rv.version;
+    v->runtime_key = fmt::format("{}:{}#{}", name, rv.version, next_generation++);
+    v->inputs = model->inputs();
+    v->outputs = model->outputs();
+    v->config = repo.config;
+    for (const TensorInfo& t : v->inputs) {
+      if (!v2_datatype_name(t.dtype) || t.sequence || t.optional) {
+        fail(Unsupported(fmt::format("input '{}' is not a tensor the v2 protocol can carry", t.name)));
+        break;
+      }
+    }
+    if (!state.reason.empty()) continue;
+    router.set(v->runtime_key, spec, policy->launch, policy->graph);
+    ModelOptions mo;
+    mo.slo_ms = repo.config.slo_ms;
+    if (Status st = runtime->load_model(v->runtime_key, *model, mo); !st.ok()) {
+      router.remove(v->runtime_key);
+      fail(st);
+      continue;
+    }
+    state.served = std::move(v);
+    state.state = "READY";
+    spdlog::info("model '{}' version {} ready ({}, policy {})", name, rv.version, rv.path, spec);
+  }
+  if (!repo.problem.ok()) spdlog::warn("model '{}': {}", name, repo.problem.to_string());
+
+  // Swap: new requests see the new versions at once; the old ones finish where they are.
+  ModelState old;
+  {
+    std::unique_lock<std::shared_mutex> lock(table_mu);
+    auto it = models.find(name);
+    if (it != models.end()) old = std::move(it->second);
+    models[name] = std::move(next);
+  }
+  for (auto& [number, state] : old.versions) {
+    if (state.served) retire(std::move(state.served));
+  }
+  return first_error;
+}
+
+Status InferenceServer::Impl::remove(const std::string& name) {
+  ModelState old;
+  {
+    std::unique_lock<std::shared_mutex> lock(table_mu);
+    auto it = models.find(name);
+    if (it == models.end()) return NotFound(fmt::format("model '{}' is not loaded", name));
+    old = std::move(it->second);
+    models.erase(it);
+  }
+  for (auto& [number, state] : old.versions) {
+    if (state.served) retire(std::move(state.served));
+  }
+  return Status::Ok();
+}
+
+Status InferenceServer::Impl::poll_locked() {
+  auto scan = scan_repository(options.repository);
+  if (!scan.ok()) return scan.status();
+  std::map<std::string, std::string> seen;  // name -> fingerprint
+  for (const RepositoryModel& m : *scan) seen[m.name] = m.fingerprint;
+  std::vector<std::string> changed, removed;
+  {
+    std::shared_lock<std::shared_mutex> lock(table_mu);
+    for (const auto& [name, fingerprint] : seen) {
+      auto it = models.find(name);
+      if (it == models.end() || it->second.fingerprint != fingerprint) changed.push_back(name);
+    }
+    for (const auto& [name, state] : models) {
+      if (!seen.count(name)) removed.push_back(name);
+    }
+  }
+  Status first;
+  for (const std::string& name : changed) {
+    Status st = load(name);
+    if (first.ok()) first = st;
+  }
+  for (const std::string& name : removed) (void)remove(name);
+  return first;
+}
+
+void InferenceServer::Impl::retire(std::shared_ptr<ServedVersion> v) {
+  {
+    std::lock_guard<std::mutex> lock(retired_mu);
+    retired.push_back(std::move(v));
+  }
+  sweep_retired();
+}
+
+void InferenceServer::Impl::sweep_retired() {
+  std::vector<std::shared_ptr<ServedVersion>> done;
+  {
+    std::lock_guard<std::mutex> lock(retired_mu);
+    for (auto it = retired.begin(); it != retired.end();) {
+      if ((*it)->pending.load() == 0) {
+        done.push_back(std::move(*it));
+        it = retired.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& v : done) {
+    (void)runtime->unload_model(v->runtime_key);
+    router.remove(v->runtime_key);
+    spdlog::info("model '{}' version {} unloaded", v->model, v->version);
+  }
+}
+
+void InferenceServer::Impl::maintenance_loop() {
+  auto next_poll = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(options.poll_interval_s));
+  std::unique_lock<std::mutex> lock(maintenance_mu);
+  while (!stop_maintenance) {
+    maintenance_cv.wait_for(lock, std::chrono::milliseconds(100));
+    if (stop_maintenance) break;
+    lock.unlock();
+    sweep_retired();
+    if (options.model_control == ModelControl::kPoll && Clock::now() >= next_poll) {
+      std::lock_guard<std::mutex> load_lock(load_mu);
+      if (Status st = poll_locked(); !st.ok()) spdlog::warn("repository poll: {}", st.to_string());
+      next_poll = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(options.poll_interval_s));
+    }
+    lock.lock();
+  }
+}
+
+void InferenceServer::Impl::finish(const std::shared_ptr<ServedVersion>& v, const InferCallback& done,
+                                   Result<InferResponse> r, const char* protocol, Clock::time_point start,
+                                   double queue_ms) {
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  metrics.record(v ? v->model : "", v ? std::to_string(v->version) : "", protocol,
+                 r.ok() ? 200 : http_status_of(r.status()), seconds, queue_ms / 1000.0);
+  try {
+    done(std::move(r));
+  } catch (const std::exception& e) {
+    spdlog::error("infer callback threw: {}", e.what());
+  }
+  if (v) v->pending.fetch_sub(1);
+  std::lock_guard<std::mutex> lock(idle_mu);
+  if (--in_flight == 0) idle_cv.notify_all();
+}
+
+InferenceServer::InferenceServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+InferenceServer::~InferenceServer() { shutdown(); }
+
+Result<std::unique_ptr<InferenceServer>> InferenceServer::create(const ServerOptions& options) {
+  if (options.repository.empty()) return InvalidArgument("a model repository folder is needed");
+  auto scan = scan_repository(options.repository);
+  if (!scan.ok()) return scan.status();
+  if (!(options.poll_interval_s > 0)) return InvalidArgument("poll interval must be > 0 seconds");
+  if (!options.default_policy.empty()) {
+    auto p = runtime::parse_policy(options.default_policy);
+    if (!p.ok()) return p.status();
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  RuntimeConfig rc = options.runtime;
+  rc.launch_policy = impl->router.launch_policy();
+  rc.graph_policy = impl->router.graph_policy();
+  TOP_ASSIGN_OR_RETURN(impl->runtime, Runtime::create(rc));
+
+  std::vector<std::string> names;
+  if (options.model_control == ModelControl::kExplicit) {
+    names = options.startup_models;
+  } else {
+    for (const RepositoryModel& m : *scan) names.push_back(m.name);
+  }
+  {
+    std::lock_guard<std::mutex> lock(impl->load_mu);
+    for (const std::string& name : names) {
+      // A model that fails is logged by load() and listed in the index; the server goes on.
+      (void)impl->load(name);
+    }
+  }
+  Impl* raw = impl.get();
+  impl->maintenance = std::thread([raw] { raw->maintenance_loop(); });
+  return std::unique_ptr<InferenceServer>(new InferenceServer(std::move(impl)));
+}
+
+bool InferenceServer::live() const { return !impl_->stopped.load(); }
+bool InferenceServer::ready() const { return live() && !impl_->draining.load(); }
+const std::string& InferenceServer::name() const { return impl_->options.server_name; }
+const char* InferenceServer::version() { return top::version(); }
+std::vector<std::string> InferenceServer::extensions() { return {"binary_tensor_data", "model_repository"}; }
+
+Result<ModelMetadata> InferenceServer::model_metadata(const std::string& model, const std::string& version) const {
+  Status why;
+  auto v = impl_->find(model, version, &why);
+  if (!v) return why;
+  ModelMetadata md;
+  md.name = model;
+  if (version.empty()) {
+    std::shared_lock<std::shared_mutex> lock(impl_->table_mu);
+    for (const auto& [number, state] : impl_->models.at(model).versions) {
+      if (state.served) md.versions.push_back(std::to_string(number));
+    }
+  } else {
+    md.versions = {version};
+  }
+  md.inputs = tensor_metadata(v->inputs);
+  md.outputs = tensor_metadata(v->outputs);
+  return md;
+}
+
+bool InferenceServer::model_ready(const std::string& model, const std::string& version) const {
+  Status why;
+  return ready() && impl_->find(model, version, &why) != nullptr;
+}
+
+void InferenceServer::infer(InferRequest request, InferCallback done, const char* protocol) {
+  const Clock::time_point start = Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(impl_->idle_mu);
+    ++impl_->in_flight;
+  }
+  if (impl_->draining.load()) {
+    return impl_->finish(nullptr, done, Status(StatusCode::kUnavailable, "the server is shutting down"), protocol,
+                         start, -1);
+  }
+  Status why;
+  std::shared_ptr<ServedVersion> v = impl_->find(request.model, request.version, &why);
+  if (!v) return impl_->finish(nullptr, done, why, protocol, start, -1);
+  v->pending.fetch_add(1);
+  const auto refuse = [&](Status s) { impl_->finish(v, done, std::move(s), protocol, start, -1); };
+  if (v->pending.load() > v->config.queue_bound) {
+    return refuse(Status(StatusCode::kResourceExhausted,
+                         fmt::format("model '{}' already has {} requests waiting or running (queue_bound)", v->model,
+                                     v->config.queue_bound)));
+  }
+
+  // Inputs in the model's order, checked by name and datatype here (the runtime checks
+  // shapes) so the message can say what the protocol calls them.
+  for (const InferInput& in : request.inputs) {
+    bool known = std::any_of(v->inputs.begin(), v->inputs.end(), [&](const TensorInfo& t) { return t.name == in.name; });
+    if (!known) {
+      return refuse(InvalidArgument(fmt::format("model '{}' has no input '{}' (its inputs: {})", v->model, in.name,
+                                                names_of(v->inputs))));
+    }
+  }
+  std::vector<Tensor> inputs;
+  inputs.reserve(v->inputs.size());
+  for (const TensorInfo& info : v->inputs) {
+    auto it = std::find_if(request.inputs.begin(), request.inputs.end(),
+                           [&](const InferInput& in) { return in.name == info.name; });
+    if (it == request.inputs.end()) {
+      return refuse(InvalidArgument(fmt::format("input '{}' is missing (model '{}' takes {})", info.name, v->model,
+                                                names_of(v->inputs))));
+    }
+    if (it->tensor.dtype() != info.dtype) {
+      return refuse(InvalidArgument(fmt::format("input '{}' is {}, model '{}' expects {}", info.name,
+                                                v2_datatype_name(it->tensor.dtype()), v->model,
+                                                v2_datatype_name(info.dtype))));
+    }
+    inputs.push_back(it->tensor);
+  }
+  // Which outputs, in which form.
+  std::vector<std::pair<size_t, bool>> wanted;  // output index, binary
+  if (request.outputs.empty()) {
+    for (size_t i = 0; i < v->outputs.size(); ++i) wanted.emplace_back(i, request.binary_outputs);
+  } else {
+    for (const RequestedOutput& o : request.outputs) {
+      auto it = std::find_if(v->outputs.begin(), v->outputs.end(), [&](const TensorInfo& t) { return t.name == o.name; });
+      if (it == v->outputs.end()) {
+        return refuse(InvalidArgument(fmt::format("model '{}' has no output '{}' (its outputs: {})", v->model, o.name,
+                                                  names_of(v->outputs))));
+      }
+      wanted.emplace_back(static_cast<size_t>(it - v->outputs.begin()), o.binary);
+    }
+  }
+
+  TaskOptions topts;
+  topts.priority = request.priority;
+  const double timeout_ms = request.timeout_us > 0 ? request.timeout_us / 1000.0 : v->config.timeout_ms;
+  if (timeout_ms > 0) {
+    topts.deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(timeout_ms));
+  }
+  Impl* impl = impl_.get();
+  auto on_done = [impl, v, done = std::move(done), wanted = std::move(wanted), id = std::move(request.id), protocol,
+                  start](TaskResult r) mutable {
+    if (!r.status.ok()) {
+      Status s = r.status;
+      if (s.code() == StatusCode::kCancelled) s = Status(StatusCode::kUnavailable, s.message());
+      return impl->finish(v, done, s.with_context(fmt::format("model '{}'", v->model)), protocol, start, -1);
+    }
+    InferResponse resp;
+    resp.model = v->model;
+    resp.version = std::to_string(v->version);
+    resp.id = std::move(id);
+    for (const auto& [index, binary] : wanted) {
+      if (index >= r.outputs.size()) {
+        return impl->finish(v, done, Internal("the runtime returned fewer outputs than the model has"), protocol, start,
+                            r.queue_ms);
+      }
+      resp.outputs.push_back({v->outputs[index].name, r.outputs[index], binary});
+    }
+    impl->finish(v, done, std::move(resp), protocol, start, r.queue_ms);
+  };
+  // Admission failures call on_done inline; either way it runs exactly once.
+  (void)impl_->runtime->submit(v->runtime_key, std::move(inputs), std::move(on_done), topts);
+}
+
+Result<InferResponse> InferenceServer::infer_sync(InferRequest request, const char* protocol) {
+  std::promise<Result<InferResponse>> promise;
+  auto future = promise.get_future();
+  infer(std::move(request), [&promise](Result<InferResponse> r) { promise.set_value(std::move(r)); }, protocol);
+  return future.get();
+}
+
+std::vector<RepositoryIndexEntry> InferenceServer::repository_index() const {
+  std::vector<RepositoryIndexEntry> out;
+  std::set<std::string> listed;
+  {
+    std::shared_lock<std::shared_mutex> lock(impl_->table_mu);
+    for (const auto& [name, m] : impl_->models) {
+      listed.insert(name);
+      if (m.versions.empty()) out.push_back({name, "", "UNAVAILABLE", m.problem.message()});
+      for (const auto& [number, state] : m.versions) out.push_back({name, std::to_string(number), state.state, state.reason});
+    }
+  }
+  auto scan = scan_repository(impl_->options.repository);
+  if (scan.ok()) {
+    for (const RepositoryModel& m : *scan) {
+      if (!listed.count(m.name)) out.push_back({m.name, "", "UNAVAILABLE", "not loaded"});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return std::tie(a.name, a.version) < std::tie(b.name, b.version); });
+  return out;
+}
+
+Status InferenceServer::load_model(const std::string& model) {
+  if (impl_->draining.load()) return Status(StatusCode::kUnavailable, "the server is shutting down");
+  std::lock_guard<std::mutex> lock(impl_->load_mu);
+  return impl_->load(model);
+}
+
+Status InferenceServer::unload_model(const std::string& model) {
+  std::lock_guard<std::mutex> lock(impl_->load_mu);
+  return impl_->remove(model);
+}
+
+Status InferenceServer::poll_repository() {
+  std::lock_guard<std::mutex> lock(impl_->load_mu);
+  return impl_->poll_locked();
+}
+
+std::string InferenceServer::metrics_text() const {
+  std::map<std::string, std::string> labels;  // runtime key -> model/version labels
+  {
+    std::shared_lock<std::shared_mutex> lock(impl_->table_mu);
+    for (const auto& [name, m] : impl_->models) {
+      for (const auto& [number, state] : m.versions) {
+        if (state.served) labels[state.served->runtime_key] = prometheus_label("model", name) + "," + prometheus_label("version", std::to_string(number));
+      }
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(impl_->retired_mu);
+    for (const auto& v : impl_->retired) {
+      labels[v->runtime_key] = prometheus_label("model", v->model) + "," + prometheus_label("version", std::to_string(v->version));
+    }
+  }
+  std::string out = fmt::format("# HELP top_build_info The server's version and backend (value 1).\n"
+                                "# TYPE top_build_info gauge\ntop_build_info{{{},{}}} 1\n",
+                                prometheus_label("version", version()), prometheus_label("backend", impl_->options.runtime.backend));
+  impl_->metrics.append_prometheus(out);
+  out += to_prometheus(impl_->runtime->stats(), [&](const std::string& key) {
+    auto it = labels.find(key);
+    return it != labels.end() ? it->second : prometheus_label("model", key);
+  });
+  return out;
+}
+
+void InferenceServer::begin_drain() { impl_->draining.store(true); }
+
+bool InferenceServer::wait_idle(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(impl_->idle_mu);
+  return impl_->idle_cv.wait_for(lock, timeout, [&] { return impl_->in_flight == 0; });
+}
+
+void InferenceServer::shutdown() {
+  if (impl_->stopped.exchange(true)) return;
+  begin_drain();
+  {
+    std::unique_lock<std::mutex> lock(impl_->idle_mu);
+    impl_->idle_cv.wait(lock, [&] { return impl_->in_flight == 0; });
+  }
+  {
+    std::lock_guard<std::mutex> lock(impl_->maintenance_mu);
+    impl_->stop_maintenance = true;
+  }
+  impl_->maintenance_cv.notify_all();
+  if (impl_->maintenance.joinable()) impl_->maintenance.join();
+  impl_->runtime->shutdown(ShutdownMode::kDrain);
+}
+
+const char* model_control_name(ModelControl c) {
+  switch (c) {
+    case ModelControl::kNone: return "none";
+    case ModelControl::kPoll: return "poll";
+    case ModelControl::kExplicit: return "explicit";
+  }
+  return "?";
+}
+
+}  // namespace top::serve
