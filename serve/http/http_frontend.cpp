@@ -58,15 +58,18 @@ void HttpFrontend::Impl::infer(const httplib::Request& req, httplib::Response& r
   std::string body;
   if (req.has_header("Content-Length")) body.reserve(std::min<size_t>(req.get_header_value<uint64_t>("Content-Length"), max_body));
   bool too_large = false;
-  read([&](const char* data, size_t n) {
+  const bool complete = read([&](const char* data, size_t n) {
     if (body.size() + n > max_body) return !(too_large = true);
     body.append(data, n);
     return true;
   });
-  if (too_large) {
+  // httplib itself stops at the payload limit when Content-Length declares more.
+  if (too_large || (!complete && req.has_header("Content-Length") &&
+                    req.get_header_value<uint64_t>("Content-Length") > max_body)) {
     res.status = 413;
     return res.set_content(encode_error("the request body is larger than the server accepts (--http-max-body-mb)"), kJson);
   }
+  if (!complete) return reply_error(res, InvalidArgument("the request body could not be read (connection closed or timed out)"));
   auto [model, version] = model_and_version(req);
   auto length = header_length(req);
   if (!length.ok()) return reply_error(res, length.status());
