@@ -375,6 +375,18 @@ bool InferenceServer::model_ready(const std::string& model, const std::string& v
   return ready() && impl_->find(model, version, &why) != nullptr;
 }
 
+void InferenceServer::count_refused(const std::string& model, const std::string& version, const char* protocol,
+                                    const Status& why) {
+  Status ignored;
+  auto v = impl_->find(model, version, &ignored);  // unknown names stay unlabelled: bounded label sets
+  impl_->metrics.record(v ? v->model : "", v ? std::to_string(v->version) : "", protocol, http_status_of(why), -1, -1);
+}
+
+Status InferenceServer::check_model(const std::string& model, const std::string& version) const {
+  Status why;
+  return impl_->find(model, version, &why) ? Status::Ok() : why;
+}
+
 void InferenceServer::infer(InferRequest request, InferCallback done, const char* protocol) {
   const Clock::time_point start = Clock::now();
   {

@@ -62,12 +62,18 @@ class InferenceServer {
   // version "": the newest ready version.
   Result<ModelMetadata> model_metadata(const std::string& model, const std::string& version) const;
   bool model_ready(const std::string& model, const std::string& version) const;
+  // OK when infer() would find a ready version; else the error it would answer with
+  // (front ends check this before parsing a body, so an unknown model is a 404 first).
+  Status check_model(const std::string& model, const std::string& version) const;
 
   using InferCallback = std::function<void(Result<InferResponse>)>;
   // Answers through `done` exactly once: inline for a request refused before it is
   // queued, else on a runtime thread. `protocol` ("rest", "grpc") labels the metrics.
   void infer(InferRequest request, InferCallback done, const char* protocol = "rest");
   Result<InferResponse> infer_sync(InferRequest request, const char* protocol = "rest");
+  // Counts a request a front end refused before infer() (a malformed body) in the
+  // metrics, under its model when that model exists.
+  void count_refused(const std::string& model, const std::string& version, const char* protocol, const Status& why);
 
   std::vector<RepositoryIndexEntry> repository_index() const;
   // Loads (or reloads) every version the model's config selects; the error of the

@@ -23,17 +23,24 @@ using Service = pb::GRPCInferenceService;
 
 grpc::StatusCode to_grpc_code(StatusCode c) {
   switch (c) {
-    case StatusCode::kOk: return grpc::StatusCode::OK;
+    case StatusCode::kOk:
+      return grpc::StatusCode::OK;
     case StatusCode::kInvalidArgument:
     case StatusCode::kInvalidModel:
-    case StatusCode::kUnsupported: return grpc::StatusCode::INVALID_ARGUMENT;
-    case StatusCode::kNotFound: return grpc::StatusCode::NOT_FOUND;
-    case StatusCode::kResourceExhausted: return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case StatusCode::kUnsupported:
+      return grpc::StatusCode::INVALID_ARGUMENT;
+    case StatusCode::kNotFound:
+      return grpc::StatusCode::NOT_FOUND;
+    case StatusCode::kResourceExhausted:
+      return grpc::StatusCode::RESOURCE_EXHAUSTED;
     case StatusCode::kUnavailable:
-    case StatusCode::kCancelled: return grpc::StatusCode::UNAVAILABLE;
-    case StatusCode::kDeadlineExceeded: return grpc::StatusCode::DEADLINE_EXCEEDED;
+    case StatusCode::kCancelled:
+      return grpc::StatusCode::UNAVAILABLE;
+    case StatusCode::kDeadlineExceeded:
+      return grpc::StatusCode::DEADLINE_EXCEEDED;
     case StatusCode::kOutOfMemory:
-    case StatusCode::kInternal: return grpc::StatusCode::INTERNAL;
+    case StatusCode::kInternal:
+      return grpc::StatusCode::INTERNAL;
   }
   return grpc::StatusCode::INTERNAL;
 }
@@ -63,8 +70,8 @@ Status copy_values(const google::protobuf::RepeatedField<Src>& src, Tensor& t, c
       bool below = false;
       if constexpr (std::is_signed_v<Src>) below = v < static_cast<Src>(std::numeric_limits<Dst>::min());
       if (below || v > static_cast<Src>(std::numeric_limits<Dst>::max())) {
-        return InvalidArgument(fmt::format("{}: {}[{}] = {} is out of the range of {}", what, field, i, v,
-                                           v2_datatype_name(t.dtype())));
+        return InvalidArgument(
+            fmt::format("{}: {}[{}] = {} is out of the range of {}", what, field, i, v, v2_datatype_name(t.dtype())));
       }
     }
     out[i] = static_cast<Dst>(v);
@@ -80,20 +87,41 @@ Result<const char*> check_contents(const pb::InferTensorContents& c, DataType dt
   const char* field = nullptr;
   int64_t count = 0;
   switch (dtype) {
-    case DataType::kBool: field = "bool_contents"; count = c.bool_contents_size(); break;
+    case DataType::kBool:
+      field = "bool_contents";
+      count = c.bool_contents_size();
+      break;
     case DataType::kInt8:
     case DataType::kInt16:
-    case DataType::kInt32: field = "int_contents"; count = c.int_contents_size(); break;
-    case DataType::kInt64: field = "int64_contents"; count = c.int64_contents_size(); break;
+    case DataType::kInt32:
+      field = "int_contents";
+      count = c.int_contents_size();
+      break;
+    case DataType::kInt64:
+      field = "int64_contents";
+      count = c.int64_contents_size();
+      break;
     case DataType::kUint8:
     case DataType::kUint16:
-    case DataType::kUint32: field = "uint_contents"; count = c.uint_contents_size(); break;
-    case DataType::kUint64: field = "uint64_contents"; count = c.uint64_contents_size(); break;
-    case DataType::kFloat32: field = "fp32_contents"; count = c.fp32_contents_size(); break;
-    case DataType::kFloat64: field = "fp64_contents"; count = c.fp64_contents_size(); break;
+    case DataType::kUint32:
+      field = "uint_contents";
+      count = c.uint_contents_size();
+      break;
+    case DataType::kUint64:
+      field = "uint64_contents";
+      count = c.uint64_contents_size();
+      break;
+    case DataType::kFloat32:
+      field = "fp32_contents";
+      count = c.fp32_contents_size();
+      break;
+    case DataType::kFloat64:
+      field = "fp64_contents";
+      count = c.fp64_contents_size();
+      break;
     default:
-      return InvalidArgument(fmt::format("{}: {} has no typed contents field; send its data in raw_input_contents", what,
-                                         v2_datatype_name(dtype)));
+      return InvalidArgument(fmt::format("{}: {} has no typed contents field; send its data in raw_input_contents",
+                                         what, v2_datatype_name(dtype)));
   }
   if (contents_count(c) != count) {
     return InvalidArgument(fmt::format("{}: a {} tensor's values go in contents.{}, but other contents fields are set",
@@ -108,18 +136,30 @@ Result<const char*> check_contents(const pb::InferTensorContents& c, DataType dt
 // The typed `contents` (checked by check_contents) into `t`.
 Status fill_from_contents(const pb::InferTensorContents& c, Tensor& t, const char* field, const std::string& what) {
   switch (t.dtype()) {
-    case DataType::kBool: return copy_values<bool>(c.bool_contents(), t, what, field);
-    case DataType::kInt8: return copy_values<int8_t>(c.int_contents(), t, what, field);
-    case DataType::kInt16: return copy_values<int16_t>(c.int_contents(), t, what, field);
-    case DataType::kInt32: return copy_values<int32_t>(c.int_contents(), t, what, field);
-    case DataType::kInt64: return copy_values<int64_t>(c.int64_contents(), t, what, field);
-    case DataType::kUint8: return copy_values<uint8_t>(c.uint_contents(), t, what, field);
-    case DataType::kUint16: return copy_values<uint16_t>(c.uint_contents(), t, what, field);
-    case DataType::kUint32: return copy_values<uint32_t>(c.uint_contents(), t, what, field);
-    case DataType::kUint64: return copy_values<uint64_t>(c.uint64_contents(), t, what, field);
-    case DataType::kFloat32: return copy_values<float>(c.fp32_contents(), t, what, field);
-    case DataType::kFloat64: return copy_values<double>(c.fp64_contents(), t, what, field);
-    default: break;
+    case DataType::kBool:
+      return copy_values<bool>(c.bool_contents(), t, what, field);
+    case DataType::kInt8:
+      return copy_values<int8_t>(c.int_contents(), t, what, field);
+    case DataType::kInt16:
+      return copy_values<int16_t>(c.int_contents(), t, what, field);
+    case DataType::kInt32:
+      return copy_values<int32_t>(c.int_contents(), t, what, field);
+    case DataType::kInt64:
+      return copy_values<int64_t>(c.int64_contents(), t, what, field);
+    case DataType::kUint8:
+      return copy_values<uint8_t>(c.uint_contents(), t, what, field);
+    case DataType::kUint16:
+      return copy_values<uint16_t>(c.uint_contents(), t, what, field);
+    case DataType::kUint32:
+      return copy_values<uint32_t>(c.uint_contents(), t, what, field);
+    case DataType::kUint64:
+      return copy_values<uint64_t>(c.uint64_contents(), t, what, field);
+    case DataType::kFloat32:
+      return copy_values<float>(c.fp32_contents(), t, what, field);
+    case DataType::kFloat64:
+      return copy_values<double>(c.fp64_contents(), t, what, field);
+    default:
+      break;
   }
   return Internal(what + ": unhandled datatype");
 }
@@ -145,8 +185,10 @@ Result<InferInput> convert_input(const pb::ModelInferRequest& msg, int index) {
   what = fmt::format("input '{}'", out.name);
   const auto dtype = parse_v2_datatype(in.datatype());
   if (!dtype) {
-    return InvalidArgument(fmt::format("{}: datatype '{}' is not supported (BOOL, UINT8..UINT64, INT8..INT64, FP16, BF16, "
-                                       "FP32, FP64)", what, in.datatype()));
+    return InvalidArgument(
+        fmt::format("{}: datatype '{}' is not supported (BOOL, UINT8..UINT64, INT8..INT64, FP16, BF16, "
+                    "FP32, FP64)",
+                    what, in.datatype()));
   }
   if (in.shape_size() > 32) return InvalidArgument(what + ": 'shape' has more than 32 dimensions");
   Shape shape;
@@ -154,10 +196,17 @@ Result<InferInput> convert_input(const pb::ModelInferRequest& msg, int index) {
     if (d < 0) return InvalidArgument(fmt::format("{}: 'shape' has {} (dimensions are integers >= 0)", what, d));
     shape.push_back(d);
   }
-  TOP_ASSIGN_OR_RETURN(size_t bytes, checked_tensor_bytes(*dtype, shape, what));
+  // Over the allocation limit (OutOfMemory) is reported only if the data agrees with the
+  // shape: a message whose data does not match its shape is the client's error first.
+  auto checked = checked_tensor_bytes(*dtype, shape, what);
+  if (!checked.ok() && checked.status().code() != StatusCode::kOutOfMemory) return checked.status();
+  // The product did not overflow (only the limit was exceeded): these are exact.
+  const int64_t numel = shape_numel(shape);
+  const size_t bytes = static_cast<size_t>(numel) * dtype_size(*dtype);
   if (msg.raw_input_contents_size() > 0) {
     if (in.has_contents()) {
-      return InvalidArgument(what + ": sets 'contents' while the request has raw_input_contents (use one or the other)");
+      return InvalidArgument(what +
+                             ": sets 'contents' while the request has raw_input_contents (use one or the other)");
     }
     const std::string& raw = msg.raw_input_contents(index);
     // Checked before allocating, so that a wrong size costs nothing.
@@ -165,32 +214,37 @@ Result<InferInput> convert_input(const pb::ModelInferRequest& msg, int index) {
       return InvalidArgument(fmt::format("{}: its raw_input_contents entry has {} bytes, {} {} needs {}", what,
                                          raw.size(), in.datatype(), shape_str(shape), bytes));
     }
+    if (!checked.ok()) return checked.status();
     TOP_ASSIGN_OR_RETURN(out.tensor, Tensor::allocate(*dtype, shape));
     fill_from_raw(raw, out.tensor);
     return out;
   }
   // The count is checked before allocating too: a tiny message cannot declare a huge tensor.
-  if (!in.has_contents() && shape_numel(shape) != 0) {
+  if (!in.has_contents() && numel != 0) {
     return InvalidArgument(what + ": has no data ('contents', or raw_input_contents for every input)");
   }
-  TOP_ASSIGN_OR_RETURN(const char* field, check_contents(in.contents(), *dtype, shape_numel(shape), what));
+  TOP_ASSIGN_OR_RETURN(const char* field, check_contents(in.contents(), *dtype, numel, what));
+  if (!checked.ok()) return checked.status();
   TOP_ASSIGN_OR_RETURN(out.tensor, Tensor::allocate(*dtype, shape));
   TOP_RETURN_IF_ERROR(fill_from_contents(in.contents(), out.tensor, field, what));
   return out;
 }
 
 // An integer request parameter ("timeout", "priority"): absent -> 0.
-Result<int64_t> integer_parameter(const google::protobuf::Map<std::string, pb::InferParameter>& params, const char* key) {
+Result<int64_t> integer_parameter(const google::protobuf::Map<std::string, pb::InferParameter>& params,
+                                  const char* key) {
   auto it = params.find(key);
   if (it == params.end()) return int64_t{0};
   const pb::InferParameter& p = it->second;
   switch (p.parameter_choice_case()) {
-    case pb::InferParameter::kInt64Param: return p.int64_param();
+    case pb::InferParameter::kInt64Param:
+      return p.int64_param();
     case pb::InferParameter::kUint64Param:
       if (p.uint64_param() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         return InvalidArgument(fmt::format("parameter '{}' is out of range", key));
       return static_cast<int64_t>(p.uint64_param());
-    default: return InvalidArgument(fmt::format("parameter '{}' must be an integer (int64_param or uint64_param)", key));
+    default:
+      return InvalidArgument(fmt::format("parameter '{}' must be an integer (int64_param or uint64_param)", key));
   }
 }
 
@@ -348,14 +402,15 @@ class ServiceImpl final : public Service::WithRawCallbackMethod_ModelInfer<Servi
         return reactor;
       }
       auto req = convert_request(*msg, ctx->deadline());
-      msg.reset();  // the tensors hold copies: free the message before the model runs
       if (!req.ok()) {
+        server_->count_refused(msg->model_name(), msg->model_version(), "grpc", req.status());
         reactor->Finish(to_grpc(req.status()));
         return reactor;
       }
+      msg.reset();  // the tensors hold copies: free the message before the model runs
       // Answered exactly once, inline when refused before queueing, else on a runtime thread.
-      server_->infer(std::move(*req), [reactor, response](Result<InferResponse> r) { answer(reactor, response, r); },
-                     "grpc");
+      server_->infer(
+          std::move(*req), [reactor, response](Result<InferResponse> r) { answer(reactor, response, r); }, "grpc");
     } catch (const std::exception& e) {
       // Only before infer() took the request (an allocation failed): it has not answered.
       spdlog::error("gRPC ModelInfer: {}", e.what());

@@ -32,8 +32,8 @@
 namespace top::serve {
 
 struct GrpcOptions {
-  std::string host = "0.0.0.0";  // an IPv6 address may be given bare ("::") or bracketed
-  int port = 8001;                // 0: any free port (port() tells which)
+  std::string host = "0.0.0.0";          // an IPv6 address may be given bare ("::") or bracketed
+  int port = 8001;                       // 0: any free port (port() tells which)
   size_t max_message_bytes = 64u << 20;  // largest request message (RESOURCE_EXHAUSTED above)
 };
 

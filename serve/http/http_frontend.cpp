@@ -71,10 +71,13 @@ void HttpFrontend::Impl::infer(const httplib::Request& req, httplib::Response& r
   }
   if (!complete) return reply_error(res, InvalidArgument("the request body could not be read (connection closed or timed out)"));
   auto [model, version] = model_and_version(req);
+  if (Status st = server->check_model(model, version); !st.ok()) return reply_error(res, st);
   auto length = header_length(req);
-  if (!length.ok()) return reply_error(res, length.status());
-  auto request = parse_infer_request(body, *length, model, version);
-  if (!request.ok()) return reply_error(res, request.status());
+  auto request = length.ok() ? parse_infer_request(body, *length, model, version) : Result<InferRequest>(length.status());
+  if (!request.ok()) {
+    server->count_refused(model, version, "rest", request.status());
+    return reply_error(res, request.status());
+  }
   auto response = server->infer_sync(std::move(*request), "rest");
   if (!response.ok()) return reply_error(res, response.status());
   long long json_length = -1;

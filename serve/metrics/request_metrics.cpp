@@ -18,7 +18,7 @@ void RequestMetrics::record(const std::string& model, const std::string& version
                             int http_status, double request_s, double queue_s) {
   std::lock_guard<std::mutex> lock(mu_);
   ++requests_[{model, version, protocol, http_status}];
-  request_seconds_[{model, version}].add(request_s);
+  if (request_s >= 0) request_seconds_[{model, version}].add(request_s);
   if (queue_s >= 0) queue_seconds_[{model, version}].add(queue_s);
 }
 

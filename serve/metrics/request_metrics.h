@@ -19,7 +19,8 @@ class RequestMetrics {
   static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                       0.1,    0.25,  0.5,    1,     2.5,   5,     10};
 
-  // One answered request. `queue_s` < 0 when it never reached a queue.
+  // One answered request. `request_s` < 0: refused before it was timed (a malformed
+  // body: counted, not in the duration histogram); `queue_s` < 0: it never reached a queue.
   void record(const std::string& model, const std::string& version, const char* protocol, int http_status,
               double request_s, double queue_s);
   void append_prometheus(std::string& out) const;

@@ -166,7 +166,10 @@ Result<InferInput> parse_input(const json& in, size_t index, std::string_view bi
   auto sh = in.find("shape");
   if (sh == in.end()) return InvalidArgument(what + ": 'shape' is missing");
   TOP_ASSIGN_OR_RETURN(Shape shape, parse_shape(*sh, what));
-  TOP_ASSIGN_OR_RETURN(size_t bytes, checked_tensor_bytes(*dtype, shape, what));
+  // Over the allocation limit is the client's request being too large: 400, not 500.
+  auto checked = checked_tensor_bytes(*dtype, shape, what);
+  if (!checked.ok()) return InvalidArgument(checked.status().message());
+  const size_t bytes = *checked;
   TOP_ASSIGN_OR_RETURN(out.tensor, Tensor::allocate(*dtype, shape));
 
   const json* binary_size = parameter(in, "binary_data_size");

@@ -67,6 +67,7 @@ void LauncherCore::expire_deadlines(ModelQueue& q, Clock::time_point now, std::v
       ExpiredTask x;
       x.model = &q;
       x.task = std::move(*it);
+      x.task.dequeued = now;
       it = q.queue.erase(it);
       q.queued_with_deadline--;
       double waited = ms_between(x.task.submitted, now);
@@ -157,7 +158,10 @@ LaunchRound LauncherCore::apply_decision(Clock::time_point now, const RoundPlan&
       }
     }
     double wait_sum = 0;
-    for (const QueuedTask& t : b.tasks) wait_sum += ms_between(t.submitted, now);
+    for (QueuedTask& t : b.tasks) {
+      t.dequeued = now;
+      wait_sum += ms_between(t.submitted, now);
+    }
     if (metrics_) metrics_->on_dequeue(q.metrics_index, static_cast<int>(b.tasks.size()), q.queue.size(), wait_sum, now);
     q.last_dequeue = now;
     q.dequeued_once = true;

@@ -55,6 +55,7 @@ struct QueuedTask {
   uint64_t id = 0;
   std::vector<Shape> shapes;  // one plan serves tasks of equal shapes
   Clock::time_point submitted;
+  Clock::time_point dequeued{};  // when the launcher took it (TaskResult::queue_ms)
   int priority = 0;
   std::optional<Clock::time_point> deadline;
 };

@@ -93,6 +93,8 @@ struct Runtime::Impl {
     r.status = std::move(s);
     r.task_id = t.q.id;
     r.latency_ms = ms_between(t.q.submitted, Clock::now());
+    // Refused or cancelled in the queue: it waited there until now; never dequeued: 0.
+    r.queue_ms = t.q.dequeued == Clock::time_point{} ? r.latency_ms : ms_between(t.q.submitted, t.q.dequeued);
     deliver(t.done, std::move(r));
   }
 
@@ -388,6 +390,7 @@ struct Runtime::Impl {
       r.outputs = std::move(p.outputs);
       r.task_id = tasks[i].q.id;
       r.latency_ms = ms_between(tasks[i].q.submitted, now);
+      r.queue_ms = ms_between(tasks[i].q.submitted, tasks[i].q.dequeued);
       metrics.on_finish(entry->q.metrics_index, r.status.ok(), r.latency_ms);
       {
         std::lock_guard<std::mutex> lock(mu);

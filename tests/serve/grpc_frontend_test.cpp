@@ -1,9 +1,11 @@
 // GrpcFrontend (serve/grpc): inference.GRPCInferenceService over loopback, against
 // Session::run on the same inputs. Models built in C++ (tests/support/test_models.h);
 // one test also serves the zoo's squeezenet1_1_small.onnx when it is there.
-#include <gtest/gtest.h>
+#include "serve/grpc/grpc_frontend.h"
+
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,7 +21,6 @@
 
 #include "grpc_predict_v2.grpc.pb.h"
 #include "serve/core/inference_server.h"
-#include "serve/grpc/grpc_frontend.h"
 #include "serve_test_util.h"
 #include "test_models.h"
 #include "top/session.h"
@@ -146,8 +147,8 @@ class GrpcFrontendTest : public ::testing::Test {
     grpc::ByteBuffer request(&slice, 1), response;
     auto ctx = context();
     std::promise<grpc::Status> done;
-    generic.UnaryCall(ctx.get(), "/inference.GRPCInferenceService/ModelInfer", grpc::StubOptions(), &request,
-                      &response, [&done](grpc::Status s) { done.set_value(std::move(s)); });
+    generic.UnaryCall(ctx.get(), "/inference.GRPCInferenceService/ModelInfer", grpc::StubOptions(), &request, &response,
+                      [&done](grpc::Status s) { done.set_value(std::move(s)); });
     return done.get_future().get();
   }
 
@@ -336,12 +337,13 @@ TEST_F(GrpcFrontendTest, ErrorsAreStatusCodes) {
   req.clear_raw_input_contents();
   req.mutable_inputs(0)->set_shape(0, int64_t{1} << 40);
   req.mutable_inputs(0)->mutable_contents()->add_fp32_contents(1.f);
-  {
-    grpc::Status st = infer(req, &res);
-    EXPECT_TRUE(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
-                st.error_code() == grpc::StatusCode::INTERNAL)  // over max_allocation_bytes: OutOfMemory
-        << st.error_code() << ": " << st.error_message();
-  }
+  expect_code(req, grpc::StatusCode::INVALID_ARGUMENT, "input 'x'");
+  req.clear_raw_input_contents();  // the same as raw contents of 4 bytes
+  req.mutable_inputs(0)->clear_contents();
+  req.add_raw_input_contents("abcd");
+  expect_code(req, grpc::StatusCode::INVALID_ARGUMENT, "input 'x'");
+  req.mutable_inputs(0)->set_shape(1, int64_t{1} << 40);  // and one whose byte count overflows
+  expect_code(req, grpc::StatusCode::INVALID_ARGUMENT, "input 'x'");
 
   // A shape the model does not take: the core's InvalidArgument.
   const std::vector<float> small = random_floats(8 * 5 * 5, 2);
@@ -427,6 +429,21 @@ TEST_F(GrpcFrontendTest, TakenPortIsAnError) {
   EXPECT_EQ(grpc_code_of(second.status()), static_cast<int>(grpc::StatusCode::UNAVAILABLE));
 }
 
+TEST_F(GrpcFrontendTest, DrainingIsUnavailable) {
+  server_->begin_drain();
+  pb::ServerReadyResponse ready;
+  auto ctx = context();
+  ASSERT_TRUE(stub_->ServerReady(ctx.get(), {}, &ready).ok());
+  EXPECT_FALSE(ready.ready());
+  pb::ServerLiveResponse live;
+  auto ctx2 = context();
+  ASSERT_TRUE(stub_->ServerLive(ctx2.get(), {}, &live).ok());
+  EXPECT_TRUE(live.live());
+  pb::ModelInferResponse res;
+  grpc::Status st = infer(inception_request(random_floats(8 * 10 * 10, 4), 1), &res);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE) << st.error_message();
+}
+
 TEST_F(GrpcFrontendTest, ConcurrentRequests) {
   std::vector<std::thread> clients;
   std::atomic<int> failures{0};
@@ -486,8 +503,8 @@ TEST(GrpcFrontendZoo, SqueezenetMatchesSession) {
   g.port = 0;
   auto frontend = GrpcFrontend::start(server->get(), g);
   ASSERT_TRUE(frontend.ok()) << frontend.status().to_string();
-  auto stub = pb::GRPCInferenceService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string((*frontend)->port()), grpc::InsecureChannelCredentials()));
+  auto stub = pb::GRPCInferenceService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*frontend)->port()), grpc::InsecureChannelCredentials()));
 
   pb::ModelMetadataRequest md_req;
   md_req.set_name("squeeze");

@@ -351,3 +351,23 @@ TEST(RuntimeBackend, CudaWithoutAGpuIsAClearError) {
 
 }  // namespace
 }  // namespace top
+
+namespace top {
+namespace {
+
+// TaskResult::queue_ms is the time from submit to dequeue: a dynamic-batching launcher
+// that waits 30 ms for a full batch keeps a lone task queued about that long.
+TEST(Runtime, QueueTimeIsReported) {
+  RuntimeConfig cfg;
+  cfg.launch_policy = dynamic_batching_policy(8, 30.0, 1);
+  auto rt = Runtime::create(cfg).value();
+  ASSERT_TRUE(rt->load_model("b", load_proto(branchy_model(8))).ok());
+  std::mt19937 rng(3);
+  TaskResult r = rt->submit("b", {random_input(1, 8, rng)}).get();
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
+  EXPECT_GE(r.queue_ms, 20.0);
+  EXPECT_LE(r.queue_ms, r.latency_ms);
+}
+
+}  // namespace
+}  // namespace top

@@ -5,13 +5,20 @@
 //   toprt profile MODEL [--out profile.json]   per-operator timings -> device profile
 //   toprt schedules MODEL [--ks 1,2,4]      generators side by side: predicted and measured
 //   toprt train gpg [--minutes M]        train the GPG partitioner (LibTorch builds)
+//   toprt serve --model-repository DIR   the v2 inference protocol over REST and gRPC
 //   --max-alloc-bytes N (any command)    refuse single tensors/arenas over N bytes
+//   --log-level L (any command)          spdlog level (default TOP_LOG_LEVEL, else info)
+//   toprt --version; a bare `toprt` prints the help and exits 0
 //
 // Every failure ends in one "error: <Status>" line on stderr and exit code 1 (3 for
 // Internal); no input makes it end by a signal.
 #include <CLI/CLI.hpp>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -21,13 +28,27 @@
 #include "rl/policies/gpg_generator.h"
 #include "rl/policies/top_policy_kind.h"
 #include "top/limits.h"
+#include "top/version.h"
 
 int main(int argc, char** argv) {
   // `toprt info M | head`: a closed pipe makes writes fail (EPIPE) instead of killing us.
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"toprt — TOP runtime: run ONNX models with task-based operator parallelism"};
-  app.require_subcommand(1);
-  app.fallthrough();  // --max-alloc-bytes may follow the subcommand
+  app.require_subcommand(0, 1);  // none: print the help and exit 0
+  app.fallthrough();  // --max-alloc-bytes and --log-level may follow the subcommand
+  app.set_version_flag("--version", std::string("toprt ") + top::version());
+  // Logging (spdlog) goes to stderr: stdout carries the commands' results (and the
+  // start line of `toprt serve` that scripts read). Level: the flag, else TOP_LOG_LEVEL, else info.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("toprt"));
+  if (const char* env = std::getenv("TOP_LOG_LEVEL")) {
+    const auto level = spdlog::level::from_str(env);
+    if (level != spdlog::level::off || std::string(env) == "off") spdlog::set_level(level);
+    else spdlog::warn("TOP_LOG_LEVEL='{}' is not a level (trace, debug, info, warn, error, off): ignored", env);
+  }
+  app.add_option_function<std::string>(
+         "--log-level", [](const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); },
+         "trace, debug, info, warn, error or off (default: TOP_LOG_LEVEL, else info)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.add_option_function<size_t>(
          "--max-alloc-bytes", [](size_t bytes) { top::set_max_allocation_bytes(bytes); },
          "refuse any single tensor or arena over this many bytes (default: half the physical memory, "
@@ -50,7 +71,11 @@ int main(int argc, char** argv) {
   // exception that slipped through (std::bad_alloc from a container, say), so that it
   // still ends in an error line and not in std::terminate's SIGABRT.
   try {
-    app.parse(argc, argv);
+    app.parse(argc, argv);  // subcommands run in their callbacks, after the global options
+    if (app.get_subcommands().empty()) {
+      std::cout << app.help();
+      return 0;
+    }
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     // A bad command line reads like every other error: one line, exit code 1.

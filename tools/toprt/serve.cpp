@@ -1,5 +1,5 @@
 // `toprt serve --model-repository DIR`: the v2 inference protocol (KServe / Triton) over
-// REST (serve/http), with every model of the repository in one Runtime.
+// REST (serve/http) and gRPC (serve/grpc), with every model of the repository in one Runtime.
 //
 // SIGTERM or SIGINT drains: the server stops being ready, refuses new requests with
 // 503, answers every request it accepted (up to --drain-timeout-s), then exits 0.
@@ -13,6 +13,9 @@
 #include "commands.h"
 #include "serve/core/inference_server.h"
 #include "serve/http/http_frontend.h"
+#ifdef TOP_WITH_GRPC
+#include "serve/grpc/grpc_frontend.h"
+#endif
 
 namespace toprt {
 
@@ -27,6 +30,8 @@ struct ServeArgs {
   int http_port = 8000;
   int http_threads = 64;
   int max_body_mb = 64;
+  std::string grpc_address = "0.0.0.0";
+  int grpc_port = 8001;  // -1: no gRPC
   std::string backend = "cpu";
   int streams = 2;
   int threads_per_stream = 1;
@@ -68,9 +73,25 @@ void run_serve(const ServeArgs& args) {
   http.max_body_bytes = static_cast<size_t>(args.max_body_mb) << 20;
   auto frontend = top::serve::HttpFrontend::start(server->get(), http);
   if (!frontend.ok()) return fail(frontend.status());
-  std::printf("toprt serve %s: HTTP on %s:%d, repository %s (model control %s)\n", top::serve::InferenceServer::version(),
-              args.http_address.c_str(), (*frontend)->port(), args.repository.c_str(),
-              top::serve::model_control_name(opts.model_control));
+  std::string grpc_where;
+#ifdef TOP_WITH_GRPC
+  std::unique_ptr<top::serve::GrpcFrontend> grpc;
+  if (args.grpc_port >= 0) {
+    top::serve::GrpcOptions g;
+    g.host = args.grpc_address;
+    g.port = args.grpc_port;
+    g.max_message_bytes = http.max_body_bytes;
+    auto started = top::serve::GrpcFrontend::start(server->get(), g);
+    if (!started.ok()) return fail(started.status());
+    grpc = std::move(*started);
+    grpc_where = fmt::format(", gRPC on {}:{}", args.grpc_address, grpc->port());
+  }
+#else
+  if (args.grpc_port >= 0) spdlog::warn("this toprt was built without gRPC (serve/grpc): --grpc-port ignored");
+#endif
+  std::printf("toprt serve %s: HTTP on %s:%d%s, repository %s (model control %s)\n",
+              top::serve::InferenceServer::version(), args.http_address.c_str(), (*frontend)->port(),
+              grpc_where.c_str(), args.repository.c_str(), top::serve::model_control_name(opts.model_control));
   std::fflush(stdout);
 
   int sig = 0;
@@ -80,6 +101,9 @@ void run_serve(const ServeArgs& args) {
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(args.drain_timeout_s * 1000));
   if (!(*server)->wait_idle(timeout)) spdlog::warn("drain: requests still running after {} s", args.drain_timeout_s);
   (*frontend)->stop();
+#ifdef TOP_WITH_GRPC
+  if (grpc) grpc->stop();
+#endif
   (*server)->shutdown();
   std::printf("toprt serve: stopped\n");
 }
@@ -88,7 +112,8 @@ void run_serve(const ServeArgs& args) {
 
 void add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
-  CLI::App* cmd = app.add_subcommand("serve", "Serve a model repository over the v2 inference protocol (KServe/Triton REST)");
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Serve a model repository over the v2 inference protocol (KServe/Triton REST and gRPC)");
   cmd->add_option("--model-repository", args->repository, "folder with one sub-folder per model (docs/serving.md)")
       ->required();
   cmd->add_option("--model-control-mode", args->model_control,
@@ -106,8 +131,13 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--http-threads", args->http_threads, "connections served at once")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
-  cmd->add_option("--http-max-body-mb", args->max_body_mb, "largest request body (413 above)")
+  cmd->add_option("--http-max-body-mb", args->max_body_mb,
+                  "largest request body (413 above; also gRPC's largest message)")
       ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  cmd->add_option("--grpc-address", args->grpc_address, "address the gRPC service listens on")->capture_default_str();
+  cmd->add_option("--grpc-port", args->grpc_port, "gRPC port (0: any free port, printed at start; -1: no gRPC)")
+      ->check(CLI::Range(-1, 65535))
       ->capture_default_str();
   cmd->add_option("--backend", args->backend, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   cmd->add_option("--streams", args->streams, "operator groups that run at once (all models)")
