@@ -46,6 +46,7 @@ struct BenchArgs {
   std::string arrival = "auto-bursty";
   double load = 1.5;
   double duration_s = 10;
+  bool duration_given = false;  // else a trace is replayed whole
   std::string policies = "fifo;fixed:k=2,instances=2;dynbatch:batch=4,delay=2,instances=2";
   int threads = 2;
   int64_t batch = 1;
@@ -380,7 +381,7 @@ top::Result<SimBackendPtr> make_sim(const BenchArgs& args) {
   return SimBackendPtr(std::move(sim));
 }
 
-void run_bench(const BenchArgs& args) {
+void run_bench(BenchArgs args) {  // a copy: a trace sets its own duration
   auto policies = parse_policies(args.policies);  // before the slow part: a typo fails at once
   if (!policies.ok()) return fail(policies.status());
   auto sim = make_sim(args);
@@ -416,6 +417,11 @@ void run_bench(const BenchArgs& args) {
   if (!spec.ok()) return fail(spec.status());
   auto process = top::sim::parse_arrival(*spec);
   if (!process.ok()) return fail(process.status());
+  if (!args.duration_given && spec->rfind("trace:", 0) == 0) {
+    // A trace is replayed to its end unless --duration says otherwise.
+    const std::vector<double> all = (*process)->times(36000.0, args.seed);
+    if (!all.empty()) args.duration_s = std::max(0.1, all.back() + 1e-3);
+  }
   const double draws = (*process)->expected_draws(args.duration_s);
   if (draws > kMaxArrivals)
     return fail(top::InvalidArgument(fmt::format("--arrival {} over --duration {} would draw about {:.3g} tasks (at most {:g})",
@@ -468,7 +474,9 @@ void add_bench_command(CLI::App& app) {
                   "ramp:from=..,to=.. | diurnal:mean=..,amplitude=..,period_s=.. | "
                   "flash:base=..,peak=..,at_s=..,width_s=.. | trace:file=PATH");
   cmd->add_option("--load", args->load, "auto arrivals: mean rate as a multiple of FIFO capacity")->check(CLI::Range(0.01, 100.0));
-  cmd->add_option("--duration", args->duration_s, "seconds of arrivals")->check(CLI::Range(0.1, 36000.0));
+  CLI::Option* duration = cmd->add_option("--duration", args->duration_s,
+                                          "seconds of arrivals (trace:file=...: the whole trace unless given)")
+                              ->check(CLI::Range(0.1, 36000.0));
   cmd->add_option("--policies", args->policies, "';'-separated: fifo | fixed:k=K,interval=MS,instances=N | "
                                                 "dynbatch:batch=B,delay=MS,instances=N, each with optional graph=merge-greedy|batch-greedy|...");
   cmd->add_option("--threads", args->threads, "CPU threads in total (fifo: 1 stream x threads; others: threads streams)")
@@ -491,7 +499,10 @@ void add_bench_command(CLI::App& app) {
   // defaults that a user's own flags override.
   for (CLI::Option* opt : cmd->get_options())
     if (opt->get_expected_max() == 1) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  cmd->callback([args] { run_bench(*args); });
+  cmd->callback([args, duration] {
+    args->duration_given = duration->count() > 0;
+    run_bench(*args);
+  });
 }
 
 }  // namespace toprt

@@ -39,11 +39,11 @@ void run_info(const InfoArgs& args) {
   spec.batch = args.batch;
   std::vector<top::Shape> shapes;
   for (const auto& in : model->inputs()) {
-    fmt::print("input      {} {} {}\n", in.name, top::dtype_name(in.dtype), top::shape_str(in.shape));
+    fmt::print("input      {} {} {}\n", in.name, top::dtype_name(in.dtype), declared_shape_str(in));
     shapes.push_back(concrete_shape(in, spec));
   }
   for (const auto& out : model->outputs())
-    fmt::print("output     {} {} {}\n", out.name, top::dtype_name(out.dtype), top::shape_str(out.shape));
+    fmt::print("output     {} {} {}\n", out.name, top::dtype_name(out.dtype), declared_shape_str(out));
   fmt::print("nodes      {}\n", g.nodes.size());
   fmt::print("parameters {} ({})\n", g.parameter_count(), human_bytes(static_cast<double>(g.parameter_count()) * 4));
 

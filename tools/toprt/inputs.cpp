@@ -22,7 +22,47 @@ top::Shape concrete_shape(const top::TensorInfo& info, const InputSpec& spec) {
   return s;
 }
 
+std::string declared_shape_str(const top::TensorInfo& info) {
+  std::string out = "[";
+  for (size_t d = 0; d < info.shape.size(); ++d) {
+    if (d) out += ",";
+    const std::string name = d < info.dim_names.size() ? info.dim_names[d] : std::string();
+    out += info.shape[d] >= 0 ? std::to_string(info.shape[d]) : name.empty() ? "?" : name;
+  }
+  return out + "]";
+}
+
+std::string describe_random_inputs(const top::Model& model, const InputSpec& spec, const std::vector<top::Tensor>& inputs) {
+  std::string out;
+  const auto infos = model.inputs();
+  for (size_t i = 0; i < infos.size() && i < inputs.size(); ++i) {
+    if (spec.files.count(infos[i].name)) continue;
+    const top::DataType t = infos[i].dtype;
+    const bool real = t == top::DataType::kFloat32 || t == top::DataType::kFloat64 || t == top::DataType::kFloat16 ||
+                      t == top::DataType::kBFloat16;
+    const char* values = real ? "N(0,1)" : t == top::DataType::kBool ? "true/false" : t == top::DataType::kUint8 ? "integers in [0,256)" : "integers in [0,10)";
+    out += "input      " + infos[i].name + " " + top::dtype_name(t) + " " + top::shape_str(inputs[i].shape()) +
+           " random " + values + " (seed " + std::to_string(spec.seed) + "; --input " + infos[i].name + "=FILE.npy to give it)\n";
+  }
+  return out;
+}
+
 namespace {
+
+// --batch and a --dim naming the same (first) dimension must agree.
+top::Status check_batch_agrees(const top::Model& model, const InputSpec& spec) {
+  if (!spec.batch_given) return top::Status::Ok();
+  for (const auto& info : model.inputs()) {
+    if (info.shape.empty() || info.shape[0] >= 0 || info.dim_names.empty()) continue;
+    auto it = spec.dims.find(info.dim_names[0]);
+    if (it != spec.dims.end() && it->second != spec.batch) {
+      return top::InvalidArgument("--batch " + std::to_string(spec.batch) + " and --dim " + it->first + "=" +
+                                  std::to_string(it->second) + " disagree about the first dimension of input '" +
+                                  info.name + "' (give one)");
+    }
+  }
+  return top::Status::Ok();
+}
 
 // A --dim for a name no input has would silently change nothing; say so instead.
 top::Status check_dim_names(const top::Model& model, const InputSpec& spec) {
@@ -48,9 +88,14 @@ top::Result<std::vector<top::Tensor>> make_inputs(const top::Model& model, const
   for (const auto& [name, path] : spec.files) {
     bool known = false;
     for (const auto& info : model.inputs()) known |= info.name == name;
-    if (!known) return top::InvalidArgument("--input " + name + ": the model has no input named '" + name + "'");
+    if (!known) {
+      std::string list;
+      for (const auto& info : model.inputs()) list += (list.empty() ? "" : ", ") + info.name;
+      return top::InvalidArgument("--input " + name + ": the model has no input named '" + name + "' (its inputs: " + list + ")");
+    }
   }
   TOP_RETURN_IF_ERROR(check_dim_names(model, spec));
+  TOP_RETURN_IF_ERROR(check_batch_agrees(model, spec));
   for (const auto& info : model.inputs()) {
     auto f = spec.files.find(info.name);
     if (f != spec.files.end()) {

@@ -14,9 +14,18 @@ namespace toprt {
 struct InputSpec {
   std::map<std::string, std::string> files;  // input name -> .npy path
   int64_t batch = 1;
+  bool batch_given = false;                  // --batch on the command line: must agree with --dim
   std::map<std::string, int64_t> dims;       // symbolic dim name -> value (names the model has)
   uint64_t seed = 0;
 };
+
+// A declared shape with its symbolic dimensions by name: "[batch,3,224,224]" ("?" for
+// an unnamed unknown dimension).
+std::string declared_shape_str(const top::TensorInfo& info);
+
+// What make_inputs generated for the inputs without a file, one line each (for
+// `toprt run`'s report: random inputs should never pass unnoticed).
+std::string describe_random_inputs(const top::Model& model, const InputSpec& spec, const std::vector<top::Tensor>& inputs);
 
 // The concrete shape of a declared input: symbolic dims from `dims`, dim 0 from
 // `batch`, any other unknown dim 1.

@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);  // none: print the help and exit 0
   app.fallthrough();  // --max-alloc-bytes and --log-level may follow the subcommand
   app.set_version_flag("--version", std::string("toprt ") + top::version());
+  // Every option's help shows its default (subcommands inherit this).
+  app.option_defaults()->always_capture_default();
   // Logging (spdlog) goes to stderr: stdout carries the commands' results (and the
   // start line of `toprt serve` that scripts read). Level: the flag, else TOP_LOG_LEVEL, else info.
   spdlog::set_default_logger(spdlog::stderr_color_mt("toprt"));

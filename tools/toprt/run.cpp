@@ -23,6 +23,7 @@ struct RunArgs {
   std::string output_dir;
   std::string backend = "cpu";
   int64_t batch = 1;
+  bool batch_given = false;
   int threads = 0;
   uint64_t seed = 0;
   int repeat = 1;
@@ -48,6 +49,7 @@ void run_run(const RunArgs& args) {
   InputSpec spec;
   spec.batch = args.batch;
   spec.seed = args.seed;
+  spec.batch_given = args.batch_given;
   for (const auto& s : args.inputs) {
     auto kv = split_assignment(s);
     if (!kv.ok()) return fail(kv.status().with_context("--input"));
@@ -58,6 +60,7 @@ void run_run(const RunArgs& args) {
   if (!model.ok()) return fail(model.status());
   auto inputs = make_inputs(*model, spec);
   if (!inputs.ok()) return fail(inputs.status());
+  fmt::print("{}", describe_random_inputs(*model, spec, *inputs));
   top::SessionOptions so;
   so.backend = args.backend;
   so.num_threads = args.threads;
@@ -115,14 +118,18 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--input", args->inputs, "NAME=FILE.npy (repeatable); others are random");
   cmd->add_option("--dim", args->dims, "NAME=VALUE for a symbolic dimension (repeatable)");
   cmd->add_option("--output-dir", args->output_dir, "write each output as NAME.npy here");
-  cmd->add_option("--batch", args->batch, "batch size for random inputs' symbolic first dim")->check(CLI::Range(1, 1 << 20));
+  CLI::Option* batch = cmd->add_option("--batch", args->batch, "batch size for random inputs' symbolic first dim")
+                           ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--threads", args->threads, "intra-op threads (0 = all cores)")->check(CLI::Range(0, 1024));
   cmd->add_option("--backend", args->backend, "backend: cpu");
   cmd->add_option("--seed", args->seed, "seed of the random inputs");
   cmd->add_option("--repeat", args->repeat, "timed runs")->check(CLI::Range(1, 100000));
   cmd->add_option("--warmup", args->warmup, "untimed runs first")->check(CLI::Range(0, 100000));
   cmd->add_flag("--profile", args->profile, "print time per operator type (last run)");
-  cmd->callback([args] { run_run(*args); });
+  cmd->callback([args, batch] {
+    args->batch_given = batch->count() > 0;
+    run_run(*args);
+  });
 }
 
 }  // namespace toprt
