@@ -80,7 +80,8 @@ struct RuntimeConfig {
   // generators then fall back to sequential where parallelism does not pay, and ios-dp
   // may merge same-input convolutions. Empty: this CPU's analytical model.
   std::string profile;
-  bool record_trace = false;       // keep operator slices for write_trace()
+  bool record_trace = false;       // keep a trace for write_trace(): operators, task spans, queue lengths
+  size_t trace_max_events = 2'000'000;  // the latest this many trace events are kept (a ring)
 };
 
 // Per model, at load_model.
@@ -135,7 +136,8 @@ class Runtime {
                 const TaskOptions& opts = {});
 
   RuntimeStats stats() const;
-  // Chrome/Perfetto trace of the operators run so far (needs record_trace).
+  // Chrome/Perfetto trace (needs record_trace): each stream's operators, each model's
+  // tasks (queued, then running) and queue length; the latest trace_max_events events.
   Status write_trace(const std::string& path) const;
 
   // Idempotent. Returns when every task has ended and the runtime's threads have stopped

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/trace.h"
 #include "top/stats.h"
 
 namespace top::runtime {
@@ -45,6 +46,10 @@ class MetricsRecorder {
   ~MetricsRecorder();
   MetricsRecorder(const MetricsRecorder&) = delete;
   MetricsRecorder& operator=(const MetricsRecorder&) = delete;
+
+  // Queue lengths also go to `trace` as counter events (null: not traced). Call before
+  // the first model is added.
+  void set_trace(TraceRecorder* trace) { trace_ = trace; }
 
   // Models are registered once (index = model slot); names appear in the snapshot.
   int add_model(const std::string& name);
@@ -75,6 +80,7 @@ class MetricsRecorder {
   void record_queue_length(PerModel& m, size_t queue_length, Clock::time_point t);  // requires mu_
 
   mutable std::mutex mu_;
+  TraceRecorder* trace_ = nullptr;
   Clock::time_point start_;
   std::map<int, std::unique_ptr<PerModel>> models_;  // by index, registration order
   int next_model_ = 0;

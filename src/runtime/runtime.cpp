@@ -391,6 +391,17 @@ struct Runtime::Impl {
       r.task_id = tasks[i].q.id;
       r.latency_ms = ms_between(tasks[i].q.submitted, now);
       r.queue_ms = ms_between(tasks[i].q.submitted, tasks[i].q.dequeued);
+      if (trace) {
+        runtime::TraceSlice span;
+        span.kind = runtime::TraceSlice::Kind::kTask;
+        span.model = entry->q.name;
+        span.task_id = r.task_id;
+        span.begin = tasks[i].q.submitted;
+        span.dequeued = tasks[i].q.dequeued;
+        span.end = now;
+        span.ok = r.status.ok();
+        trace->add(std::move(span));
+      }
       metrics.on_finish(entry->q.metrics_index, r.status.ok(), r.latency_ms);
       {
         std::lock_guard<std::mutex> lock(mu);
@@ -441,7 +452,10 @@ Result<std::unique_ptr<Runtime>> Runtime::create(const RuntimeConfig& config) {
   }  // a GPU without a profile: flop-weighted schedules (no guess at which GPU it is)
   if (!impl->cfg.launch_policy) impl->cfg.launch_policy = fifo_launch_policy();
   if (!impl->cfg.graph_policy) impl->cfg.graph_policy = fixed_graph_policy(GraphMode::kMerge, "greedy");
-  if (config.record_trace) impl->trace = std::make_unique<runtime::TraceRecorder>(impl->start);
+  if (config.record_trace) {
+    impl->trace = std::make_unique<runtime::TraceRecorder>(impl->start, config.trace_max_events);
+    impl->metrics.set_trace(impl->trace.get());
+  }
   if (config.backend == "cpu") {
     impl->executor = std::make_unique<runtime::StageExecutor>(config.num_streams, config.threads_per_stream,
                                                               &impl->metrics, impl->trace.get(), config.stream_spin_us);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -49,31 +50,81 @@ void write_metadata(std::ostream& os, const char* name, int tid, const std::stri
   os << "}}";
 }
 
-void write_events(std::ostream& os, std::chrono::steady_clock::time_point start, const std::vector<TraceSlice>& slices,
-                  size_t dropped) {
+void write_operator(std::ostream& os, std::chrono::steady_clock::time_point start, const TraceSlice& s) {
+  os << ",\n{\"name\":";
+  write_json_string(os, s.name.empty() ? s.op_type : s.name);
+  os << ",\"cat\":";
+  write_json_string(os, s.op_type);
+  os << ",\"ph\":\"X\",\"ts\":";
+  write_number(os, micros_between(start, s.begin));
+  os << ",\"dur\":";
+  write_number(os, std::max(0.0, micros_between(s.begin, s.end)));
+  os << ",\"pid\":1,\"tid\":" << s.stream << ",\"args\":{\"task\":" << s.task_id << ",\"task_index\":" << s.task_index
+     << ",\"model\":";
+  write_json_string(os, s.model);
+  os << ",\"stage\":" << s.stage << ",\"group\":" << s.group << ",\"op_type\":";
+  write_json_string(os, s.op_type);
+  os << "}}";
+}
+
+void write_span(std::ostream& os, std::chrono::steady_clock::time_point start, const std::string& name, const char* cat,
+                int tid, std::chrono::steady_clock::time_point begin, std::chrono::steady_clock::time_point end,
+                const TraceSlice& s) {
+  os << ",\n{\"name\":";
+  write_json_string(os, name);
+  os << ",\"cat\":\"" << cat << "\",\"ph\":\"X\",\"ts\":";
+  write_number(os, micros_between(start, begin));
+  os << ",\"dur\":";
+  write_number(os, std::max(0.0, micros_between(begin, end)));
+  os << ",\"pid\":1,\"tid\":" << tid << ",\"args\":{\"task\":" << s.task_id << ",\"model\":";
+  write_json_string(os, s.model);
+  os << ",\"ok\":" << (s.ok ? "true" : "false") << "}}";
+}
+
+// Task rows come after the streams' (tids 0..streams-1): one per model, in name order.
+constexpr int kFirstTaskRow = 100000;
+
+// `slices` is a ring whose oldest element is slices[head]: written oldest first, without a copy.
+void write_events(std::ostream& os, std::chrono::steady_clock::time_point start, const std::vector<TraceSlice>& ring,
+                  size_t head, size_t dropped) {
+  const size_t n = ring.size();
+  const auto at = [&](size_t i) -> const TraceSlice& { return ring[(head + i) % n]; };
   os << "{\"traceEvents\":[\n";
   write_metadata(os, "process_name", 0, "top runtime");
   std::set<int> streams;
-  for (const TraceSlice& s : slices) streams.insert(s.stream);
+  std::map<std::string, int> task_rows;
+  for (const TraceSlice& s : ring) {
+    if (s.kind == TraceSlice::Kind::kOperator) streams.insert(s.stream);
+    if (s.kind == TraceSlice::Kind::kTask) task_rows.emplace(s.model, 0);
+  }
   for (int stream : streams) {
     os << ",\n";
     write_metadata(os, "thread_name", stream, "stream " + std::to_string(stream));
   }
-  for (const TraceSlice& s : slices) {
-    os << ",\n{\"name\":";
-    write_json_string(os, s.name.empty() ? s.op_type : s.name);
-    os << ",\"cat\":";
-    write_json_string(os, s.op_type);
-    os << ",\"ph\":\"X\",\"ts\":";
-    write_number(os, micros_between(start, s.begin));
-    os << ",\"dur\":";
-    write_number(os, std::max(0.0, micros_between(s.begin, s.end)));
-    os << ",\"pid\":1,\"tid\":" << s.stream << ",\"args\":{\"task\":" << s.task_id << ",\"task_index\":" << s.task_index
-       << ",\"model\":";
-    write_json_string(os, s.model);
-    os << ",\"stage\":" << s.stage << ",\"group\":" << s.group << ",\"op_type\":";
-    write_json_string(os, s.op_type);
-    os << "}}";
+  int row = kFirstTaskRow;
+  for (auto& [model, tid] : task_rows) {
+    tid = row++;
+    os << ",\n";
+    write_metadata(os, "thread_name", tid, "tasks " + model);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const TraceSlice& s = at(i);
+    switch (s.kind) {
+      case TraceSlice::Kind::kOperator: write_operator(os, start, s); break;
+      case TraceSlice::Kind::kTask: {
+        const int tid = task_rows[s.model];
+        write_span(os, start, "queued", "queue", tid, s.begin, s.dequeued, s);
+        write_span(os, start, "task " + std::to_string(s.task_id), "task", tid, s.dequeued, s.end, s);
+        break;
+      }
+      case TraceSlice::Kind::kQueueLength:
+        os << ",\n{\"name\":";
+        write_json_string(os, "queue " + s.model);
+        os << ",\"ph\":\"C\",\"ts\":";
+        write_number(os, micros_between(start, s.begin));
+        os << ",\"pid\":1,\"args\":{\"length\":" << s.value << "}}";
+        break;
+    }
   }
   os << "\n],\"displayTimeUnit\":\"ms\",\"otherData\":{\"dropped_slices\":" << dropped << "}}\n";
 }
@@ -85,16 +136,29 @@ TraceRecorder::TraceRecorder(std::chrono::steady_clock::time_point start, size_t
 
 void TraceRecorder::add(TraceSlice s) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (slices_.size() >= max_slices_) {
+  if (max_slices_ == 0) {
     ++dropped_;
     return;
   }
-  slices_.push_back(std::move(s));
+  if (slices_.size() < max_slices_) {
+    slices_.push_back(std::move(s));
+    return;
+  }
+  slices_[head_] = std::move(s);  // the oldest makes room
+  head_ = (head_ + 1) % max_slices_;
+  ++dropped_;
+}
+
+std::vector<TraceSlice> TraceRecorder::ordered_locked() const {
+  std::vector<TraceSlice> out;
+  out.reserve(slices_.size());
+  for (size_t i = 0; i < slices_.size(); ++i) out.push_back(slices_[(head_ + i) % slices_.size()]);
+  return out;
 }
 
 std::vector<TraceSlice> TraceRecorder::slices() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return slices_;
+  return ordered_locked();
 }
 
 size_t TraceRecorder::size() const {
@@ -110,7 +174,7 @@ size_t TraceRecorder::dropped() const {
 std::string TraceRecorder::to_chrome_json() const {
   std::ostringstream os;
   std::lock_guard<std::mutex> lock(mu_);
-  write_events(os, start_, slices_, dropped_);
+  write_events(os, start_, slices_, head_, dropped_);
   return std::move(os).str();
 }
 
@@ -123,7 +187,7 @@ Status TraceRecorder::write_chrome_json(const std::string& path) const {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    write_events(out, start_, slices_, dropped_);
+    write_events(out, start_, slices_, head_, dropped_);
   }
   out.close();
   if (!out) return Status(StatusCode::kResourceExhausted, "writing trace file '" + path + "' failed (disk full?)");

@@ -1,10 +1,15 @@
-// TraceRecorder: operator slices for the Chrome / Perfetto JSON trace format
-// (chrome://tracing, ui.perfetto.dev): one row (tid) per stream, one complete event
-// ("ph":"X") per operator with task id, model, stage and group in its args.
+// TraceRecorder: what the runtime did, for the Chrome / Perfetto JSON trace format
+// (chrome://tracing, ui.perfetto.dev):
+//   - operators: one row (tid) per stream, one complete event ("ph":"X") per operator
+//     with task id, model, stage and group in its args;
+//   - tasks: one row per model ("tasks MODEL"), each task as a "queued" span (submit ->
+//     dequeue) followed by a "task N" span (dequeue -> result, ok or not);
+//   - queue lengths: a counter track per model ("queue MODEL", "ph":"C") at each change.
 //
 // Thread safety: every method may be called from any thread; add() waits while a trace
-// is being written. Bounded: the oldest max_slices slices are kept, newer ones are
-// dropped and counted (dropped(), and "otherData":{"dropped_slices":N} in the file).
+// is being written. Bounded: a ring of the latest max_events events (the oldest are
+// overwritten and counted: dropped(), and "otherData":{"dropped_slices":N} in the file),
+// so a long-running server's trace shows what happened last.
 #pragma once
 
 #include <chrono>
@@ -18,6 +23,8 @@
 namespace top::runtime {
 
 struct TraceSlice {
+  enum class Kind { kOperator, kTask, kQueueLength };
+  Kind kind = Kind::kOperator;
   int stream = 0;
   std::string name;     // operator node name
   std::string op_type;  // category
@@ -27,6 +34,10 @@ struct TraceSlice {
   int stage = 0;
   int group = 0;
   std::chrono::steady_clock::time_point begin, end;
+  // kTask: begin = submitted, dequeued, end = result; ok. kQueueLength: begin, value.
+  std::chrono::steady_clock::time_point dequeued;
+  bool ok = true;
+  size_t value = 0;
 };
 
 class TraceRecorder {
@@ -34,7 +45,7 @@ class TraceRecorder {
   TraceRecorder(std::chrono::steady_clock::time_point start, size_t max_slices = 2'000'000);
   void add(TraceSlice s);
   size_t size() const;
-  std::vector<TraceSlice> slices() const;  // a copy, in the order they were added
+  std::vector<TraceSlice> slices() const;  // a copy of those kept, oldest first
   size_t dropped() const;
   // Writes {"traceEvents":[...], "displayTimeUnit":"ms"} with thread-name metadata
   // ("stream 0", ...). Timestamps are microseconds since `start`. Streams the events to
@@ -46,8 +57,10 @@ class TraceRecorder {
   std::chrono::steady_clock::time_point start_;
   size_t max_slices_;
   mutable std::mutex mu_;
-  std::vector<TraceSlice> slices_;
+  std::vector<TraceSlice> slices_;  // a ring once full: slices_[head_] is the oldest
+  size_t head_ = 0;
   size_t dropped_ = 0;
+  std::vector<TraceSlice> ordered_locked() const;
 };
 
 }  // namespace top::runtime

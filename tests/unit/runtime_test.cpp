@@ -260,10 +260,15 @@ TEST(Runtime, StatsTraceAndPrometheus) {
   ASSERT_TRUE(rt->write_trace(path).ok());
   std::ifstream f(path);
   std::string json((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  // 20 tasks x 7 operators, one slice each.
-  size_t slices = 0;
-  for (size_t p = json.find("\"ph\":\"X\""); p != std::string::npos; p = json.find("\"ph\":\"X\"", p + 1)) ++slices;
-  EXPECT_EQ(slices, 140u);
+  const auto count = [&](const std::string& needle) {
+    size_t n = 0;
+    for (size_t p = json.find(needle); p != std::string::npos; p = json.find(needle, p + 1)) ++n;
+    return n;
+  };
+  // 20 tasks x 7 operators, one slice each, and per task a "queued" and a "task N" span.
+  EXPECT_EQ(count("\"ph\":\"X\""), 140u + 2 * 20u);
+  EXPECT_EQ(count("\"cat\":\"task\""), 20u);
+  EXPECT_GE(count("\"name\":\"queue branchy\",\"ph\":\"C\""), 20u);  // queue length at every submit
   EXPECT_NE(json.find("Sigmoid"), std::string::npos);
 }
 

@@ -118,8 +118,52 @@ TEST(Trace, BoundedRecorderDropsAndCounts) {
   const std::string text = rec.to_chrome_json();
   const Parsed p = parse(text);
   ASSERT_EQ(p.slices.size(), 10u);
-  EXPECT_EQ(p.slices.back().at("name"), "conv_9");  // the oldest are kept
+  EXPECT_EQ(p.slices.front().at("name"), "conv_15");  // the latest are kept, oldest first
+  EXPECT_EQ(p.slices.back().at("name"), "conv_24");
+  EXPECT_EQ(rec.slices().front().name, "conv_15");
   EXPECT_EQ(nlohmann::json::parse(text)["otherData"]["dropped_slices"], 15);
+}
+
+// A task is two spans on its model's row (queued, then running); queue lengths are
+// counter events.
+TEST(Trace, TaskSpansAndQueueCounters) {
+  const SteadyClock::time_point start = SteadyClock::now();
+  TraceRecorder rec(start);
+  rec.add(make_slice(start, 0, 2000, 100, 1));
+  TraceSlice task;
+  task.kind = TraceSlice::Kind::kTask;
+  task.model = "bert";
+  task.task_id = 42;
+  task.begin = start + microseconds(1000);
+  task.dequeued = start + microseconds(1800);
+  task.end = start + microseconds(2500);
+  task.ok = false;
+  rec.add(task);
+  TraceSlice q;
+  q.kind = TraceSlice::Kind::kQueueLength;
+  q.model = "bert";
+  q.begin = start + microseconds(1000);
+  q.value = 3;
+  rec.add(q);
+  const nlohmann::json j = nlohmann::json::parse(rec.to_chrome_json());
+  const Parsed p = parse(rec.to_chrome_json());
+  ASSERT_EQ(p.slices.size(), 3u);  // the operator, "queued", "task 42"
+  EXPECT_EQ(p.slices[1].at("name"), "queued");
+  EXPECT_NEAR(p.slices[1].at("dur").get<double>(), 800.0, 1e-6);
+  EXPECT_EQ(p.slices[2].at("name"), "task 42");
+  EXPECT_NEAR(p.slices[2].at("ts").get<double>(), 1800.0, 1e-6);
+  EXPECT_EQ(p.slices[2]["args"].at("ok"), false);
+  const int row = p.slices[2].at("tid");
+  EXPECT_EQ(p.thread_names.at(row), "tasks bert");
+  bool counter = false;
+  for (const auto& e : j.at("traceEvents")) {
+    if (e.at("ph") == "C") {
+      counter = true;
+      EXPECT_EQ(e.at("name"), "queue bert");
+      EXPECT_EQ(e["args"].at("length"), 3);
+    }
+  }
+  EXPECT_TRUE(counter);
 }
 
 TEST(Trace, ConcurrentAdds) {
