@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "inputs.h"
+#include "report.h"
 #include "top/model.h"
 #include "top/session.h"
 #include "util/npy.h"
@@ -29,9 +30,10 @@ struct RunArgs {
   int repeat = 1;
   int warmup = 0;
   bool profile = false;
+  bool json = false;
 };
 
-void summarize(const std::string& name, const top::Tensor& t) {
+void summarize(Report& r, const std::string& name, const top::Tensor& t) {
   double sum = 0, lo = INFINITY, hi = -INFINITY;
   for (int64_t i = 0; i < t.numel(); ++i) {
     double v = t.item_as_double(i);
@@ -41,8 +43,11 @@ void summarize(const std::string& name, const top::Tensor& t) {
   }
   std::string head;
   for (int64_t i = 0; i < std::min<int64_t>(t.numel(), 4); ++i) head += fmt::format("{}{:.5g}", i ? ", " : "", t.item_as_double(i));
-  fmt::print("output     {} {} {}  mean {:.6g}  min {:.6g}  max {:.6g}  first [{}]\n", name, top::dtype_name(t.dtype()),
-             top::shape_str(t.shape()), t.numel() ? sum / static_cast<double>(t.numel()) : 0.0, lo, hi, head);
+  const double mean = t.numel() ? sum / static_cast<double>(t.numel()) : 0.0;
+  r.text(fmt::format("output     {} {} {}  mean {:.6g}  min {:.6g}  max {:.6g}  first [{}]", name, top::dtype_name(t.dtype()),
+                     top::shape_str(t.shape()), mean, lo, hi, head));
+  r.data()["outputs"].push_back({{"name", name}, {"dtype", top::dtype_name(t.dtype())}, {"shape", t.shape()},
+                                 {"mean", mean}, {"min", lo}, {"max", hi}});
 }
 
 void run_run(const RunArgs& args) {
@@ -60,7 +65,16 @@ void run_run(const RunArgs& args) {
   if (!model.ok()) return fail(model.status());
   auto inputs = make_inputs(*model, spec);
   if (!inputs.ok()) return fail(inputs.status());
-  fmt::print("{}", describe_random_inputs(*model, spec, *inputs));
+  Report r(args.json);
+  const std::string random = describe_random_inputs(*model, spec, *inputs);
+  if (!random.empty()) r.text(random.substr(0, random.size() - 1));
+  const auto infos = model->inputs();
+  for (size_t i = 0; i < infos.size(); ++i) {
+    r.data()["inputs"].push_back({{"name", infos[i].name}, {"dtype", top::dtype_name((*inputs)[i].dtype())},
+                                  {"shape", (*inputs)[i].shape()},
+                                  {"source", spec.files.count(infos[i].name) ? spec.files.at(infos[i].name) : "random"}});
+  }
+  r.data()["seed"] = spec.seed;
   top::SessionOptions so;
   so.backend = args.backend;
   so.num_threads = args.threads;
@@ -78,23 +92,30 @@ void run_run(const RunArgs& args) {
     if (i >= args.warmup) ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
   auto out_infos = model->outputs();
-  for (size_t i = 0; i < outs->size(); ++i) summarize(out_infos[i].name, (*outs)[i]);
+  for (size_t i = 0; i < outs->size(); ++i) summarize(r, out_infos[i].name, (*outs)[i]);
   std::sort(ms.begin(), ms.end());
   std::vector<top::Shape> shapes;
   for (const auto& t : *inputs) shapes.push_back(t.shape());
   auto info = (*session)->plan_info(shapes);
-  fmt::print("latency    median {:.3f} ms  min {:.3f} ms  over {} runs ({} warm-up), backend {} with {} threads\n",
-             ms[ms.size() / 2], ms.front(), ms.size(), args.warmup, args.backend, (*session)->num_threads());
-  if (info.ok())
-    fmt::print("memory     activations {:.2f} MiB peak, {} operators, {:.3f} GFLOP\n",
-               static_cast<double>(info->activation_bytes) / (1 << 20), info->steps, info->flops / 1e9);
+  r.text(fmt::format("latency    median {:.3f} ms  min {:.3f} ms  over {} runs ({} warm-up), backend {} with {} threads",
+                     ms[ms.size() / 2], ms.front(), ms.size(), args.warmup, args.backend, (*session)->num_threads()));
+  r.data()["latency"] = {{"median_ms", ms[ms.size() / 2]}, {"min_ms", ms.front()}, {"runs", ms.size()},
+                         {"warmup", args.warmup}, {"backend", args.backend}, {"threads", (*session)->num_threads()}};
+  if (info.ok()) {
+    r.text(fmt::format("memory     activations {:.2f} MiB peak, {} operators, {:.3f} GFLOP",
+                       static_cast<double>(info->activation_bytes) / (1 << 20), info->steps, info->flops / 1e9));
+    r.data()["memory"] = {{"activation_bytes", info->activation_bytes}, {"steps", info->steps}, {"gflop", info->flops / 1e9}};
+  }
   if (args.profile) {
     std::map<std::string, double> by_type;
     for (const auto& op : profile.ops) by_type[op.op_type] += op.microseconds;
     std::vector<std::pair<double, std::string>> sorted;
     for (const auto& [t, us] : by_type) sorted.push_back({us, t});
     std::sort(sorted.rbegin(), sorted.rend());
-    for (const auto& [us, t] : sorted) fmt::print("profile    {:<22} {:9.3f} ms\n", t, us / 1000);
+    for (const auto& [us, t] : sorted) {
+      r.text(fmt::format("profile    {:<22} {:9.3f} ms", t, us / 1000));
+      r.data()["profile_ms"][t] = us / 1000;
+    }
   }
   if (!args.output_dir.empty()) {
     std::error_code ec;
@@ -105,8 +126,10 @@ void run_run(const RunArgs& args) {
       top::Status s = top::npy::save(path, (*outs)[i]);
       if (!s.ok()) return fail(s);
     }
-    fmt::print("wrote      {} outputs to {}\n", outs->size(), args.output_dir);
+    r.text(fmt::format("wrote      {} outputs to {}", outs->size(), args.output_dir));
+    r.data()["output_dir"] = args.output_dir;
   }
+  r.finish();
 }
 
 }  // namespace
@@ -126,6 +149,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--repeat", args->repeat, "timed runs")->check(CLI::Range(1, 100000));
   cmd->add_option("--warmup", args->warmup, "untimed runs first")->check(CLI::Range(0, 100000));
   cmd->add_flag("--profile", args->profile, "print time per operator type (last run)");
+  cmd->add_flag("--json", args->json, "print one JSON object instead of text");
   cmd->callback([args, batch] {
     args->batch_given = batch->count() > 0;
     run_run(*args);
