@@ -442,7 +442,8 @@ void run_bench(BenchArgs args) {  // a copy: a trace sets its own duration
   }
   std::vector<PolicyResult> results;
   for (const auto& p : *policies) {
-    fmt::print("running    {} ...\n", p.label);
+    fmt::print("running    {} ({}/{}, {:.1f} s of arrivals) ...\n", p.label, results.size() + 1, policies->size(),
+               args.duration_s);
     std::fflush(stdout);
     auto wall0 = Clock::now();
     auto r = run_policy(p, *models, times, which, args, *sim);

@@ -136,10 +136,14 @@ void run_schedules(const SchedulesArgs& args) {
   const top::backend::sim::StreamDispatch cpu_dispatch = top::backend::sim::default_dispatch(*cpu, args.streams, 1);
   const top::backend::sim::StreamDispatch other_dispatch =
       other ? top::backend::sim::default_dispatch(*other, args.streams, 1) : top::backend::sim::StreamDispatch{};
+  const size_t total = ks.size() * gens.size();
+  size_t done = 0;
   for (int k : ks) {
     top::exec::TaskGraph tg = top::exec::TaskGraph::build(plan, k);
     double seq_measured = 0;
     for (const std::string& gen : gens) {
+      // Progress on stderr: the table on stdout stays clean for scripts.
+      fmt::print(stderr, "schedules: k={} {} ({}/{})\n", k, gen, ++done, total);
       auto t0 = Clock::now();
       auto s = top::sched::make_schedule(gen, tg, go);
       const double gen_ms = ms_since(t0);
