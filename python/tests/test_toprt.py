@@ -347,8 +347,8 @@ def test_future_timeout_and_pending_info(mlp):
         assert not f.wait(0.01)
         (y,) = f.result(timeout=30)
         np.testing.assert_allclose(y, mlp_ref(x), rtol=1e-5, atol=1e-6)
-        # The task waited for its batch (queue_ms: see docs/python.md, limitations).
-        assert f.latency_ms >= 1000 and f.queue_ms >= 0
+        # The task waited in the queue for its batch.
+        assert f.latency_ms >= 1000 and f.queue_ms >= 900
 
 
 def test_queue_full_and_cancel(mlp):
