@@ -492,7 +492,7 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::Range(1, kMaxTasksPerInstance));
   cmd->add_option("--backend", args->backend, "cpu (the runtime on CPU streams) | cuda (the runtime on CUDA streams) | sim (the simulator, virtual time)");
   cmd->add_option("--profile", args->profile, "sim: device profile JSON (measured op times, e.g. profiles/*.json)");
-  cmd->add_option("--device", args->device, "sim without --profile: device name (cpu, h100, h200, a100, orin)");
+  cmd->add_option("--device", args->device, std::string("sim without --profile: device description: ") + kDeviceNames);
   cmd->add_option("--slo-factor", args->slo_factor, "each model's SLO = this x its single-task ms; reports good/s")
       ->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--slo", args->slo, "NAME=MS: one model's SLO (repeatable; overrides --slo-factor)");

@@ -193,7 +193,7 @@ void add_profile_command(CLI::App& app) {
   cmd->add_flag("--merge", args->merge, "add to the profile in --out instead of replacing it");
   cmd->add_flag("--no-concurrency", args->no_concurrency, "skip the two-stream co-run measurement");
   cmd->add_option("--backend", args->backend, "where to measure: cpu (default) or cuda");
-  cmd->add_option("--device", args->device, "the device description of a non-CPU backend (h100-sxm, h200-sxm, ...)");
+  cmd->add_option("--device", args->device, std::string("the device description of a non-CPU backend: ") + kDeviceNames);
   cmd->callback([args] { run_profile(*args); });
 }
 

@@ -201,7 +201,7 @@ void add_schedules_command(CLI::App& app) {
   cmd->add_option("--repeat", args->repeat, "timed runs per schedule (median)")->check(CLI::Range(1, 100000));
   cmd->add_option("--batch", args->batch, "batch size of each task")->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--profile", args->profile, "device profile JSON (default: profile this model first)");
-  cmd->add_option("--device", args->device, "also predict for this device description (h100-sxm, h200-sxm, a100, orin)");
+  cmd->add_option("--device", args->device, std::string("also predict for this device description: ") + kDeviceNames);
   cmd->add_option("--markdown-out", args->markdown_out, "append the table (rows only if the file has some) to this file");
   cmd->add_flag("--no-measure", args->no_measure, "predict only");
   cmd->callback([args] { run_schedules(*args); });
