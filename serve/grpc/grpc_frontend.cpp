@@ -214,7 +214,7 @@ Result<InferInput> convert_input(const pb::ModelInferRequest& msg, int index) {
       return InvalidArgument(fmt::format("{}: its raw_input_contents entry has {} bytes, {} {} needs {}", what,
                                          raw.size(), in.datatype(), shape_str(shape), bytes));
     }
-    if (!checked.ok()) return checked.status();
+    if (!checked.ok()) return InvalidArgument(checked.status().message());  // over the limit: the client's, 400
     TOP_ASSIGN_OR_RETURN(out.tensor, Tensor::allocate(*dtype, shape));
     fill_from_raw(raw, out.tensor);
     return out;
@@ -224,7 +224,7 @@ Result<InferInput> convert_input(const pb::ModelInferRequest& msg, int index) {
     return InvalidArgument(what + ": has no data ('contents', or raw_input_contents for every input)");
   }
   TOP_ASSIGN_OR_RETURN(const char* field, check_contents(in.contents(), *dtype, numel, what));
-  if (!checked.ok()) return checked.status();
+  if (!checked.ok()) return InvalidArgument(checked.status().message());
   TOP_ASSIGN_OR_RETURN(out.tensor, Tensor::allocate(*dtype, shape));
   TOP_RETURN_IF_ERROR(fill_from_contents(in.contents(), out.tensor, field, what));
   return out;
