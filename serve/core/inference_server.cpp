@@ -93,7 +93,12 @@ struct InferenceServer::Impl {
   bool stop_maintenance = false;  // maintenance_mu
   std::thread maintenance;
 
-  std::shared_ptr<ServedVersion> find(const std::string& model, const std::string& version, Status* why) const;
+  // The version a request for (model, version) goes to, or null with the reason in `why`.
+  // `claim`: count it as pending while table_mu is still held, so that a concurrent
+  // reload/unload that retires it cannot unload it before the request is queued (retire
+  // happens after the swap, under the exclusive lock, and sweeps only pending == 0).
+  std::shared_ptr<ServedVersion> find(const std::string& model, const std::string& version, Status* why,
+                                      bool claim = false) const;
   // load_mu held by the caller for these three.
   Status load(const std::string& model);
   Status remove(const std::string& model);  // out of service; unloaded once idle
@@ -106,8 +111,12 @@ struct InferenceServer::Impl {
 };
 
 std::shared_ptr<ServedVersion> InferenceServer::Impl::find(const std::string& model, const std::string& version,
-                                                           Status* why) const {
+                                                           Status* why, bool claim) const {
   std::shared_lock<std::shared_mutex> lock(table_mu);
+  const auto claimed = [claim](const std::shared_ptr<ServedVersion>& v) {
+    if (claim) v->pending.fetch_add(1);
+    return v;
+  };
   auto m = models.find(model);
   if (m == models.end()) {
     *why = NotFound(fmt::format("unknown model '{}'", model));
@@ -115,7 +124,7 @@ std::shared_ptr<ServedVersion> InferenceServer::Impl::find(const std::string& mo
   }
   if (version.empty()) {
     for (auto v = m->second.versions.rbegin(); v != m->second.versions.rend(); ++v) {
-      if (v->second.served) return v->second.served;
+      if (v->second.served) return claimed(v->second.served);
     }
     *why = Status(StatusCode::kUnavailable,
                   fmt::format("model '{}' has no ready version{}", model,
@@ -124,7 +133,7 @@ std::shared_ptr<ServedVersion> InferenceServer::Impl::find(const std::string& mo
   }
   for (const auto& [number, state] : m->second.versions) {
     if (std::to_string(number) != version) continue;
-    if (state.served) return state.served;
+    if (state.served) return claimed(state.served);
     *why = Status(StatusCode::kUnavailable,
                   fmt::format("model '{}' version {} is not ready: {}", model, version, state.reason));
     return nullptr;
@@ -169,10 +178,12 @@ Status InferenceServer::Impl::load(const std::string& name) {
     v->inputs = model->inputs();
     v->outputs = model->outputs();
     v->config = repo.config;
-    for (const TensorInfo& t : v->inputs) {
-      if (!v2_datatype_name(t.dtype) || t.sequence || t.optional) {
-        fail(Unsupported(fmt::format("input '{}' is not a tensor the v2 protocol can carry", t.name)));
-        break;
+    for (const auto* list : {&v->inputs, &v->outputs}) {
+      for (const TensorInfo& t : *list) {
+        if (state.reason.empty() && (!v2_datatype_name(t.dtype) || t.sequence || t.optional)) {
+          fail(Unsupported(fmt::format("{} '{}' is not a tensor the v2 protocol can carry",
+                                       list == &v->inputs ? "input" : "output", t.name)));
+        }
       }
     }
     if (!state.reason.empty()) continue;
@@ -191,11 +202,30 @@ Status InferenceServer::Impl::load(const std::string& name) {
   if (!repo.problem.ok()) spdlog::warn("model '{}': {}", name, repo.problem.to_string());
 
   // Swap: new requests see the new versions at once; the old ones finish where they are.
+  // A version whose new file or config failed keeps serving its previous load (a poll
+  // that caught a file mid-copy must not take a working model down), and the old
+  // fingerprint stays so that the next poll tries again.
   ModelState old;
   {
     std::unique_lock<std::shared_mutex> lock(table_mu);
     auto it = models.find(name);
     if (it != models.end()) old = std::move(it->second);
+    bool kept = false;
+    for (auto& [number, state] : old.versions) {
+      if (!state.served) continue;
+      auto n = next.versions.find(number);
+      const bool replaced = n != next.versions.end() && n->second.served;
+      const bool no_longer_selected = repo.problem.ok() && n == next.versions.end();
+      if (replaced || no_longer_selected) continue;  // retired below
+      VersionState keep;
+      keep.served = std::move(state.served);
+      keep.state = "READY";
+      keep.reason = "reload failed, serving the previous load: " +
+                    (n != next.versions.end() ? n->second.reason : repo.problem.message());
+      next.versions[number] = std::move(keep);
+      kept = true;
+    }
+    if (kept) next.fingerprint = old.fingerprint;
     models[name] = std::move(next);
   }
   for (auto& [number, state] : old.versions) {
@@ -301,6 +331,8 @@ void InferenceServer::Impl::finish(const std::shared_ptr<ServedVersion>& v, cons
     done(std::move(r));
   } catch (const std::exception& e) {
     spdlog::error("infer callback threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("infer callback threw an exception of unknown type");
   }
   if (v) v->pending.fetch_sub(1);
   std::lock_guard<std::mutex> lock(idle_mu);
@@ -359,9 +391,13 @@ Result<ModelMetadata> InferenceServer::model_metadata(const std::string& model, 
   md.name = model;
   if (version.empty()) {
     std::shared_lock<std::shared_mutex> lock(impl_->table_mu);
-    for (const auto& [number, state] : impl_->models.at(model).versions) {
-      if (state.served) md.versions.push_back(std::to_string(number));
+    auto m = impl_->models.find(model);  // may have been unloaded since find()
+    if (m != impl_->models.end()) {
+      for (const auto& [number, state] : m->second.versions) {
+        if (state.served) md.versions.push_back(std::to_string(number));
+      }
     }
+    if (md.versions.empty()) md.versions = {std::to_string(v->version)};
   } else {
     md.versions = {version};
   }
@@ -398,9 +434,8 @@ void InferenceServer::infer(InferRequest request, InferCallback done, const char
                          start, -1);
   }
   Status why;
-  std::shared_ptr<ServedVersion> v = impl_->find(request.model, request.version, &why);
+  std::shared_ptr<ServedVersion> v = impl_->find(request.model, request.version, &why, /*claim=*/true);
   if (!v) return impl_->finish(nullptr, done, why, protocol, start, -1);
-  v->pending.fetch_add(1);
   const auto refuse = [&](Status s) { impl_->finish(v, done, std::move(s), protocol, start, -1); };
   if (v->pending.load() > v->config.queue_bound) {
     return refuse(Status(StatusCode::kResourceExhausted,
@@ -448,6 +483,10 @@ void InferenceServer::infer(InferRequest request, InferCallback done, const char
     }
   }
 
+  if (request.timeout_us > int64_t{3'600'000'000}) {
+    return refuse(InvalidArgument(fmt::format("parameter 'timeout' is {} us; at most one hour (3600000000)",
+                                              request.timeout_us)));
+  }
   TaskOptions topts;
   topts.priority = request.priority;
   const double timeout_ms = request.timeout_us > 0 ? request.timeout_us / 1000.0 : v->config.timeout_ms;
@@ -459,7 +498,8 @@ void InferenceServer::infer(InferRequest request, InferCallback done, const char
                   start](TaskResult r) mutable {
     if (!r.status.ok()) {
       Status s = r.status;
-      if (s.code() == StatusCode::kCancelled) s = Status(StatusCode::kUnavailable, s.message());
+      if (s.code() == StatusCode::kCancelled || s.code() == StatusCode::kNotFound)
+        s = Status(StatusCode::kUnavailable, s.message());
       return impl->finish(v, done, s.with_context(fmt::format("model '{}'", v->model)), protocol, start, -1);
     }
     InferResponse resp;
@@ -555,6 +595,13 @@ void InferenceServer::begin_drain() { impl_->draining.store(true); }
 bool InferenceServer::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(impl_->idle_mu);
   return impl_->idle_cv.wait_for(lock, timeout, [&] { return impl_->in_flight == 0; });
+}
+
+void InferenceServer::cancel_queued() {
+  begin_drain();
+  impl_->runtime->shutdown(ShutdownMode::kCancel);  // every task ends; their callbacks answer
+  std::unique_lock<std::mutex> lock(impl_->idle_mu);
+  impl_->idle_cv.wait(lock, [&] { return impl_->in_flight == 0; });
 }
 
 void InferenceServer::shutdown() {

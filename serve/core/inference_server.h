@@ -94,6 +94,9 @@ class InferenceServer {
   void begin_drain();
   // Waits until every accepted request has been answered; false on timeout.
   bool wait_idle(std::chrono::milliseconds timeout);
+  // After a drain that ran out of time: fails every queued request (503, "cancelled"),
+  // lets running instances finish, and returns when every request has been answered.
+  void cancel_queued();
   // begin_drain, wait for every request, stop the runtime. Idempotent.
   void shutdown();
 

@@ -25,6 +25,9 @@ class PolicyRouter::Launch : public LaunchPolicy {
       const LaunchDecision d = router_->groups_.at(label).launch->decide(sub);
       if (d.models.size() != indices.size()) continue;  // a broken policy: keep the defaults
       for (size_t j = 0; j < indices.size(); ++j) out.models[indices[j]] = d.models[j];
+      // A group's cap on instances in flight (fifo's 1) binds everyone: the tightest wins.
+      if (d.max_in_flight_total > 0 && (out.max_in_flight_total == 0 || d.max_in_flight_total < out.max_in_flight_total))
+        out.max_in_flight_total = d.max_in_flight_total;
     }
     return out;
   }

@@ -148,7 +148,8 @@ const json* parameter(const json& obj, const char* key) {
   return it == params->end() ? nullptr : &*it;
 }
 
-Result<InferInput> parse_input(const json& in, size_t index, std::string_view binary, size_t& binary_cursor) {
+Result<InferInput> parse_input(const json& in, size_t index, std::string_view binary, size_t& binary_cursor,
+                               size_t json_text_size) {
   std::string what = fmt::format("inputs[{}]", index);
   if (!in.is_object()) return InvalidArgument(what + " must be an object");
   auto name = in.find("name");
@@ -170,8 +171,9 @@ Result<InferInput> parse_input(const json& in, size_t index, std::string_view bi
   auto checked = checked_tensor_bytes(*dtype, shape, what);
   if (!checked.ok()) return InvalidArgument(checked.status().message());
   const size_t bytes = *checked;
-  TOP_ASSIGN_OR_RETURN(out.tensor, Tensor::allocate(*dtype, shape));
 
+  // Everything the body must hold is checked before the tensor is allocated: a 100-byte
+  // request must not make the server zero-fill gigabytes before it says 400.
   const json* binary_size = parameter(in, "binary_data_size");
   auto data = in.find("data");
   if (binary_size) {
@@ -187,11 +189,23 @@ Result<InferInput> parse_input(const json& in, size_t index, std::string_view bi
       return InvalidArgument(fmt::format("{}: binary_data_size {} runs past the end of the body ({} bytes left)", what,
                                          size, binary.size() - binary_cursor));
     }
+    TOP_ASSIGN_OR_RETURN(out.tensor, Tensor::allocate(*dtype, shape));
     if (size) std::memcpy(out.tensor.raw_data(), binary.data() + binary_cursor, size);
+    if (*dtype == DataType::kBool) {  // any non-zero byte is true; kernels read bools as 0/1
+      uint8_t* b = static_cast<uint8_t*>(out.tensor.raw_data());
+      for (size_t i = 0; i < size; ++i) b[i] = b[i] != 0;
+    }
     binary_cursor += size;
     return out;
   }
   if (data == in.end()) return InvalidArgument(what + ": 'data' is missing (or binary_data_size for binary data)");
+  // Every JSON element takes at least two characters of the body (a digit and a comma).
+  const int64_t numel = shape_numel(shape);
+  if (static_cast<uint64_t>(numel) > json_text_size / 2 + 1) {
+    return InvalidArgument(fmt::format("{}: 'data' cannot hold the {} elements of {} in a {}-byte request", what, numel,
+                                       shape_str(shape), json_text_size));
+  }
+  TOP_ASSIGN_OR_RETURN(out.tensor, Tensor::allocate(*dtype, shape));
   TOP_RETURN_IF_ERROR(fill_from_json(*data, out.tensor, what));
   return out;
 }
@@ -298,7 +312,7 @@ Result<InferRequest> parse_infer_request(std::string_view body, long long header
   if (inputs == root.end() || !inputs->is_array()) return InvalidArgument("'inputs' (an array) is missing");
   size_t cursor = 0;
   for (size_t i = 0; i < inputs->size(); ++i) {
-    TOP_ASSIGN_OR_RETURN(InferInput in, parse_input((*inputs)[i], i, binary, cursor));
+    TOP_ASSIGN_OR_RETURN(InferInput in, parse_input((*inputs)[i], i, binary, cursor, text.size()));
     for (const InferInput& prev : req.inputs) {
       if (prev.name == in.name) return InvalidArgument("input '" + in.name + "' is given twice");
     }

@@ -296,6 +296,59 @@ TEST_F(HttpServerTest, UnloadLetsQueuedRequestsFinish) {
   EXPECT_EQ(c.Post("/v2/repository/models/absent/load", "{}", "application/json")->status, 404);
 }
 
+TEST_F(HttpServerTest, AFailedReloadKeepsServingThePreviousLoad) {
+  start();
+  auto c = client();
+  repo_.add_file("branchy/2/model.onnx", "truncated mid-copy");
+  auto r = c.Post("/v2/repository/models/branchy/load", "{}", "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("not a valid ONNX"), std::string::npos);
+  EXPECT_EQ(c.Get("/v2/models/branchy/versions/2/ready")->status, 200);
+  EXPECT_EQ(c.Post("/v2/models/branchy/infer", json_request(1, 32, random_floats(32, 6)), "application/json")->status, 200);
+  const auto index = json::parse(c.Post("/v2/repository/index", "{}", "application/json")->body);
+  bool seen = false;
+  for (const auto& e : index) {
+    if (e["name"] == "branchy" && e.value("version", "") == "2") {
+      seen = true;
+      EXPECT_EQ(e["state"], "READY");
+      EXPECT_NE(e["reason"].get<std::string>().find("reload failed"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST_F(HttpServerTest, DrainOutOfTimeCancelsTheQueuedRequests) {
+  start();
+  std::vector<Status> results;
+  std::mutex mu;
+  for (int i = 0; i < 2; ++i) {
+    InferRequest req;
+    req.model = "slow";  // waits 1.5 s for a batch
+    req.inputs.push_back({"x", Tensor::from_vector<float>({1, 16}, random_floats(16, 20 + i))});
+    server_->infer(std::move(req), [&](Result<InferResponse> r) {
+      std::lock_guard<std::mutex> lock(mu);
+      results.push_back(r.status());
+    });
+  }
+  server_->begin_drain();
+  EXPECT_FALSE(server_->wait_idle(std::chrono::milliseconds(50)));
+  const auto t0 = std::chrono::steady_clock::now();
+  server_->cancel_queued();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1200));  // did not wait for the batch
+  ASSERT_EQ(results.size(), 2u);
+  for (const Status& st : results) EXPECT_EQ(http_status_of(st), 503) << st.to_string();
+}
+
+TEST_F(HttpServerTest, TimeoutOverAnHourIsRefused) {
+  start();
+  auto c = client();
+  json j = json::parse(json_request(1, 32, random_floats(32, 1)));
+  j["parameters"] = {{"timeout", 9000000000000000000LL}};
+  auto r = c.Post("/v2/models/branchy/infer", j.dump(), "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("at most one hour"), std::string::npos);
+}
+
 TEST_F(HttpServerTest, PollModeFollowsTheRepository) {
   start(ModelControl::kPoll, 0.2);
   auto c = client();

@@ -66,6 +66,16 @@ TEST(JsonCodec, BinaryTensorData) {
   expect_refused(body, "longer than the body", static_cast<long long>(body.size() + 1));
 }
 
+TEST(JsonCodec, BinaryBoolsAreZeroOrOne) {
+  const std::string header = R"({"inputs":[{"name":"b","shape":[3],"datatype":"BOOL","parameters":{"binary_data_size":3}}]})";
+  auto r = parse(header + std::string("\x00\x02\xff", 3), static_cast<long long>(header.size()));
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const uint8_t* b = static_cast<const uint8_t*>(r->inputs[0].tensor.raw_data());
+  EXPECT_EQ(b[0], 0);
+  EXPECT_EQ(b[1], 1);
+  EXPECT_EQ(b[2], 1);
+}
+
 TEST(JsonCodec, RefusalsNameTheProblem) {
   expect_refused("{", "not valid JSON");
   expect_refused("[]", "must be a JSON object");
@@ -88,6 +98,8 @@ TEST(JsonCodec, RefusalsNameTheProblem) {
   expect_refused(R"({"inputs":[],"outputs":[{"name":"y"},{"name":"y"}]})", "requested twice");
   // Sizes are checked before anything is allocated: 2^62 elements is refused, not attempted.
   expect_refused(R"({"inputs":[{"name":"x","shape":[4611686018427387904],"datatype":"FP32","data":[]}]})", "x");
+  // A tiny body cannot make the server allocate a big tensor before it is refused.
+  expect_refused(R"({"inputs":[{"name":"x","shape":[100000000],"datatype":"FP32","data":[]}]})", "cannot hold");
   expect_refused(std::string(100000, '['), "nests deeper than 64");
   expect_refused("{\"inputs\":[{\"name\":\"x\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":" + std::string(70, '[') +
                      "1" + std::string(70, ']') + "}]}",

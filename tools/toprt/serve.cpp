@@ -99,7 +99,11 @@ void run_serve(const ServeArgs& args) {
   spdlog::info("{}: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->begin_drain();
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(args.drain_timeout_s * 1000));
-  if (!(*server)->wait_idle(timeout)) spdlog::warn("drain: requests still running after {} s", args.drain_timeout_s);
+  if (!(*server)->wait_idle(timeout)) {
+    // Out of time: queued requests are answered 503 now; running ones finish.
+    spdlog::warn("drain: requests still waiting after {} s: cancelling the queued ones", args.drain_timeout_s);
+    (*server)->cancel_queued();
+  }
   (*frontend)->stop();
 #ifdef TOP_WITH_GRPC
   if (grpc) grpc->stop();
