@@ -12,6 +12,7 @@
 #include "backend/backend.h"
 #include "exec/plan.h"
 #include "inputs.h"
+#include "report.h"
 #include "profile/cost_model.h"
 #include "profile/profiler.h"
 #include "runtime/executor_calibration.h"
@@ -31,6 +32,7 @@ struct ProfileArgs {
   std::string out;
   bool merge = false;
   bool no_concurrency = false;
+  bool json = false;
   std::string backend = "cpu";
   std::string device;
 };
@@ -79,10 +81,15 @@ void run_profile(const ProfileArgs& args) {
   }
 
   const tp::DeviceSpec& dev = run->profile.device;
-  fmt::print("device     {} ({})\n", dev.name, dev.description);
-  fmt::print("           SGEMM {:.1f} GFLOP/s per core, copy {:.1f} GB/s, dispatch {:.1f} us  [{}]\n",
-             dev.peak_fp32_flops / dev.compute_units / 1e9, dev.memory_bandwidth / 1e9, dev.launch_overhead_s * 1e6,
-             dev.measured ? "measured" : "assumed");
+  Report rep(args.json);
+  rep.text(fmt::format("device     {} ({})", dev.name, dev.description));
+  rep.text(fmt::format("           SGEMM {:.1f} GFLOP/s per core, copy {:.1f} GB/s, dispatch {:.1f} us  [{}]",
+                       dev.peak_fp32_flops / dev.compute_units / 1e9, dev.memory_bandwidth / 1e9,
+                       dev.launch_overhead_s * 1e6, dev.measured ? "measured" : "assumed"));
+  rep.data()["device"] = {{"name", dev.name}, {"description", dev.description},
+                          {"sgemm_gflops_per_core", dev.peak_fp32_flops / dev.compute_units / 1e9},
+                          {"copy_gb_per_s", dev.memory_bandwidth / 1e9}, {"dispatch_us", dev.launch_overhead_s * 1e6},
+                          {"measured", dev.measured}};
 
   // Analytical only: the calibrated device, no measurements.
   tp::CostModel analytical(dev);
@@ -101,10 +108,16 @@ void run_profile(const ProfileArgs& args) {
     }
   }
   bool one = !run->steps_1thread.empty();
-  fmt::print("\n{:<20} {:>5} {:>9} {:>11} {:>11} {:>7}", "op type", "count", "GFLOP",
-             fmt::format("meas@{}t ms", run->threads), "roofline ms", "ratio");
-  if (one) fmt::print(" {:>10} {:>11} {:>7}", "meas@1t ms", "roofline ms", "ratio");
-  fmt::print("\n");
+  std::string header = fmt::format("\n{:<20} {:>5} {:>9} {:>11} {:>11} {:>7}", "op type", "count", "GFLOP",
+                                   fmt::format("meas@{}t ms", run->threads), "roofline ms", "ratio");
+  if (one) header += fmt::format(" {:>10} {:>11} {:>7}", "meas@1t ms", "roofline ms", "ratio");
+  rep.text(header);
+  const auto row_json = [&](const TypeRow& r) {
+    nlohmann::json j = {{"count", r.count}, {"gflop", r.flops / 1e9}, {"measured_ms", r.measured},
+                        {"roofline_ms", r.predicted}};
+    if (one) j.update({{"measured_1thread_ms", r.measured1}, {"roofline_1thread_ms", r.predicted1}});
+    return j;
+  };
   std::vector<std::pair<double, std::string>> order;
   for (const auto& [t, r] : rows) order.push_back({r.measured, t});
   std::sort(order.rbegin(), order.rend());
@@ -117,25 +130,32 @@ void run_profile(const ProfileArgs& args) {
     total.predicted += r.predicted;
     total.measured1 += r.measured1;
     total.predicted1 += r.predicted1;
-    fmt::print("{:<20} {:>5} {:>9.4f} {:>11.4f} {:>11.4f} {:>7.2f}", t, r.count, r.flops / 1e9, r.measured, r.predicted,
-               r.measured > 0 ? r.predicted / r.measured : 0.0);
+    std::string line = fmt::format("{:<20} {:>5} {:>9.4f} {:>11.4f} {:>11.4f} {:>7.2f}", t, r.count, r.flops / 1e9,
+                                   r.measured, r.predicted, r.measured > 0 ? r.predicted / r.measured : 0.0);
     if (one)
-      fmt::print(" {:>10.4f} {:>11.4f} {:>7.2f}", r.measured1, r.predicted1,
-                 r.measured1 > 0 ? r.predicted1 / r.measured1 : 0.0);
-    fmt::print("\n");
+      line += fmt::format(" {:>10.4f} {:>11.4f} {:>7.2f}", r.measured1, r.predicted1,
+                          r.measured1 > 0 ? r.predicted1 / r.measured1 : 0.0);
+    rep.text(line);
+    rep.data()["op_types"][t] = row_json(r);
   }
-  fmt::print("{:<20} {:>5} {:>9.4f} {:>11.4f} {:>11.4f} {:>7.2f}", "total", total.count, total.flops / 1e9,
-             total.measured, total.predicted, total.measured > 0 ? total.predicted / total.measured : 0.0);
+  std::string total_line = fmt::format("{:<20} {:>5} {:>9.4f} {:>11.4f} {:>11.4f} {:>7.2f}", "total", total.count,
+                                       total.flops / 1e9, total.measured, total.predicted,
+                                       total.measured > 0 ? total.predicted / total.measured : 0.0);
   if (one)
-    fmt::print(" {:>10.4f} {:>11.4f} {:>7.2f}", total.measured1, total.predicted1,
-               total.measured1 > 0 ? total.predicted1 / total.measured1 : 0.0);
-  fmt::print(
-      "\n(ratio = roofline / measured; per-step medians over {} runs; whole run median {:.3f} ms at {} threads)\n",
-      args.repeat, run->run_ms, run->threads);
+    total_line += fmt::format(" {:>10.4f} {:>11.4f} {:>7.2f}", total.measured1, total.predicted1,
+                              total.measured1 > 0 ? total.predicted1 / total.measured1 : 0.0);
+  rep.text(total_line);
+  rep.text(fmt::format("(ratio = roofline / measured; per-step medians over {} runs; whole run median {:.3f} ms at {} threads)",
+                       args.repeat, run->run_ms, run->threads));
+  rep.data()["total"] = row_json(total);
+  rep.data()["run"] = {{"median_ms", run->run_ms}, {"threads", run->threads}, {"repeat", args.repeat}};
 
-  if (!backend)
-    fmt::print("\nstreams    stage executor overhead {:.1f} us per operator group, stream wake-up {:.1f} us\n",
-               1000 * run->profile.group_overhead_ms, 1000 * run->profile.stream_wake_ms);
+  if (!backend) {
+    rep.text(fmt::format("\nstreams    stage executor overhead {:.1f} us per operator group, stream wake-up {:.1f} us",
+                         1000 * run->profile.group_overhead_ms, 1000 * run->profile.stream_wake_ms));
+    rep.data()["streams"] = {{"group_overhead_us", 1000 * run->profile.group_overhead_ms},
+                             {"wake_up_us", 1000 * run->profile.stream_wake_ms}};
+  }
   auto by_type = [](const tp::ConcurrencyMeasurement& c) {
     std::string per;
     for (const auto& [t, f] : c.by_op_type) per += fmt::format("{}{} {:.2f}", per.empty() ? "" : ", ", t, f);
@@ -143,13 +163,15 @@ void run_profile(const ProfileArgs& args) {
   };
   if (run->profile.has_concurrency) {
     const auto& c = run->profile.concurrency;
-    fmt::print("\nco-run     {} one-thread streams: slow-down {:.3f} beyond core sharing ({})\n           [{}]\n",
-               c.streams, c.pairwise_slowdown, by_type(c), c.method);
+    rep.text(fmt::format("\nco-run     {} one-thread streams: slow-down {:.3f} beyond core sharing ({})\n           [{}]",
+                         c.streams, c.pairwise_slowdown, by_type(c), c.method));
+    rep.data()["co_run"] = {{"streams", c.streams}, {"slowdown", c.pairwise_slowdown}, {"by_op_type", c.by_op_type}};
   }
   if (run->profile.has_sibling_concurrency) {
     const auto& c = run->profile.sibling_concurrency;
-    fmt::print("siblings   operators of one task side by side: slow-down {:.3f} ({})\n           [{}]\n",
-               c.pairwise_slowdown, by_type(c), c.method);
+    rep.text(fmt::format("siblings   operators of one task side by side: slow-down {:.3f} ({})\n           [{}]",
+                         c.pairwise_slowdown, by_type(c), c.method));
+    rep.data()["siblings"] = {{"slowdown", c.pairwise_slowdown}, {"by_op_type", c.by_op_type}};
   }
   std::string gpus;
   for (const char* name : {"h100-sxm", "h200-sxm", "a100-sxm-80gb", "jetson-agx-orin"}) {
@@ -157,8 +179,9 @@ void run_profile(const ProfileArgs& args) {
     double ms = 0;
     for (const auto& s : steps) ms += gpu.op(*plan, s).ms;
     gpus += fmt::format("{}{} {:.3f} ms", gpus.empty() ? "" : ", ", name, ms);
+    rep.data()["roofline_ms"][name] = ms;
   }
-  fmt::print("roofline   sequential, FP32, analytical: {}\n", gpus);
+  rep.text(fmt::format("roofline   sequential, FP32, analytical: {}", gpus));
 
   if (!args.out.empty()) {
     tp::Profile out = run->profile;
@@ -174,8 +197,10 @@ void run_profile(const ProfileArgs& args) {
     }
     top::Status s = tp::save_profile(out, args.out);
     if (!s.ok()) return fail(s);
-    fmt::print("wrote      {} ({} operator entries, models: {})\n", args.out, out.ops.size(), out.models.size());
+    rep.text(fmt::format("wrote      {} ({} operator entries, models: {})", args.out, out.ops.size(), out.models.size()));
+    rep.data()["wrote"] = args.out;
   }
+  rep.finish();
 }
 
 }  // namespace
@@ -192,6 +217,7 @@ void add_profile_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "write the profile JSON here");
   cmd->add_flag("--merge", args->merge, "add to the profile in --out instead of replacing it");
   cmd->add_flag("--no-concurrency", args->no_concurrency, "skip the two-stream co-run measurement");
+  cmd->add_flag("--json", args->json, "print one JSON object instead of text");
   cmd->add_option("--backend", args->backend, "where to measure: cpu (default) or cuda");
   cmd->add_option("--device", args->device, std::string("the device description of a non-CPU backend: ") + kDeviceNames);
   cmd->callback([args] { run_profile(*args); });
