@@ -27,6 +27,10 @@ struct ModelStats {
   double latency_p99_ms = 0;
   double latency_max_ms = 0;
   double queue_wait_mean_ms = 0;  // submit -> dequeue
+  // Completed tasks' latency as a histogram: (upper bound ms, tasks at or below it),
+  // cumulative, bounds from latency_bucket_bounds_ms() then +infinity. Counts only grow,
+  // so Prometheus' rate() and sums across replicas work (quantiles above cannot be added).
+  std::vector<std::pair<double, uint64_t>> latency_histogram_ms;
   // (seconds since start, queue length) sampled at every change, thinned to at most
   // a few thousand points.
   std::vector<std::pair<double, size_t>> queue_length_over_time;
@@ -49,8 +53,13 @@ struct RuntimeStats {
   std::vector<StreamStats> streams;
 };
 
+// The upper bounds (ms) of the latency histograms, 0.5 ms to 10 s (the runtime's and
+// the server's).
+const std::vector<double>& latency_bucket_bounds_ms();
+
 std::string to_json(const RuntimeStats& s);
-// Prometheus text exposition format (counters, gauges, latency quantiles as a summary).
+// Prometheus text exposition format (counters, gauges, latency as a summary and as the
+// histogram top_task_duration_seconds).
 std::string to_prometheus(const RuntimeStats& s);
 // The same with the label set of each model chosen by the caller: `model_labels(name)`
 // returns the labels' text, e.g. prometheus_label("model", "resnet50") + "," +

@@ -6,9 +6,14 @@
 
 namespace top::serve {
 
-void RequestMetrics::Histogram::add(double v) {
+RequestMetrics::RequestMetrics() {
+  for (double ms : latency_bucket_bounds_ms()) bounds_s_.push_back(ms / 1000.0);
+}
+
+void RequestMetrics::Histogram::add(const std::vector<double>& bounds, double v) {
+  if (counts.empty()) counts.resize(bounds.size() + 1);
   size_t b = 0;
-  while (b < kBuckets.size() && v > kBuckets[b]) ++b;
+  while (b < bounds.size() && v > bounds[b]) ++b;
   ++counts[b];
   sum += v;
   ++count;
@@ -18,8 +23,8 @@ void RequestMetrics::record(const std::string& model, const std::string& version
                             int http_status, double request_s, double queue_s) {
   std::lock_guard<std::mutex> lock(mu_);
   ++requests_[{model, version, protocol, http_status}];
-  if (request_s >= 0) request_seconds_[{model, version}].add(request_s);
-  if (queue_s >= 0) queue_seconds_[{model, version}].add(queue_s);
+  if (request_s >= 0) request_seconds_[{model, version}].add(bounds_s_, request_s);
+  if (queue_s >= 0) queue_seconds_[{model, version}].add(bounds_s_, queue_s);
 }
 
 namespace {
@@ -52,7 +57,7 @@ void RequestMetrics::append_prometheus(std::string& out) const {
     out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
     for (const auto& [key, h] : by_model) {
       append_histogram(out, name, prometheus_label("model", key.first) + "," + prometheus_label("version", key.second), h,
-                       kBuckets);
+                       bounds_s_);
     }
   };
   histograms("top_inference_request_duration_seconds", "Time from a request's arrival to its answer.", request_seconds_);

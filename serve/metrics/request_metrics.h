@@ -5,7 +5,7 @@
 // Thread safety: record() and append_prometheus() may be called from any thread.
 #pragma once
 
-#include <array>
+#include <vector>
 #include <map>
 #include <mutex>
 #include <string>
@@ -15,9 +15,7 @@ namespace top::serve {
 
 class RequestMetrics {
  public:
-  // Seconds; upper bounds of the histogram buckets (+Inf is implicit).
-  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                      0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+  RequestMetrics();
 
   // One answered request. `request_s` < 0: refused before it was timed (a malformed
   // body: counted, not in the duration histogram); `queue_s` < 0: it never reached a queue.
@@ -26,11 +24,14 @@ class RequestMetrics {
   void append_prometheus(std::string& out) const;
 
  private:
+  // Upper bounds of the buckets in seconds: the runtime's (top::latency_bucket_bounds_ms),
+  // so the server's and the runtime's histograms line up; +Inf is implicit.
+  std::vector<double> bounds_s_;
   struct Histogram {
-    std::array<uint64_t, kBuckets.size() + 1> counts{};
+    std::vector<uint64_t> counts;
     double sum = 0;
     uint64_t count = 0;
-    void add(double v);
+    void add(const std::vector<double>& bounds, double v);
   };
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, std::string, int>, uint64_t> requests_;

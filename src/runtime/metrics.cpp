@@ -18,6 +18,7 @@ struct MetricsRecorder::PerModel {
 
   // Latency of completed tasks: exact count/sum/max, bounded sample set for quantiles.
   std::vector<double> latency_samples_ms;
+  std::vector<uint64_t> latency_buckets = std::vector<uint64_t>(latency_bucket_bounds_ms().size() + 1);  // not cumulative
   uint64_t latency_count = 0;
   double latency_sum_ms = 0;
   double latency_max_ms = 0;
@@ -132,6 +133,17 @@ void MetricsRecorder::on_dequeue(int model, int tasks, size_t queue_length_after
   record_queue_length(*m, queue_length_after, t);
 }
 
+}  // namespace top::runtime
+
+namespace top {
+const std::vector<double>& latency_bucket_bounds_ms() {
+  static const std::vector<double> bounds = {0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+  return bounds;
+}
+}  // namespace top
+
+namespace top::runtime {
+
 void MetricsRecorder::on_finish(int model, bool ok, double latency_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   PerModel* m = model_or_null(model);
@@ -145,6 +157,8 @@ void MetricsRecorder::on_finish(int model, bool ok, double latency_ms) {
   if (!std::isfinite(latency_ms)) return;  // counted, but no sample
   ++m->latency_count;
   m->latency_sum_ms += latency_ms;
+  const auto& bounds = latency_bucket_bounds_ms();
+  ++m->latency_buckets[static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), latency_ms) - bounds.begin())];
   m->latency_max_ms = std::max(m->latency_max_ms, latency_ms);
   if (m->latency_samples_ms.size() < kMaxLatencySamples) {
     m->latency_samples_ms.push_back(latency_ms);
@@ -205,6 +219,12 @@ RuntimeStats MetricsRecorder::snapshot(Clock::time_point now, std::vector<int>* 
       ms.latency_p50_ms = v[i50];
     }
     if (m.dequeued > 0) ms.queue_wait_mean_ms = m.wait_sum_ms / static_cast<double>(m.dequeued);
+    uint64_t cumulative = 0;
+    const auto& bounds = latency_bucket_bounds_ms();
+    for (size_t b = 0; b < m.latency_buckets.size(); ++b) {
+      cumulative += m.latency_buckets[b];
+      ms.latency_histogram_ms.emplace_back(b < bounds.size() ? bounds[b] : INFINITY, cumulative);
+    }
     ms.queue_length_over_time = m.queue_history;
     s.models.push_back(std::move(ms));
   }

@@ -161,6 +161,18 @@ std::string to_prometheus(const RuntimeStats& s, const std::function<std::string
     e.sample("top_task_latency_seconds_count", model, m.completed);
   }
 
+  e.family("top_task_duration_seconds", "histogram", "Time from submit to result of completed tasks.");
+  for (const ModelStats& m : s.models) {
+    const std::string& model = labels_of[m.model];
+    for (const auto& [bound_ms, count] : m.latency_histogram_ms) {
+      const std::string le = std::isfinite(bound_ms) ? format_value(bound_ms / 1000.0) : "+Inf";
+      e.sample("top_task_duration_seconds_bucket", model + ",le=\"" + le + "\"", count);
+    }
+    const uint64_t n = m.latency_histogram_ms.empty() ? 0 : m.latency_histogram_ms.back().second;
+    e.sample("top_task_duration_seconds_sum", model, m.latency_mean_ms / 1000.0 * static_cast<double>(n));
+    e.sample("top_task_duration_seconds_count", model, n);
+  }
+
   e.family("top_stream_busy_ratio", "gauge", "Fraction of elapsed time the stream ran operators.");
   for (const StreamStats& st : s.streams) {
     e.sample("top_stream_busy_ratio", label("stream", std::to_string(st.stream)), st.busy_fraction);

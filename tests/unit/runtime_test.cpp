@@ -256,6 +256,13 @@ TEST(Runtime, StatsTraceAndPrometheus) {
   EXPECT_GE(st.models[0].latency_p99_ms, st.models[0].latency_p50_ms);
   std::string prom = to_prometheus(st);
   EXPECT_NE(prom.find("top_tasks_completed_total{model=\"branchy\"} 20"), std::string::npos) << prom;
+  // The histogram: cumulative buckets ending in +Inf = every completed task.
+  EXPECT_NE(prom.find("# TYPE top_task_duration_seconds histogram"), std::string::npos);
+  EXPECT_NE(prom.find("top_task_duration_seconds_bucket{model=\"branchy\",le=\"+Inf\"} 20"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("top_task_duration_seconds_count{model=\"branchy\"} 20"), std::string::npos);
+  ASSERT_EQ(st.models[0].latency_histogram_ms.size(), latency_bucket_bounds_ms().size() + 1);
+  for (size_t b = 1; b < st.models[0].latency_histogram_ms.size(); ++b)
+    EXPECT_GE(st.models[0].latency_histogram_ms[b].second, st.models[0].latency_histogram_ms[b - 1].second);
   std::string path = ::testing::TempDir() + "/trace.json";
   ASSERT_TRUE(rt->write_trace(path).ok());
   std::ifstream f(path);
