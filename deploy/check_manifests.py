@@ -90,6 +90,11 @@ def check_dockerfile(options):
     if not shutil.which("apt-cache"):
         print("apt-cache not found: Dockerfile packages not checked")
         return
+    # Without package lists (no `apt-get update` on this machine yet) nothing can be looked up.
+    probe = subprocess.run(["apt-cache", "show", "--no-all-versions", "bash"], capture_output=True, text=True)
+    if probe.returncode != 0 or not probe.stdout.strip():
+        print("apt-cache has no package lists (run apt-get update): Dockerfile packages not checked")
+        return
     for p in sorted(packages):
         r = subprocess.run(["apt-cache", "show", "--no-all-versions", p], capture_output=True, text=True)
         if r.returncode != 0 or not r.stdout.strip():
