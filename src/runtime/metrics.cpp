@@ -86,14 +86,7 @@ MetricsRecorder::PerModel* MetricsRecorder::model_or_null(int model) {
 void MetricsRecorder::record_queue_length(PerModel& m, size_t queue_length, Clock::time_point t) {
   m.queue_length = queue_length;
   m.max_queue_length = std::max(m.max_queue_length, queue_length);
-  if (trace_) {
-    TraceSlice c;
-    c.kind = TraceSlice::Kind::kQueueLength;
-    c.model = m.name;
-    c.begin = t;
-    c.value = queue_length;
-    trace_->add(std::move(c));
-  }
+  if (trace_) trace_->add(TraceSlice::queue_length(m.name, t, queue_length));
   if (++m.updates_since_recorded < m.queue_stride) return;
   m.updates_since_recorded = 0;
   m.queue_history.emplace_back(seconds_between(start_, t), queue_length);

@@ -392,15 +392,8 @@ struct Runtime::Impl {
       r.latency_ms = ms_between(tasks[i].q.submitted, now);
       r.queue_ms = ms_between(tasks[i].q.submitted, tasks[i].q.dequeued);
       if (trace) {
-        runtime::TraceSlice span;
-        span.kind = runtime::TraceSlice::Kind::kTask;
-        span.model = entry->q.name;
-        span.task_id = r.task_id;
-        span.begin = tasks[i].q.submitted;
-        span.dequeued = tasks[i].q.dequeued;
-        span.end = now;
-        span.ok = r.status.ok();
-        trace->add(std::move(span));
+        trace->add(runtime::TraceSlice::task(entry->q.name, r.task_id, tasks[i].q.submitted, tasks[i].q.dequeued, now,
+                                             r.status.ok()));
       }
       metrics.on_finish(entry->q.metrics_index, r.status.ok(), r.latency_ms);
       {

@@ -131,6 +131,29 @@ void write_events(std::ostream& os, std::chrono::steady_clock::time_point start,
 
 }  // namespace
 
+TraceSlice TraceSlice::task(std::string model, uint64_t task_id, std::chrono::steady_clock::time_point submitted,
+                            std::chrono::steady_clock::time_point dequeued, std::chrono::steady_clock::time_point end,
+                            bool ok) {
+  TraceSlice s;
+  s.kind = Kind::kTask;
+  s.model = std::move(model);
+  s.task_id = task_id;
+  s.begin = submitted;
+  s.dequeued = dequeued;
+  s.end = end;
+  s.ok = ok;
+  return s;
+}
+
+TraceSlice TraceSlice::queue_length(std::string model, std::chrono::steady_clock::time_point t, size_t length) {
+  TraceSlice s;
+  s.kind = Kind::kQueueLength;
+  s.model = std::move(model);
+  s.begin = t;
+  s.value = length;
+  return s;
+}
+
 TraceRecorder::TraceRecorder(std::chrono::steady_clock::time_point start, size_t max_slices)
     : start_(start), max_slices_(max_slices) {}
 

@@ -38,6 +38,11 @@ struct TraceSlice {
   std::chrono::steady_clock::time_point dequeued;
   bool ok = true;
   size_t value = 0;
+
+  static TraceSlice task(std::string model, uint64_t task_id, std::chrono::steady_clock::time_point submitted,
+                         std::chrono::steady_clock::time_point dequeued, std::chrono::steady_clock::time_point end,
+                         bool ok);
+  static TraceSlice queue_length(std::string model, std::chrono::steady_clock::time_point t, size_t length);
 };
 
 class TraceRecorder {
