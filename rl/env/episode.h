@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "backend/sim/sim_backend.h"
+#include "rl/env/reward.h"
 #include "rl/graphs/seeded_rng.h"
 #include "runtime/policy_spec.h"
 #include "sim/simulator.h"
@@ -124,17 +125,10 @@ Result<EpisodeResult> run_episode(const EpisodeSpec& spec, const std::shared_ptr
                                   const std::shared_ptr<GraphPolicy>& graph, EnvCache& cache,
                                   bool one_task_at_a_time = false, double decision_cost_ms = 0);
 
-// The cooperative reward of both agents, in tasks/s:
+// The cooperative reward of both agents, in tasks/s (weights: rl/env/reward.h):
 //   reward = goodput - kBacklogPenalty * backlog growth per s - kMissPenalty * SLO misses per s
-// kMissPenalty = 1: a missed task (late, failed or rejected) costs what a good one earns,
-// so serving late is no better than dropping and the agents cannot gain by letting
-// latency run past the SLO. kBacklogPenalty = 0.5: a queued task will mostly be charged
-// again as a miss when it is served late, so the backlog term only needs to be big
-// enough to warn early (per decision interval) that queues grow; at 1 it would double
-// count. Episode level: backlog growth = backlog_at_end / duration_s (queues start
-// empty). Divide by capacity_per_s to compare devices.
-constexpr double kBacklogPenalty = 0.5;
-constexpr double kMissPenalty = 1.0;
+// Episode level: backlog growth = backlog_at_end / duration_s (queues start empty).
+// Divide by capacity_per_s to compare devices.
 double episode_reward(const EpisodeResult& r);
 
 // Episode drawing. Training models and held-out models are disjoint, and so are the seed

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "rl/checkpoint/checkpoint.h"
+#include "rl/env/reward.h"
 #include "rl/features/fnv1a.h"
 #include "sched/registry.h"
 
@@ -128,7 +129,7 @@ std::vector<int> TopAgents::pick(const float* logits, const std::vector<int>& he
 void TopAgents::close_step(size_t queue_total) {
   if (steps_.empty()) return;
   const double growth = static_cast<double>(queue_total) - static_cast<double>(queue_at_tick_);
-  steps_.back().reward = (good_ - missed_ - 0.5 * growth) / std::max(1, streams_);
+  steps_.back().reward = (good_ - env::kMissPenalty * missed_ - env::kBacklogPenalty * growth) / std::max(1, streams_);
 }
 
 void TopAgents::tick(const LaunchObservation& raw) {

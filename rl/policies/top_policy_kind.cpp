@@ -17,7 +17,8 @@ Result<runtime::PolicySpec> top_policy(const std::string& spec, const std::map<s
     return it == keys.end() ? def : it->second;
   };
   const std::string guard = get("guard", "on");
-  if (guard != "on" && guard != "off") return InvalidArgument("policy '" + spec + "': guard=on or guard=off");
+  if (guard != "on" && guard != "off" && guard != "absolute")
+    return InvalidArgument("policy '" + spec + "': guard=on, guard=absolute or guard=off");
   Result<LearnedPolicies> learned = learned_policies(get("ckpt", default_top_checkpoint()));
   if (!learned.ok()) return learned.status().with_context("policy '" + spec + "'");
   runtime::PolicySpec out;
@@ -36,7 +37,9 @@ Result<runtime::PolicySpec> top_policy(const std::string& spec, const std::map<s
     return InvalidArgument("policy '" + spec + "': fallback must be a fixed or dynbatch policy");
   Result<runtime::PolicySpec> fallback = runtime::parse_policy(fb);
   if (!fallback.ok()) return fallback.status().with_context("policy '" + spec + "': fallback");
-  GuardedPolicies g = guarded_policies(learned->launch, learned->graph, fallback->launch, fallback->graph);
+  GuardOptions options;
+  options.comparative = guard == "on";
+  GuardedPolicies g = guarded_policies(learned->launch, learned->graph, fallback->launch, fallback->graph, options);
   out.launch = g.launch;
   out.graph = g.graph;
   return out;

@@ -254,8 +254,10 @@ TEST(TopPolicySpec, ParsesAndExplainsErrors) {
   EXPECT_NE(unknown.status().message().find("top"), std::string::npos);  // listed among the kinds
 }
 
+// The absolute rules (also what the comparative guard uses before the fallback has a record).
 TEST(PolicyGuard, HandsOverAfterBadWindowsAndBackAfterProbation) {
   GuardOptions g;
+  g.comparative = false;
   auto guard = guarded_policies(fixed_launch_policy(0, 1, 1), fixed_graph_policy(GraphMode::kMerge, "greedy"),
                                 dynamic_batching_policy(4, 1, 2), fixed_graph_policy(GraphMode::kBatch, "greedy"), g);
   LaunchObservation o = observation(0);  // mean SLO 30 ms: windows of 60 ms
@@ -292,6 +294,79 @@ TEST(PolicyGuard, HandsOverAfterBadWindowsAndBackAfterProbation) {
   }
   EXPECT_FALSE(guard.state->on_learned());
   EXPECT_EQ(guard.state->handovers(), 2u);
+}
+
+// A guard over two static policies, fed windows of 60 ms (the observation's mean SLO is
+// 30 ms) at one arrival rate, with empty queues at every switch (nothing inherited).
+struct GuardDriver {
+  explicit GuardDriver(GuardOptions g)
+      : guard(guarded_policies(fixed_launch_policy(0, 1, 1), fixed_graph_policy(GraphMode::kMerge, "greedy"),
+                               dynamic_batching_policy(4, 1, 2), fixed_graph_policy(GraphMode::kBatch, "greedy"), g)) {
+    for (ModelObservation& m : o.models) m.queue_length = m.in_flight_tasks = 0;
+    (void)guard.launch->decide(o);
+  }
+  // One window: 10 tasks arrive and finish in it, `late` of them late.
+  void window(int late) {
+    PolicyFeedback f;
+    f.now_ms = o.now_ms + 30;
+    f.latency_ms = 20;
+    for (int i = 0; i < 10; ++i) {
+      f.within_slo = i >= late;
+      guard.launch->on_feedback(f);
+    }
+    o.now_ms += 61;
+    (void)guard.launch->decide(o);
+  }
+  bool on_learned() const { return guard.state->on_learned(); }
+  GuardedPolicies guard;
+  LaunchObservation o = observation(0);
+};
+
+// Comparative judgement: under overload both controllers miss most SLOs; the guard
+// hands back to the learned policies when their record at the same load is better than
+// the fallback's (the absolute rules would keep the worse fallback), and hands over when
+// the fallback's record is better even though the learned windows look fine on their own.
+TEST(PolicyGuard, ComparesWithTheFallbacksRecordAtTheSameLoad) {
+  auto run = [](bool comparative) {
+    GuardOptions g;
+    g.comparative = comparative;
+    GuardDriver d(g);
+    d.window(6);
+    d.window(6);  // learned: 60% late, twice: handed over (no fallback record yet)
+    EXPECT_FALSE(d.on_learned());
+    for (int w = 0; w < g.probation; ++w) d.window(9);  // the fallback does worse: 90% late
+    const bool back_after_overload = d.on_learned();    // (comparative: after 2 windows)
+    for (int w = 0; w < 6; ++w) d.window(6);
+    return std::make_pair(back_after_overload, d.guard.state->handovers());
+  };
+  const auto [back, handovers] = run(true);
+  EXPECT_TRUE(back);            // learned scored -0.2 per window against the fallback's -0.8
+  EXPECT_EQ(handovers, 1u);     // and keeps control while it stays the better one
+  const auto [back_absolute, handovers_absolute] = run(false);
+  EXPECT_FALSE(back_absolute);  // the first version stayed on the worse fallback
+  EXPECT_EQ(handovers_absolute, 1u);
+
+  // The other way round: the fallback's record is better than windows that pass the
+  // absolute rules.
+  GuardOptions g;
+  GuardDriver d(g);
+  d.window(6);
+  d.window(6);
+  ASSERT_FALSE(d.on_learned());
+  for (int w = 0; w < g.probation; ++w) d.window(0);  // the fallback: every task on time
+  EXPECT_FALSE(d.on_learned());  // learned's record (-0.2) is worse: stay ...
+  int waited = 0;
+  while (!d.on_learned() && waited < 100) {
+    d.window(0);
+    ++waited;
+  }
+  EXPECT_EQ(waited, 2 * g.probation);  // ... until the end of the next, doubled probation
+  d.window(3);
+  d.window(3);
+  d.window(3);  // 30% late passes the absolute rules, but 0.4 is far below the fallback's 1.0
+  EXPECT_FALSE(d.on_learned());
+  EXPECT_EQ(d.guard.state->handovers(), 2u);
+  EXPECT_GT(d.guard.state->compared_windows(), 0u);
 }
 
 std::string models_dir() {
