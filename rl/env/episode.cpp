@@ -264,7 +264,7 @@ std::string share_mix(const std::vector<std::string>& models, const std::vector<
   return out;
 }
 
-// 2-4 distinct names from `pool`.
+// `n` distinct names from `pool`.
 std::vector<std::string> pick_models(SeededRng& rng, std::vector<std::string> pool, int n) {
   std::vector<std::string> out;
   for (int i = 0; i < n && !pool.empty(); ++i) {
@@ -296,7 +296,9 @@ EpisodeSpec draw_episode(SeededRng& rng, const EpisodeOptions& o) {
   EpisodeSpec e;
   e.family = families()[static_cast<size_t>(rng.below(static_cast<int>(families().size())))];
   e.device = o.devices.empty() ? "cpu" : o.devices[static_cast<size_t>(rng.below(static_cast<int>(o.devices.size())))];
-  e.models = pick_models(rng, o.train_models, 2 + rng.below(3));
+  // 1-4 models: alone on a device (one in four), a model must use every stream; the
+  // checkpoint trained on 2-4 kept one instance in flight and left a stream idle.
+  e.models = pick_models(rng, o.train_models, 1 + rng.below(4));
   e.streams = o.streams;
   e.slo_factor = o.slo_factor;
   e.duration_s = o.duration_s;
@@ -319,9 +321,15 @@ EpisodeSpec draw_episode(SeededRng& rng, const EpisodeOptions& o) {
     e.stationary = true;
     e.pattern = fmt::format("poisson:rate={:.3f}", between(rng, 0.3, 1.3));
   } else if (e.family == "bursty") {
-    const double l = between(rng, 0.5, 1.0), s = between(rng, 0.3, 0.8), len = d * between(rng, 0.05, 0.15);
-    e.pattern = fmt::format("bursty:on_rate={:.3f},off_rate={:.3f},on_s={:.3f},off_s={:.3f}", l * (1 + s), l * (1 - s),
-                            len, len);
+    if (rng.below(2) == 0) {  // symmetric, around a sustainable mean
+      const double l = between(rng, 0.5, 1.0), s = between(rng, 0.3, 0.8), len = d * between(rng, 0.05, 0.15);
+      e.pattern = fmt::format("bursty:on_rate={:.3f},off_rate={:.3f},on_s={:.3f},off_s={:.3f}", l * (1 + s),
+                              l * (1 - s), len, len);
+    } else {  // short overload bursts, longer quiet gaps (off 1.5-3.5x on; held out: 5.7x)
+      const double on = d * between(rng, 0.03, 0.08);
+      e.pattern = fmt::format("bursty:on_rate={:.3f},off_rate={:.3f},on_s={:.3f},off_s={:.3f}", between(rng, 1.5, 3.0),
+                              between(rng, 0.1, 0.5), on, on * between(rng, 1.5, 3.5));
+    }
   } else if (e.family == "ramp") {
     const double lo = between(rng, 0.2, 0.5), hi = between(rng, 0.9, 1.4);
     const bool up = rng.below(2) == 0;

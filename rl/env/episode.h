@@ -40,7 +40,7 @@
 namespace top::rl::env {
 
 struct EpisodeSpec {
-  std::vector<std::string> models;  // zoo file stems ("resnet50_small"), 2-4
+  std::vector<std::string> models;  // zoo file stems ("resnet50_small"), 1-4
   // "cpu": the measured profile profiles/cpu-amd-epyc-2c.json; else a device description
   // name (profile::device_by_name: "h100-sxm", "h200", "a100").
   std::string device = "cpu";
@@ -145,7 +145,7 @@ struct EpisodeOptions {
 };
 constexpr uint64_t kTrainSeedBase = 1;                   // training seeds: [1, 1e9]
 constexpr uint64_t kHeldOutSeedBase = 1'000'000'000'001;  // held out: from 1e12 + 1
-// A training episode: family, load, shape, 2-4 training models, shares, device, seed.
+// A training episode: family, load, shape, 1-4 training models, shares, device, seed.
 EpisodeSpec draw_episode(SeededRng& rng, const EpisodeOptions& options);
 // `n` held-out episodes cycling over the families (poisson, bursty, ramp, diurnal,
 // flash, shift) on `device`; each has one held-out model among its 2-4.

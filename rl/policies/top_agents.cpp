@@ -192,6 +192,9 @@ void TopAgents::tick(const LaunchObservation& raw) {
   ++ticks_;
   if (record_) {
     step.obs = o;
+    // Bounded when nobody takes the steps (the transitions at the cut are lost, not wrong:
+    // take_steps chains only what it returns).
+    if (steps_.size() >= kMaxRecordedSteps) steps_.erase(steps_.begin(), steps_.begin() + kMaxRecordedSteps / 2);
     steps_.push_back(std::move(step));
   }
 }
@@ -227,6 +230,27 @@ std::vector<AgentStep> TopAgents::finish_episode(size_t end_queue_total) {
   if (!steps_.empty()) steps_.back().last = true;
   good_ = missed_ = 0;
   return std::exchange(steps_, {});
+}
+
+std::vector<AgentStep> TopAgents::take_steps() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<AgentStep> out = std::exchange(steps_, {});
+  if (!out.empty()) steps_.push_back(out.back());
+  return out;
+}
+
+Status TopAgents::set_actors(std::shared_ptr<const TopActors> actors) {
+  if (!actors) return InvalidArgument("set_actors: no actors");
+  std::lock_guard<std::mutex> lock(mu_);
+  if (actors->dims.hidden != actors_->dims.hidden || actors->dims.generators != actors_->dims.generators)
+    return InvalidArgument("set_actors: the new actors have other dims or generators");
+  actors_ = std::move(actors);
+  return Status::Ok();
+}
+
+std::shared_ptr<const TopActors> TopAgents::current_actors() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return actors_;
 }
 
 uint64_t TopAgents::ticks() const {

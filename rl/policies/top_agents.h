@@ -106,8 +106,17 @@ class TopAgents {
   // Recording (training): the steps so far, the last one closed with the reward earned
   // up to `end_queue_total` and marked last. Clears the record.
   std::vector<AgentStep> finish_episode(size_t end_queue_total);
+  // Online fine-tuning (rl/train/online_finetuner.h): the steps recorded so far, the
+  // episode going on. The last one is still open (its reward is being earned): it is
+  // returned and also kept, to come back closed at the front of the next call, so
+  // consecutive calls chain into transitions. Without calls, the record keeps the
+  // latest kMaxRecordedSteps steps.
+  std::vector<AgentStep> take_steps();
+  static constexpr size_t kMaxRecordedSteps = 1 << 16;
+  // Swaps in other actors (the same dims and generators), from the next tick on.
+  Status set_actors(std::shared_ptr<const TopActors> actors);
+  std::shared_ptr<const TopActors> current_actors() const;
   uint64_t ticks() const;
-  const TopActors& actors() const { return *actors_; }
 
  private:
   void tick(const LaunchObservation& obs);  // mu_ held

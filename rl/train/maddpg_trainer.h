@@ -1,7 +1,7 @@
 // Training TOP's launcher and scheduler: MADDPG (Lowe et al. 2017) in the simulator.
 //
 // Rollouts: each round runs `threads` episodes side by side (rl/env/episode.h:
-// draw_episode — 2-4 training models, the CPU profile or an H100, Poisson, bursty, ramp,
+// draw_episode — 1-4 training models, the CPU profile or an H100, Poisson, bursty, ramp,
 // diurnal, flash or shifting arrivals at 0.3-1.6x capacity), each under a snapshot of
 // the current actors with exploration (per head: epsilon-uniform, else a softmax sample),
 // recording one transition per decision tick (rl/policies/top_agents.h) into a replay

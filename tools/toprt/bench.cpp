@@ -47,6 +47,7 @@ struct BenchArgs {
   double load = 1.5;
   double duration_s = 10;
   bool duration_given = false;  // else a trace is replayed whole
+  bool policies_given = false;  // --sweep-k: also run these policies on the saturated burst
   std::string policies = "fifo;fixed:k=2,instances=2;dynbatch:batch=4,delay=2,instances=2";
   int threads = 2;
   int64_t batch = 1;
@@ -362,6 +363,15 @@ void run_sweep(const BenchArgs& args, const std::vector<LoadedModel>& models, co
     }
     fmt::print("{:>4} {:>14.1f} {:>14.1f}\n", k, row[0], row[1]);
   }
+  if (!args.policies_given) return;
+  // The same burst under whole policies (a learned one picks k and the graph itself).
+  auto policies = parse_policies(args.policies);
+  if (!policies.ok()) return fail(policies.status());
+  for (const auto& p : *policies) {
+    auto r = run_policy(p, {m}, times, which, args, sim);
+    if (!r.ok()) return fail(r.status());
+    fmt::print("policy     {} {:.1f}\n", p.label, r->makespan_s > 0 ? r->completed / r->makespan_s : 0);
+  }
 }
 
 // --backend sim: the simulated device; null for the real runtime (cpu or cuda).
@@ -488,7 +498,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--metrics-out", args->metrics_out, "write <policy>.json and <policy>.prom here");
   cmd->add_option("--trace-out", args->trace_out, "write <policy>.trace.json (Chrome/Perfetto) here");
   cmd->add_option("--write-arrivals", args->write_arrivals, "write the arrivals (time model batch) for peers");
-  cmd->add_option("--sweep-k", args->sweep_k, "k values: saturated throughput of the first model, merge vs batch")
+  cmd->add_option("--sweep-k", args->sweep_k, "k values: saturated throughput of the first model, merge vs batch (and under --policies when given)")
       ->check(CLI::Range(1, kMaxTasksPerInstance));
   cmd->add_option("--backend", args->backend, "cpu (the runtime on CPU streams) | cuda (the runtime on CUDA streams) | sim (the simulator, virtual time)");
   cmd->add_option("--profile", args->profile, "sim: device profile JSON (measured op times, e.g. profiles/*.json)");
@@ -500,8 +510,9 @@ void add_bench_command(CLI::App& app) {
   // defaults that a user's own flags override.
   for (CLI::Option* opt : cmd->get_options())
     if (opt->get_expected_max() == 1) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  cmd->callback([args, duration] {
+  cmd->callback([args, duration, cmd] {
     args->duration_given = duration->count() > 0;
+    args->policies_given = cmd->get_option("--policies")->count() > 0;
     run_bench(*args);
   });
 }
