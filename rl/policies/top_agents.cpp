@@ -295,13 +295,14 @@ LearnedPolicies learned_policies(std::shared_ptr<const TopActors> actors, std::o
   return p;
 }
 
-Result<LearnedPolicies> learned_policies(const std::string& manifest_path) {
+Result<LearnedPolicies> learned_policies(const std::string& manifest_path, std::optional<Exploration> explore,
+                                         bool record) {
   TOP_ASSIGN_OR_RETURN(std::shared_ptr<const TopActors> actors, load_top_actors(manifest_path));
   for (const std::string& g : actors->dims.generators)
     if (!sched::find_generator(g))
       return Unsupported("top checkpoint '" + manifest_path + "': generator '" + g +
                                 "' is not available (register it first, e.g. top::rl::register_gpg_generator())");
-  return learned_policies(std::move(actors));
+  return learned_policies(std::move(actors), explore, record);
 }
 
 }  // namespace top::rl

@@ -148,6 +148,7 @@ struct LearnedPolicies {
 // Both policies over one TopAgents (greedy decisions unless `explore`).
 LearnedPolicies learned_policies(std::shared_ptr<const TopActors> actors, std::optional<Exploration> explore = std::nullopt,
                                  bool record = false);
-Result<LearnedPolicies> learned_policies(const std::string& manifest_path);
+Result<LearnedPolicies> learned_policies(const std::string& manifest_path, std::optional<Exploration> explore = std::nullopt,
+                                         bool record = false);
 
 }  // namespace top::rl

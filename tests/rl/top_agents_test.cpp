@@ -202,6 +202,50 @@ TEST(TopAgents, RecordsRewardsPerTick) {
   EXPECT_EQ(steps[0].obs.num_models, 3);
 }
 
+// Online fine-tuning takes the steps of an episode that goes on: each call returns the
+// open last step too and keeps it, so it comes back closed (with its reward) next time.
+TEST(TopAgents, TakeStepsChainsAcrossCallsAndSwapsActors) {
+  const TopAgentsDims d;
+  auto actors = TopActors::create(d, random_params(d, 6)).value();
+  auto p = learned_policies(actors, Exploration{0.2, 1.0, 9}, /*record=*/true);
+  LaunchObservation o = observation(0);
+  PolicyFeedback good;
+  good.within_slo = good.ok = true;
+  (void)p.launch->decide(o);
+  p.launch->on_feedback(good);
+  o.now_ms = 20;
+  (void)p.launch->decide(o);
+  const std::vector<AgentStep> first = p.agents->take_steps();
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_NEAR(first[0].reward, (1 - 0 - 0.5 * 0) / 2.0, 1e-9);
+  p.launch->on_feedback(good);
+  p.launch->on_feedback(good);
+  o.now_ms = 40;
+  (void)p.launch->decide(o);
+  const std::vector<AgentStep> second = p.agents->take_steps();
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[0].now_ms, first[1].now_ms);   // the open step, now closed
+  EXPECT_NEAR(second[0].reward, 2 / 2.0, 1e-9);   // with the reward earned since
+  EXPECT_FALSE(second[0].last);
+  // Other actors of the same dims are swapped in; other dims are refused.
+  auto other = TopActors::create(d, random_params(d, 7)).value();
+  ASSERT_TRUE(p.agents->set_actors(other).ok());
+  EXPECT_EQ(p.agents->current_actors(), other);
+  TopAgentsDims small = d;
+  small.hidden = 8;
+  EXPECT_FALSE(p.agents->set_actors(TopActors::create(small, random_params(small, 8)).value()).ok());
+  EXPECT_FALSE(p.agents->set_actors(nullptr).ok());
+}
+
+// Without LibTorch's fine-tuner registered (this binary has none), finetune is refused.
+TEST(TopPolicyKind, FinetuneNeedsTheTorchBuild) {
+  register_top_policy_kind();
+  auto spec = runtime::parse_policy("top:finetune=/tmp/top-finetune-never");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_NE(spec.status().message().find("finetune needs a build with LibTorch"), std::string::npos)
+      << spec.status().to_string();
+}
+
 TEST(TopCheckpoint, RoundTripsAndRefusesWhatDoesNotFit) {
   TopAgentsDims d;
   d.hidden = 16;

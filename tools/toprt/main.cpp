@@ -27,6 +27,9 @@
 #include "commands.h"
 #include "rl/policies/gpg_generator.h"
 #include "rl/policies/top_policy_kind.h"
+#ifdef TOP_WITH_TORCH
+#include "rl/train/online_finetuner.h"
+#endif
 #include "top/limits.h"
 #include "top/version.h"
 
@@ -69,6 +72,9 @@ int main(int argc, char** argv) {
   (void)top::rl::register_gpg_generator();
   // The learned launcher and scheduler as "top:ckpt=PATH" wherever a policy spec is read.
   top::rl::register_top_policy_kind();
+#ifdef TOP_WITH_TORCH
+  top::rl::register_top_finetuning();  // top:...,finetune=DIR
+#endif
   // The commands report their errors as a Status; this is the last resort for an
   // exception that slipped through (std::bad_alloc from a container, say), so that it
   // still ends in an error line and not in std::terminate's SIGABRT.
