@@ -245,4 +245,8 @@ if(TARGET toprt)
   # Non-system library folders (the CUDA toolkit's) stay reachable after installation.
   set_target_properties(toprt PROPERTIES INSTALL_RPATH_USE_LINK_PATH TRUE)
   install(TARGETS toprt RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT top_tools)
+  # The committed checkpoints of the learned policies, where an installed toprt looks
+  # first (rl/checkpoint/checkpoint.h: committed_checkpoint).
+  install(FILES rl/checkpoints/top.json rl/checkpoints/top.bin rl/checkpoints/gpg.json rl/checkpoints/gpg.bin
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/top/checkpoints COMPONENT top_tools)
 endif()

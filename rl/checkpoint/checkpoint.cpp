@@ -1,6 +1,7 @@
 #include "rl/checkpoint/checkpoint.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <cstring>
 #include <filesystem>
@@ -188,6 +189,17 @@ Result<std::vector<NamedTensor>> decode_weights(const std::string& b, uint64_t e
   }
   if (r.left() != 0) return bad(std::to_string(r.left()) + " trailing bytes");
   return out;
+}
+
+std::string committed_checkpoint(const std::string& file, const char* env_var) {
+  if (const char* env = std::getenv(env_var); env && *env) return env;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path installed = exe.parent_path().parent_path() / "share/top/checkpoints" / file;
+    if (std::filesystem::exists(installed, ec)) return installed.string();
+  }
+  return std::string(TOP_SOURCE_DIR) + "/rl/checkpoints/" + file;
 }
 
 Status write_checkpoint(const std::string& manifest_path, const Checkpoint& ckpt) {

@@ -75,6 +75,12 @@ Status write_checkpoint(const std::string& manifest_path, const Checkpoint& ckpt
 Result<Checkpoint> read_checkpoint(const std::string& manifest_path, const std::string& expected_kind,
                                    uint64_t expected_schema_hash);
 
+// Where the committed checkpoint `file` ("top.json", "gpg.json") is read from: the
+// environment variable `env_var` when set; else next to an installed toprt
+// (<prefix>/share/top/checkpoints/<file>, found from the running executable's path),
+// when that file exists; else the source tree's rl/checkpoints/<file>.
+std::string committed_checkpoint(const std::string& file, const char* env_var);
+
 // The weights file format alone (what write/read_checkpoint use), for tests and fuzzing.
 std::string encode_weights(uint64_t schema_hash, const std::vector<NamedTensor>& tensors);
 Result<std::vector<NamedTensor>> decode_weights(const std::string& bytes, uint64_t expected_schema_hash,

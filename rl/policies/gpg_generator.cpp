@@ -101,10 +101,7 @@ Result<exec::Schedule> GpgGenerator::generate(const exec::TaskGraph& g, const sc
   return std::move(o.schedule);
 }
 
-std::string default_gpg_checkpoint() {
-  if (const char* env = std::getenv("TOP_GPG_CHECKPOINT"); env && *env) return env;
-  return std::string(TOP_SOURCE_DIR) + "/rl/checkpoints/gpg.json";
-}
+std::string default_gpg_checkpoint() { return committed_checkpoint("gpg.json", "TOP_GPG_CHECKPOINT"); }
 
 Result<std::shared_ptr<const GpgNetwork>> load_gpg_network(const std::string& manifest_path) {
   TOP_ASSIGN_OR_RETURN(Checkpoint ckpt, read_checkpoint(manifest_path, "gpg", gpg_schema_hash()));

@@ -55,10 +55,7 @@ Checkpoint top_checkpoint(const TopAgentsDims& dims, const std::vector<std::vect
   return ck;
 }
 
-std::string default_top_checkpoint() {
-  if (const char* env = std::getenv("TOP_AGENTS_CHECKPOINT"); env && *env) return env;
-  return std::string(TOP_SOURCE_DIR) + "/rl/checkpoints/top.json";
-}
+std::string default_top_checkpoint() { return committed_checkpoint("top.json", "TOP_AGENTS_CHECKPOINT"); }
 
 Result<std::shared_ptr<const TopActors>> load_top_actors(const std::string& manifest_path) {
   TOP_ASSIGN_OR_RETURN(Checkpoint ckpt, read_checkpoint(manifest_path, "top", top_schema_hash()));

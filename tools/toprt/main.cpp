@@ -26,6 +26,7 @@
 
 #include "commands.h"
 #include "rl/policies/gpg_generator.h"
+#include "rl/policies/top_agents.h"
 #include "rl/policies/top_policy_kind.h"
 #ifdef TOP_WITH_TORCH
 #include "rl/train/online_finetuner.h"
@@ -39,7 +40,11 @@ int main(int argc, char** argv) {
   CLI::App app{"toprt — TOP runtime: run ONNX models with task-based operator parallelism"};
   app.require_subcommand(0, 1);  // none: print the help and exit 0
   app.fallthrough();  // --max-alloc-bytes and --log-level may follow the subcommand
-  app.set_version_flag("--version", std::string("toprt ") + top::version());
+  // The version, and where the learned policies' committed checkpoints are read from
+  // (an installed toprt: <prefix>/share/top/checkpoints).
+  app.set_version_flag("--version", std::string("toprt ") + top::version() + "\ncheckpoints: top " +
+                                        top::rl::default_top_checkpoint() + ", gpg " +
+                                        top::rl::default_gpg_checkpoint());
   // Every option's help shows its default (subcommands inherit this).
   app.option_defaults()->always_capture_default();
   // Logging (spdlog) goes to stderr: stdout carries the commands' results (and the
