@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -77,6 +78,9 @@ LaunchObservation observation(double now_ms, double scale = 1) {
     m.batchable = i != 1;
     m.slo_ms = 30.0 * scale;
     m.slo_miss_rate = 0.1 * i;
+    m.graph_operators = 50 + 100 * i;
+    m.graph_depth = 40 + 10 * i;
+    m.graph_width = 1 + i;
     o.models.push_back(m);
   }
   return o;
@@ -122,6 +126,18 @@ TEST(AgentFeatures, MeanTheSameOnAFasterDevice) {
   actor_context(fast, 1, ctx.data());
   EXPECT_FLOAT_EQ(ctx[0], fast.model[kModelFeatures]);  // its own features first
   EXPECT_NEAR(ctx[kModelFeatures], (fast.model[0] + fast.model[kModelFeatures] + fast.model[2 * kModelFeatures]) / 3, 1e-6);
+}
+
+TEST(AgentFeatures, GraphStatisticsTellModelsApart) {
+  LaunchObservation o = observation(0);
+  const AgentObservation a = agent_observation(o);
+  // The last three features of a model: log1p(operators)/8, log1p(operators/depth)/4, log1p(width)/5.
+  const float* m2 = &a.model[2 * kModelFeatures];
+  EXPECT_NEAR(m2[kModelFeatures - 3], std::log1p(250.0) / 8, 1e-6);
+  EXPECT_NEAR(m2[kModelFeatures - 2], std::log1p(250.0 / 60) / 4, 1e-6);
+  EXPECT_NEAR(m2[kModelFeatures - 1], std::log1p(3.0) / 5, 1e-6);
+  o.models[2].graph_width = 9;
+  EXPECT_GT(agent_observation(o).model[3 * kModelFeatures - 1], m2[kModelFeatures - 1]);
 }
 
 TEST(AgentActions, BinsBecomeLaunchesAndChoices) {
