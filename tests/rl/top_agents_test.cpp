@@ -218,6 +218,34 @@ TEST(TopAgents, RecordsRewardsPerTick) {
   EXPECT_EQ(steps[0].obs.num_models, 3);
 }
 
+// A miss is charged when the task becomes late, not again when it finishes late: running
+// a backlog of hopeless tasks later must not look cheaper (discounting) than now.
+TEST(TopAgents, ChargesAMissWhenTheTaskBecomesLate) {
+  LaunchObservation o = observation(0);  // SLO 30 ms, oldest waits 4, 8, 12 ms: none late
+  EXPECT_EQ(late_waiting_tasks(o), 0.0);
+  o.models[2].oldest_wait_ms = 60;  // 7 queued over 60 ms, the older half past 30 ms
+  EXPECT_NEAR(late_waiting_tasks(o), 3.5, 1e-9);
+  const TopAgentsDims d;
+  auto p = learned_policies(TopActors::create(d, random_params(d, 6)).value(), Exploration{0.2, 1.0, 9}, true);
+  o = observation(0);
+  (void)p.launch->decide(o);
+  o.now_ms = 20;
+  o.models[2].oldest_wait_ms = 60;  // 3.5 became late, nothing finished, queue unchanged
+  (void)p.launch->decide(o);
+  PolicyFeedback late;
+  late.ok = true;  // within_slo false
+  for (int i = 0; i < 3; ++i) p.launch->on_feedback(late);
+  o.now_ms = 40;
+  o.models[2].queue_length -= 3;  // three of the late ones ran (late): 4 left, 0.5 late
+  o.models[2].oldest_wait_ms = 80;
+  (void)p.launch->decide(o);
+  const std::vector<AgentStep> steps = p.agents->finish_episode(0);
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_NEAR(steps[0].reward, -3.5 / 2, 1e-9);  // charged as they became late
+  const double late_left = 4.0 * (80 - 30) / 80;
+  EXPECT_NEAR(steps[1].reward, (-(3 + late_left - 3.5) - 0.5 * -3) / 2, 1e-9);
+}
+
 // Online fine-tuning takes the steps of an episode that goes on: each call returns the
 // open last step too and keeps it, so it comes back closed (with its reward) next time.
 TEST(TopAgents, TakeStepsChainsAcrossCallsAndSwapsActors) {
