@@ -29,6 +29,11 @@ struct ModelObservation {
   double recent_latency_ms = 0;       // moving average of submit -> result
   double ms_since_last_dequeue = 1e9;
   bool batchable = false;             // the model has a batch dimension on every input/output
+  // The model's graph as a DAG of operators: how many, the longest chain, and the widest
+  // level of its as-soon-as-possible schedule (how much operator parallelism one task has).
+  size_t graph_operators = 0;
+  size_t graph_depth = 0;
+  size_t graph_width = 0;
   double slo_ms = 0;                  // the model's latency objective (0: none set)
   double slo_miss_rate = 0;           // moving average over finished tasks: failed or over slo_ms
 };

@@ -38,6 +38,10 @@ AgentObservation agent_observation(const LaunchObservation& obs) {
     f[9] = m.batchable ? 1.0f : 0.0f;
     f[10] = static_cast<float>(m.slo_miss_rate);
     f[11] = m.slo_ms > 0 ? 1.0f : 0.0f;
+    const double ops = static_cast<double>(m.graph_operators);
+    f[12] = static_cast<float>(std::log1p(ops) / 8);
+    f[13] = static_cast<float>(std::log1p(ops / static_cast<double>(std::max<size_t>(1, m.graph_depth))) / 4);
+    f[14] = static_cast<float>(std::log1p(static_cast<double>(m.graph_width)) / 5);
   }
   o.mean.assign(kModelFeatures, 0.0f);
   for (int i = 0; i < o.num_models; ++i)
@@ -60,7 +64,8 @@ uint64_t agent_feature_schema_hash() {
   uint64_t h = kFnv1aOffset;
   for (const char* n : {"log1p_queue", "oldest_wait_ref", "log1p_rate_ref", "log1p_rate_short_ref", "log1p_inflight_inst",
                         "log1p_inflight_tasks", "progress", "latency_ref", "since_dequeue_ref_cap4", "batchable",
-                        "slo_miss_rate", "has_slo", "g:busy_per_stream", "g:ready_per_stream", "g:inflight_per_stream",
+                        "slo_miss_rate", "has_slo", "log1p_ops_over_8", "log1p_ops_per_depth_over_4",
+                        "log1p_width_over_5", "g:busy_per_stream", "g:ready_per_stream", "g:inflight_per_stream",
                         "g:models_over_4", "g:log1p_total_queue", "ctx:self_mean_global", "ref:slo_or_5x_latency_or_50"})
     h = fnv1a_field(n, h);
   return h;

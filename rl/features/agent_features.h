@@ -9,7 +9,9 @@
 // Per model (kModelFeatures): log1p(queue), oldest wait / ref, log1p(arrival rate x ref)
 // at two time scales, log1p(in-flight instances), log1p(in-flight tasks), mean progress,
 // recent latency / ref, min(time since last dequeue / ref, 4), batchable, SLO miss rate,
-// has an SLO. Global (kGlobalFeatures): busy streams / streams, ready groups / streams,
+// has an SLO, and the graph's statistics (the graph embedding until GPG's encoder serves
+// here): log1p(operators) / 8, log1p(operators / depth) / 4 (mean operator parallelism),
+// log1p(width) / 5 (the widest level). Global (kGlobalFeatures): busy streams / streams, ready groups / streams,
 // in-flight instances / streams, models / 4, log1p(total queue).
 // An actor reads one model at a time: [its features ; the mean over all models ;
 // global] (kActorContext values), so parameters are shared across models and the
@@ -25,7 +27,7 @@
 
 namespace top::rl {
 
-constexpr int kModelFeatures = 12;
+constexpr int kModelFeatures = 15;
 constexpr int kGlobalFeatures = 5;
 constexpr int kActorContext = 2 * kModelFeatures + kGlobalFeatures;
 constexpr int kMaxAgentModels = 8;  // models one observation may hold (training pads to 4)

@@ -123,10 +123,20 @@ std::vector<int> TopAgents::pick(const float* logits, const std::vector<int>& he
   return out;
 }
 
-void TopAgents::close_step(size_t queue_total) {
+double late_waiting_tasks(const LaunchObservation& obs) {
+  double late = 0;
+  for (const ModelObservation& m : obs.models)
+    if (m.slo_ms > 0 && m.oldest_wait_ms > m.slo_ms && m.queue_length > 0)
+      late += static_cast<double>(m.queue_length) * (m.oldest_wait_ms - m.slo_ms) / m.oldest_wait_ms;
+  return late;
+}
+
+void TopAgents::close_step(size_t queue_total, double late_waiting) {
   if (steps_.empty()) return;
   const double growth = static_cast<double>(queue_total) - static_cast<double>(queue_at_tick_);
-  steps_.back().reward = (good_ - env::kMissPenalty * missed_ - env::kBacklogPenalty * growth) / std::max(1, streams_);
+  // A late task leaving the queue is one less late waiting and one more missed: no charge.
+  const double misses = missed_ + (late_waiting - late_at_tick_);
+  steps_.back().reward = (good_ - env::kMissPenalty * misses - env::kBacklogPenalty * growth) / std::max(1, streams_);
 }
 
 void TopAgents::tick(const LaunchObservation& raw) {
@@ -142,9 +152,11 @@ void TopAgents::tick(const LaunchObservation& raw) {
 
   size_t queue_total = 0;
   for (const ModelObservation& m : raw.models) queue_total += m.queue_length;
-  if (record_) close_step(queue_total);
+  const double late = late_waiting_tasks(raw);
+  if (record_) close_step(queue_total, late);
   good_ = missed_ = 0;
   queue_at_tick_ = queue_total;
+  late_at_tick_ = late;
   streams_ = std::max(1, raw.num_streams);
 
   const TopActors& a = *actors_;
@@ -223,9 +235,10 @@ void TopAgents::on_feedback(const PolicyFeedback& f) {
 
 std::vector<AgentStep> TopAgents::finish_episode(size_t end_queue_total) {
   std::lock_guard<std::mutex> lock(mu_);
-  close_step(end_queue_total);
+  close_step(end_queue_total, 0);  // the simulator drained the queues: every late task has finished
   if (!steps_.empty()) steps_.back().last = true;
   good_ = missed_ = 0;
+  late_at_tick_ = 0;
   return std::exchange(steps_, {});
 }
 

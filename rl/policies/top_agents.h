@@ -18,8 +18,14 @@
 // actor picks, per model, batch vs merge and the generator, reading the k just chosen.
 // choose() returns the scheduler's pick for the group's model.
 //
-// Reward (training): per tick, (tasks finished within SLO - tasks that missed it - 0.5 x
-// growth of the total queue) / streams: rl/env/episode.h's cooperative reward per tick.
+// Reward (training): per tick, (tasks finished within SLO - tasks that missed it - growth
+// of the queued tasks already past their SLO - 0.5 x growth of the total queue) / streams:
+// rl/env/episode.h's cooperative reward per tick, with each miss charged when the task
+// becomes late rather than when it finishes. Charged at the finish only, a hopeless task
+// cost less the later it ran (discounting), and v1-v3 learned to throttle a backlog of
+// late tasks (one instance, the longest dequeue interval) where serving it at full speed
+// saves the tasks behind it. The late tasks waiting are estimated from each model's queue
+// length and oldest wait (arrivals taken as even over the wait): late_waiting_tasks().
 //
 // Thread safety: TopAgents serialises its methods with a mutex (the launch and graph
 // policy share it); TopActors is immutable and shared.
@@ -121,7 +127,7 @@ class TopAgents {
  private:
   void tick(const LaunchObservation& obs);  // mu_ held
   std::vector<int> pick(const float* logits, const std::vector<int>& heads);
-  void close_step(size_t queue_total);
+  void close_step(size_t queue_total, double late_waiting);
 
   std::shared_ptr<const TopActors> actors_;
   std::optional<Exploration> explore_;
@@ -136,9 +142,14 @@ class TopAgents {
   // Reward bookkeeping since the last tick.
   double good_ = 0, missed_ = 0;
   size_t queue_at_tick_ = 0;
+  double late_at_tick_ = 0;  // late_waiting_tasks at the last tick
   int streams_ = 1;
   std::vector<AgentStep> steps_;
 };
+
+// Queued tasks already past their model's SLO, estimated from each model's queue length
+// and oldest wait as if arrivals were even over the wait (0 for models without an SLO).
+double late_waiting_tasks(const LaunchObservation& obs);
 
 struct LearnedPolicies {
   std::shared_ptr<LaunchPolicy> launch;

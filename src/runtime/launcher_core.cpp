@@ -53,6 +53,9 @@ LaunchObservation LauncherCore::observe(Clock::time_point now, const std::vector
     m.recent_latency_ms = q->latency_ewma_ms;
     m.ms_since_last_dequeue = q->dequeued_once ? ms_between(q->last_dequeue, now) : 1e9;
     m.batchable = q->batchable;
+    m.graph_operators = q->graph.operators;
+    m.graph_depth = q->graph.depth;
+    m.graph_width = q->graph.width;
     m.slo_ms = q->slo_ms;
     m.slo_miss_rate = q->slo_miss_ewma;
     obs.models.push_back(std::move(m));

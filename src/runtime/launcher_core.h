@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/graph_shape.h"
 #include "runtime/metrics.h"
 #include "top/policy.h"
 #include "top/status.h"
@@ -65,6 +66,7 @@ struct ModelQueue {
   std::string name;
   int metrics_index = 0;
   bool batchable = false;
+  GraphShapeStats graph;
   double slo_ms = 0;  // the model's latency objective (0: none)
   std::deque<QueuedTask> queue;
   size_t queued_with_deadline = 0;  // lets a round skip the deadline scan

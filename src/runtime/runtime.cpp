@@ -479,6 +479,7 @@ Status Runtime::load_model(const std::string& name, const Model& model, const Mo
                                        impl_->cfg.threads_per_stream);
   e->q.metrics_index = impl_->metrics.add_model(name);
   e->q.batchable = runtime::is_batchable(*model.graph());
+  e->q.graph = runtime::graph_shape_stats(*model.graph());
   e->q.slo_ms = opts.slo_ms;
   // Read by the launcher under `mu`, which also guards `active`.
   ModelEntry* raw = e.get();

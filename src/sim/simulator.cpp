@@ -58,6 +58,7 @@ class Simulation {
       st->q.name = m.name;
       st->q.metrics_index = metrics_.add_model(m.name);
       st->q.batchable = runtime::is_batchable(*m.model.graph());
+      st->q.graph = runtime::graph_shape_stats(*m.model.graph());
       st->q.slo_ms = m.slo_ms;
       st->cache = std::make_unique<runtime::ScheduleCache>(m.model.graph(), cfg.num_streams, cfg.cost_model,
                                                            cfg.threads_per_stream);

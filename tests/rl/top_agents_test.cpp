@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -77,6 +78,9 @@ LaunchObservation observation(double now_ms, double scale = 1) {
     m.batchable = i != 1;
     m.slo_ms = 30.0 * scale;
     m.slo_miss_rate = 0.1 * i;
+    m.graph_operators = 50 + 100 * i;
+    m.graph_depth = 40 + 10 * i;
+    m.graph_width = 1 + i;
     o.models.push_back(m);
   }
   return o;
@@ -122,6 +126,18 @@ TEST(AgentFeatures, MeanTheSameOnAFasterDevice) {
   actor_context(fast, 1, ctx.data());
   EXPECT_FLOAT_EQ(ctx[0], fast.model[kModelFeatures]);  // its own features first
   EXPECT_NEAR(ctx[kModelFeatures], (fast.model[0] + fast.model[kModelFeatures] + fast.model[2 * kModelFeatures]) / 3, 1e-6);
+}
+
+TEST(AgentFeatures, GraphStatisticsTellModelsApart) {
+  LaunchObservation o = observation(0);
+  const AgentObservation a = agent_observation(o);
+  // The last three features of a model: log1p(operators)/8, log1p(operators/depth)/4, log1p(width)/5.
+  const float* m2 = &a.model[2 * kModelFeatures];
+  EXPECT_NEAR(m2[kModelFeatures - 3], std::log1p(250.0) / 8, 1e-6);
+  EXPECT_NEAR(m2[kModelFeatures - 2], std::log1p(250.0 / 60) / 4, 1e-6);
+  EXPECT_NEAR(m2[kModelFeatures - 1], std::log1p(3.0) / 5, 1e-6);
+  o.models[2].graph_width = 9;
+  EXPECT_GT(agent_observation(o).model[3 * kModelFeatures - 1], m2[kModelFeatures - 1]);
 }
 
 TEST(AgentActions, BinsBecomeLaunchesAndChoices) {
@@ -200,6 +216,34 @@ TEST(TopAgents, RecordsRewardsPerTick) {
   for (float x : steps[0].launch_onehot) sum += x;
   EXPECT_EQ(sum, 3 * 4);
   EXPECT_EQ(steps[0].obs.num_models, 3);
+}
+
+// A miss is charged when the task becomes late, not again when it finishes late: running
+// a backlog of hopeless tasks later must not look cheaper (discounting) than now.
+TEST(TopAgents, ChargesAMissWhenTheTaskBecomesLate) {
+  LaunchObservation o = observation(0);  // SLO 30 ms, oldest waits 4, 8, 12 ms: none late
+  EXPECT_EQ(late_waiting_tasks(o), 0.0);
+  o.models[2].oldest_wait_ms = 60;  // 7 queued over 60 ms, the older half past 30 ms
+  EXPECT_NEAR(late_waiting_tasks(o), 3.5, 1e-9);
+  const TopAgentsDims d;
+  auto p = learned_policies(TopActors::create(d, random_params(d, 6)).value(), Exploration{0.2, 1.0, 9}, true);
+  o = observation(0);
+  (void)p.launch->decide(o);
+  o.now_ms = 20;
+  o.models[2].oldest_wait_ms = 60;  // 3.5 became late, nothing finished, queue unchanged
+  (void)p.launch->decide(o);
+  PolicyFeedback late;
+  late.ok = true;  // within_slo false
+  for (int i = 0; i < 3; ++i) p.launch->on_feedback(late);
+  o.now_ms = 40;
+  o.models[2].queue_length -= 3;  // three of the late ones ran (late): 4 left, 0.5 late
+  o.models[2].oldest_wait_ms = 80;
+  (void)p.launch->decide(o);
+  const std::vector<AgentStep> steps = p.agents->finish_episode(0);
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_NEAR(steps[0].reward, -3.5 / 2, 1e-9);  // charged as they became late
+  const double late_left = 4.0 * (80 - 30) / 80;
+  EXPECT_NEAR(steps[1].reward, (-(3 + late_left - 3.5) - 0.5 * -3) / 2, 1e-9);
 }
 
 // Online fine-tuning takes the steps of an episode that goes on: each call returns the

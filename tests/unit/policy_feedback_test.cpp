@@ -95,6 +95,11 @@ TEST(PolicyFeedback, SimulatorReportsEveryTaskAndInstanceWithItsSloOutcome) {
       EXPECT_LE(m.slo_miss_rate, 1.0);
       EXPECT_GE(m.arrival_rate_short_per_s, 0.0);
       saw_slo = saw_slo || (m.model == "branchy" && m.slo_ms == 0.05);
+      if (m.model == "branchy") {  // four unary branches, two Adds, one Mul
+        EXPECT_EQ(m.graph_operators, 7u);
+        EXPECT_EQ(m.graph_depth, 3u);
+        EXPECT_EQ(m.graph_width, 4u);
+      }
       saw_miss_rate = saw_miss_rate || m.slo_miss_rate > 0;
     }
   EXPECT_TRUE(saw_slo);
