@@ -65,8 +65,9 @@ env::EpisodeSpec training_episode(SeededRng& rng, const MaddpgOptions& opts) {
 
 Result<MaddpgReport> train_maddpg(const MaddpgOptions& opts, const std::function<void(const MaddpgProgress&)>& progress) {
   if (opts.threads < 1 || opts.threads > 64) return InvalidArgument("train top: threads must be in 1..64");
-  if (opts.batch < 1 || opts.replay < opts.batch) return InvalidArgument("train top: need 1 <= batch <= replay");
-  if (!(opts.gamma >= 0 && opts.gamma < 1) || !(opts.tau > 0 && opts.tau <= 1))
+  const LearnerOptions& l = opts.learner;
+  if (l.batch < 1 || l.replay < l.batch) return InvalidArgument("train top: need 1 <= batch <= replay");
+  if (!(l.gamma >= 0 && l.gamma < 1) || !(l.tau > 0 && l.tau <= 1))
     return InvalidArgument("train top: gamma in [0, 1), tau in (0, 1]");
   if (opts.eval_every < 1 || opts.validation_episodes < 1)
     return InvalidArgument("train top: eval_every and validation_episodes must be >= 1");
@@ -78,14 +79,7 @@ Result<MaddpgReport> train_maddpg(const MaddpgOptions& opts, const std::function
   torch::manual_seed(opts.seed);
 
   const TopAgentsDims& dims = opts.dims;
-  LearnerOptions lo;
-  lo.gamma = opts.gamma;
-  lo.tau = opts.tau;
-  lo.lr_actor = opts.lr_actor;
-  lo.lr_critic = opts.lr_critic;
-  lo.batch = opts.batch;
-  lo.replay = opts.replay;
-  lo.actor_every = opts.actor_every;
+  LearnerOptions lo = opts.learner;
   lo.seed = opts.seed;
   MaddpgLearner learner(dims, lo);
 
@@ -185,7 +179,7 @@ Result<MaddpgReport> train_maddpg(const MaddpgOptions& opts, const std::function
     rollout_s += std::chrono::duration<double>(Clock::now() - t_roll).count();
     // Updates.
     const auto t_upd = Clock::now();
-    if (learner.buffer_size() >= static_cast<size_t>(std::max(opts.warmup_transitions, opts.batch)))
+    if (learner.buffer_size() >= static_cast<size_t>(std::max(opts.warmup_transitions, opts.learner.batch)))
       critic_loss = learner.update(opts.updates_per_round);
     update_s += std::chrono::duration<double>(Clock::now() - t_upd).count();
     if (round % opts.eval_every == 0) {

@@ -29,6 +29,7 @@
 
 #include "rl/env/episode.h"
 #include "rl/policies/top_agents.h"
+#include "rl/train/maddpg_learner.h"
 
 namespace top::rl {
 
@@ -40,13 +41,8 @@ struct MaddpgOptions {
   double minutes = 20;            // wall-clock budget
   int max_rounds = 1000000;
   int threads = 2;                // episodes side by side; Torch threads for the updates
-  double gamma = 0.95;
-  double tau = 0.01;
-  double lr_actor = 2e-4, lr_critic = 1e-3;
-  int batch = 256;
-  int replay = 200000;
+  LearnerOptions learner;         // gamma, tau, learning rates, batch, replay, actor_every (seed: below)
   int updates_per_round = 64;
-  int actor_every = 2;
   int warmup_transitions = 2000;  // no updates before the buffer holds this many
   double epsilon_start = 0.5, epsilon_end = 0.05;  // decays linearly over the first half of the budget
   double temperature = 1.0;

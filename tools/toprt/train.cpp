@@ -149,13 +149,13 @@ void run_train_top(const TrainTopArgs& a) {
   o.max_rounds = a.rounds;
   o.threads = a.threads;
   o.seed = a.seed;
-  o.batch = a.batch;
+  o.learner.batch = a.batch;
   o.updates_per_round = a.updates;
   o.eval_every = a.eval_every;
   o.validation_episodes = a.validation;
-  o.gamma = a.gamma;
-  o.lr_actor = a.lr_actor;
-  o.lr_critic = a.lr_critic;
+  o.learner.gamma = a.gamma;
+  o.learner.lr_actor = a.lr_actor;
+  o.learner.lr_critic = a.lr_critic;
   o.decision_cost_ms = a.decision_cost_us / 1000;
   o.command = a.command;
   o.source_commit = source_commit();

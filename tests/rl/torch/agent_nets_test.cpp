@@ -84,7 +84,7 @@ TEST(MaddpgTrainer, ShortRunWritesALoadableCheckpoint) {
   o.gpu_duration_s = 0.3;
   o.max_rounds = 3;
   o.minutes = 5;
-  o.batch = 32;
+  o.learner.batch = 32;
   o.updates_per_round = 4;
   o.warmup_transitions = 32;
   o.eval_every = 2;
@@ -114,7 +114,7 @@ TEST(MaddpgTrainer, ShortRunWritesALoadableCheckpoint) {
   EXPECT_EQ(r->completed + r->failed + r->rejected, r->arrived);
   // Bad options are refused before anything runs.
   MaddpgOptions bad = o;
-  bad.gamma = 1;
+  bad.learner.gamma = 1;
   EXPECT_FALSE(train_maddpg(bad).ok());
 }
 
