@@ -31,16 +31,16 @@ int GuardState::load_level(const LaunchObservation& obs, double mean_ref_ms) {
   return static_cast<int>(std::floor(2 * std::log2(std::max(per_ref, 1.0 / 16))));
 }
 
-void GuardState::hand_back(bool lengthen_probation) {
-  learned_ = true;
-  ++handbacks_;
-  windows_in_mode_ = 0;
-  healthy_learned_ = 0;
-  // Halved back only by a long healthy stretch (observe).
-  if (lengthen_probation) probation_ = std::min(64, 2 * probation_);
+void GuardState::lengthen_probation() {
+  probation_ = std::min(64, 2 * probation_);  // halved back only by a long healthy stretch (observe)
 }
 
-void GuardState::switched(double now_ms, size_t tasks_waiting) {
+void GuardState::switch_to(bool learned, double now_ms, size_t tasks_waiting) {
+  learned_ = learned;
+  ++(learned ? handbacks_ : handovers_);
+  windows_in_mode_ = 0;
+  consecutive_bad_ = 0;
+  healthy_learned_ = 0;
   own_since_ms_ = now_ms;
   inherited_ = tasks_waiting;
 }
@@ -88,30 +88,26 @@ bool GuardState::observe(const LaunchObservation& obs) {
     healthy_learned_ = bad ? 0 : healthy_learned_ + 1;
     // Forgiven only after staying healthy for longer than it was last benched.
     if (healthy_learned_ >= 2 * probation_) probation_ = o_.probation;
-    if (consecutive_bad_ >= o_.bad_windows) {
-      learned_ = false;
-      ++handovers_;
-      windows_in_mode_ = 0;
-      consecutive_bad_ = 0;
-      switched(obs.now_ms, queue + in_flight);
-    }
+    if (consecutive_bad_ >= o_.bad_windows) switch_to(false, obs.now_ms, queue + in_flight);
   } else if (!o_.comparative) {
-    if (windows_in_mode_ >= probation_ && !absolute_bad) hand_back(true);
+    if (windows_in_mode_ >= probation_ && !absolute_bad) {
+      switch_to(true, obs.now_ms, queue + in_flight);
+      lengthen_probation();
+    }
   } else if (comparable) {
     // On record the learned policies do as well here: no need to sit out the probation.
     if (!learned_worse) {
-      hand_back(false);
-      switched(obs.now_ms, queue + in_flight);
+      switch_to(true, obs.now_ms, queue + in_flight);
     } else if (windows_in_mode_ >= probation_) {
       // Still worse on record, but the record may be stale: forget it, so the end of the
       // next (longer) probation tries the learned policies again.
       learned.n = 0;
       windows_in_mode_ = 0;
-      probation_ = std::min(64, 2 * probation_);
+      lengthen_probation();
     }
   } else if (windows_in_mode_ >= probation_) {
-    hand_back(true);  // no learned record at this load: try them to get one
-    switched(obs.now_ms, queue + in_flight);
+    switch_to(true, obs.now_ms, queue + in_flight);  // no learned record at this load: try them to get one
+    lengthen_probation();
   }
   finished_ = missed_ = own_finished_ = own_missed_ = 0;
   queue_at_start_ = queue;

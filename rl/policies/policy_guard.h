@@ -85,8 +85,10 @@ class GuardState {
   };
   bool bad_window(size_t queue_end, int streams) const;  // mu_ held
   double window_score(size_t queue_end) const;          // mu_ held
-  void hand_back(bool lengthen_probation);               // mu_ held
-  void switched(double now_ms, size_t tasks_waiting);    // mu_ held
+  // Hands control to the learned policies (or the fallback) and starts counting the new
+  // controller's own tasks after the `tasks_waiting` queued or running now. mu_ held.
+  void switch_to(bool learned, double now_ms, size_t tasks_waiting);
+  void lengthen_probation();  // mu_ held
   static int load_level(const LaunchObservation& obs, double mean_ref_ms);
   GuardOptions o_;
   std::map<int, std::array<Record, 2>> records_;  // per load level: [fallback, learned]

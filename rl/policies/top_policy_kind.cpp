@@ -1,6 +1,5 @@
 #include "rl/policies/top_policy_kind.h"
 
-#include <cstdlib>
 #include <mutex>
 #include <optional>
 
@@ -47,14 +46,8 @@ Result<runtime::PolicySpec> top_policy(const std::string& spec, const std::map<s
   const std::string ckpt = get("ckpt", default_top_checkpoint()), finetune = get("finetune", "");
   if (keys.count("finetune_every") && finetune.empty())
     return InvalidArgument("policy '" + spec + "': finetune_every needs finetune=DIR");
-  double every_s = 30;
-  if (keys.count("finetune_every")) {
-    char* end = nullptr;
-    const std::string v = get("finetune_every", "");
-    every_s = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || !(every_s > 0) || every_s > 86400)
-      return InvalidArgument("policy '" + spec + "': finetune_every is seconds in (0, 86400]");
-  }
+  TOP_ASSIGN_OR_RETURN(const double every_s, runtime::policy_number(keys, "finetune_every", 30, spec, 86400));
+  if (every_s <= 0) return InvalidArgument("policy '" + spec + "': finetune_every is seconds in (0, 86400]");
   std::optional<Exploration> explore;
   if (!finetune.empty()) explore = Exploration{0.02, 0.0, 1};  // mostly greedy: 2% random per head
   Result<LearnedPolicies> learned = learned_policies(ckpt, explore, /*record=*/!finetune.empty());

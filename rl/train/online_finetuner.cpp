@@ -118,7 +118,8 @@ Status OnlineFineTuner::cycle() {
 
 Status OnlineFineTuner::publish() {
   const std::shared_ptr<const TopActors> old = agents_->current_actors();
-  TOP_ASSIGN_OR_RETURN(std::shared_ptr<const TopActors> fresh, TopActors::create(old->dims, learner_.actor_params()));
+  std::vector<std::vector<float>> params = learner_.actor_params();
+  TOP_ASSIGN_OR_RETURN(std::shared_ptr<const TopActors> fresh, TopActors::create(old->dims, params));
   // What changed: the greedy decisions of the old and new actors on this cycle's states.
   std::vector<float> in, out, scratch;
   uint64_t launch_heads_seen = 0, launch_changed = 0, schedule_seen = 0, schedule_changed = 0;
@@ -137,7 +138,7 @@ Status OnlineFineTuner::publish() {
   stats_.last_schedule_changed = schedule_seen ? static_cast<double>(schedule_changed) / schedule_seen : 0;
   TOP_RETURN_IF_ERROR(agents_->set_actors(fresh));
 
-  Checkpoint ck = top_checkpoint(fresh->dims, learner_.actor_params());
+  Checkpoint ck = top_checkpoint(fresh->dims, params);
   CheckpointManifest m = training_manifest("top", top_schema_hash(), {}, "online fine-tuning of " + source_, 0, "");
   m.dims = ck.manifest.dims;
   m.results = {{"fine_tuned_from", source_},

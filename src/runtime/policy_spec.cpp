@@ -32,10 +32,19 @@ Result<std::map<std::string, std::string>> parse_keys(const std::string& text, c
   return kv;
 }
 
-// The value of `key` as a number in [0, hi] (`def` when absent); `integral` refuses
-// fractions. Checked before any cast to int, which is undefined out of range.
-Result<double> number(const std::map<std::string, std::string>& kv, const std::string& key, double def,
-                           const std::string& spec, double hi, bool integral = false) {
+std::mutex& kinds_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<std::string, PolicyKindFactory>& extra_kinds() {
+  static std::map<std::string, PolicyKindFactory> kinds;
+  return kinds;
+}
+
+}  // namespace
+
+Result<double> policy_number(const std::map<std::string, std::string>& kv, const std::string& key, double def,
+                             const std::string& spec, double hi, bool integral) {
   auto it = kv.find(key);
   if (it == kv.end()) return def;
   const std::string& text = it->second;
@@ -48,17 +57,6 @@ Result<double> number(const std::map<std::string, std::string>& kv, const std::s
                                 (integral ? "n integer" : " number") + " in [0, " + fmt::format("{:g}", hi) + "]");
   return v;
 }
-
-std::mutex& kinds_mutex() {
-  static std::mutex mu;
-  return mu;
-}
-std::map<std::string, PolicyKindFactory>& extra_kinds() {
-  static std::map<std::string, PolicyKindFactory> kinds;
-  return kinds;
-}
-
-}  // namespace
 
 void register_policy_kind(const std::string& kind, PolicyKindFactory factory) {
   std::lock_guard<std::mutex> lock(kinds_mutex());
@@ -91,14 +89,14 @@ Result<PolicySpec> parse_policy(const std::string& spec) {
     p.launch = fifo_launch_policy();
     p.one_task_at_a_time = true;
   } else if (kind == "fixed") {
-    TOP_ASSIGN_OR_RETURN(double k, number(kv, "k", 2, spec, kMaxTasksPerInstance, true));
-    TOP_ASSIGN_OR_RETURN(double interval, number(kv, "interval", 0, spec, kMaxMilliseconds));
-    TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec, kMaxInstances, true));
+    TOP_ASSIGN_OR_RETURN(double k, policy_number(kv, "k", 2, spec, kMaxTasksPerInstance, true));
+    TOP_ASSIGN_OR_RETURN(double interval, policy_number(kv, "interval", 0, spec, kMaxMilliseconds));
+    TOP_ASSIGN_OR_RETURN(double instances, policy_number(kv, "instances", 2, spec, kMaxInstances, true));
     p.launch = fixed_launch_policy(interval, static_cast<int>(k), static_cast<int>(instances));
   } else if (kind == "dynbatch") {
-    TOP_ASSIGN_OR_RETURN(double batch, number(kv, "batch", 4, spec, kMaxTasksPerInstance, true));
-    TOP_ASSIGN_OR_RETURN(double delay, number(kv, "delay", 2, spec, kMaxMilliseconds));
-    TOP_ASSIGN_OR_RETURN(double instances, number(kv, "instances", 2, spec, kMaxInstances, true));
+    TOP_ASSIGN_OR_RETURN(double batch, policy_number(kv, "batch", 4, spec, kMaxTasksPerInstance, true));
+    TOP_ASSIGN_OR_RETURN(double delay, policy_number(kv, "delay", 2, spec, kMaxMilliseconds));
+    TOP_ASSIGN_OR_RETURN(double instances, policy_number(kv, "instances", 2, spec, kMaxInstances, true));
     p.launch = dynamic_batching_policy(static_cast<int>(batch), delay, static_cast<int>(instances));
   } else {
     std::string names = "fifo, fixed, dynbatch";

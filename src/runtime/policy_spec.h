@@ -34,6 +34,11 @@ Result<PolicySpec> parse_policy(const std::string& spec);
 // program at start (top::rl::register_top_policy_kind). The factory gets the whole spec
 // (for messages) and its key=value pairs; parse_policy sets the label. Thread safety:
 // register before parsing on other threads.
+// The value of `key` in a spec's keys as a number in [0, hi] (`def` when absent);
+// `integral` refuses fractions. Checked before any cast to int, which is undefined out
+// of range. For the kinds' factories too.
+Result<double> policy_number(const std::map<std::string, std::string>& kv, const std::string& key, double def,
+                             const std::string& spec, double hi, bool integral = false);
 using PolicyKindFactory =
     std::function<Result<PolicySpec>(const std::string& spec, const std::map<std::string, std::string>& keys)>;
 void register_policy_kind(const std::string& kind, PolicyKindFactory factory);
